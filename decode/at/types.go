@@ -111,4 +111,8 @@ type Log struct {
 	// Problems are non-fatal input errors (garbled lines, binary noise…),
 	// each naming the line.
 	Problems []string
+	// Damaged counts parts of the input that could not be read at all
+	// (a malformed record, a read error), as opposed to the garbled lines
+	// UARTs normally carry.
+	Damaged int
 }

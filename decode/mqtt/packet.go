@@ -44,6 +44,10 @@ type Packet struct {
 	VersionGuessed  bool
 	RemainingLength int
 	Length          int // whole packet, fixed header included
+	// Raw is the packet's bytes, fixed header included: a private copy that
+	// Payload, WillPayload, Password, Granted and binary property values
+	// point into.
+	Raw []byte
 
 	// PUBLISH fixed-header flags.
 	Dup    bool
@@ -82,6 +86,10 @@ type Packet struct {
 	Topic    string
 	PacketID uint16
 	Payload  []byte
+	// TopicFromAlias is true when a 5.0 PUBLISH carried an empty topic and
+	// Conn filled Topic from the Topic Alias defined earlier in that
+	// direction.
+	TopicFromAlias bool
 
 	Subscriptions []Subscription // SUBSCRIBE and UNSUBSCRIBE (filters only)
 	Granted       []byte         // SUBACK return/reason codes, UNSUBACK 5.0 reason codes
@@ -114,4 +122,13 @@ type Property struct {
 type Violation struct {
 	Rule    string
 	Message string
+}
+
+// String renders "[MQTT-3.1.2-3] reserved CONNECT flag set", or the bare
+// message when no numbered statement applies.
+func (v Violation) String() string {
+	if v.Rule == "" {
+		return v.Message
+	}
+	return "[" + v.Rule + "] " + v.Message
 }

@@ -34,6 +34,9 @@ type Record struct {
 	// Midstream marks the first packet decoded after resynchronising: the
 	// capture started inside the connection or lost bytes before it.
 	Midstream bool
+	// Skipped counts the bytes passed over while resynchronising before
+	// this packet (they did not parse as MQTT).
+	Skipped int
 
 	Event *Event // KindEvent
 }
@@ -49,6 +52,9 @@ const (
 	EventTLSHello      = "TLS-CLIENT-HELLO"
 	EventTLSAlert      = "TLS-ALERT"
 	EventDNS           = "DNS"
+	// EventIncomplete: the connection ended (or the capture did) inside an
+	// MQTT packet; Detail says how many bytes of it were seen.
+	EventIncomplete = "MQTT-INCOMPLETE"
 )
 
 // Event is a connection or name-resolution event.
@@ -66,6 +72,7 @@ type DNS struct {
 	ID       uint16
 	Response bool
 	Name     string       // first question name
+	QType    string       // first question type: "A", "AAAA", "CNAME"…
 	Rcode    int          // response code (0 = NOERROR, 3 = NXDOMAIN)
 	Answers  []netip.Addr // A/AAAA answers
 	Client   netip.AddrPort

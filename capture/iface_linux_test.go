@@ -1,0 +1,156 @@
+//go:build linux
+
+package capture
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/atmq/atmq/internal/record"
+)
+
+// skipWithoutCapture skips where this process may not open AF_PACKET
+// sockets (CI runs as root, so there it runs).
+func skipWithoutCapture(t *testing.T) {
+	t.Helper()
+	if err := probePacketSocket(); err != nil {
+		if errors.Is(err, ErrCapturePermission) {
+			t.Skip("skipping live capture test: no CAP_NET_RAW (run as root to include it)")
+		}
+		t.Fatal(err)
+	}
+}
+
+func listenTCP(t *testing.T) (net.Listener, uint16) {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(io.Discard, c); c.Close() }()
+		}
+	}()
+	return ln, uint16(ln.Addr().(*net.TCPAddr).Port)
+}
+
+func TestCaptureLoopbackKeepsOnlyFilteredPorts(t *testing.T) {
+	skipWithoutCapture(t)
+	_, mqttPort := listenTCP(t)
+	_, otherPort := listenTCP(t)
+
+	c, err := OpenInterface("lo", CaptureOptions{Filter: Filter{TCPPorts: []uint16{mqttPort}, DNS: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LinkType() != int(layers.LinkTypeEthernet) {
+		t.Errorf("lo link type %d, want Ethernet", c.LinkType())
+	}
+	var mu sync.Mutex
+	var frames []record.Frame
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Run(ctx, func(f record.Frame) { mu.Lock(); frames = append(frames, f); mu.Unlock() })
+	}()
+
+	send := func(port uint16, msg string) {
+		conn, err := net.Dial("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(int(port))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Write([]byte(msg))
+		conn.Close()
+	}
+	send(otherPort, "not me")
+	send(mqttPort, "\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00") // a CONNECT
+	// A DNS query to 127.0.0.1:53: no server needed, the datagram still crosses lo.
+	if u, err := net.Dial("udp4", "127.0.0.1:53"); err == nil {
+		u.Write([]byte("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01"))
+		u.Close()
+	} else {
+		t.Fatal(err)
+	}
+
+	var syns, connects, dns, others int
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		got := append([]record.Frame(nil), frames...)
+		mu.Unlock()
+		syns, connects, dns, others = 0, 0, 0, 0
+		for i, f := range got {
+			if f.Number != i+1 || f.LinkType != int(layers.LinkTypeEthernet) || f.Time.IsZero() || f.OrigLen < len(f.Data) {
+				t.Fatalf("frame %d: bad record %+v", i, f)
+			}
+			p := gopacket.NewPacket(f.Data, layers.LayerTypeEthernet, gopacket.Default)
+			if tcp, ok := p.Layer(layers.LayerTypeTCP).(*layers.TCP); ok {
+				switch {
+				case uint16(tcp.DstPort) == otherPort || uint16(tcp.SrcPort) == otherPort:
+					others++
+				case tcp.SYN && !tcp.ACK && uint16(tcp.DstPort) == mqttPort:
+					syns++
+				case len(tcp.Payload) > 0 && tcp.Payload[0] == 0x10 && uint16(tcp.DstPort) == mqttPort:
+					connects++
+				}
+			}
+			if udp, ok := p.Layer(layers.LayerTypeUDP).(*layers.UDP); ok && udp.DstPort == 53 && len(udp.Payload) > 0 && udp.Payload[0] == 0x12 {
+				dns++
+			}
+		}
+		if syns >= 1 && connects >= 1 && dns >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 5 s: %d SYNs, %d CONNECTs, %d DNS queries captured on lo (want 1 each)", syns, connects, dns)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // let any duplicate arrive
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if others != 0 {
+		t.Errorf("%d frames of the unfiltered port %d were captured", others, otherPort)
+	}
+	// Loopback shows each packet leaving and arriving; only one copy must be kept.
+	if syns != 1 || connects != 1 || dns != 1 {
+		t.Errorf("%d SYNs, %d CONNECTs, %d DNS queries: want exactly one of each", syns, connects, dns)
+	}
+}
+
+func TestOpenInterfaceErrors(t *testing.T) {
+	if _, err := OpenInterface("nosuchif0", CaptureOptions{}); err == nil {
+		t.Error("missing interface opened")
+	}
+	if _, err := OpenInterface("../lo", CaptureOptions{}); err == nil {
+		t.Error("path-like interface name accepted")
+	}
+}
+
+func TestOpenInterfaceWithoutPrivilegeSaysHow(t *testing.T) {
+	if probePacketSocket() == nil {
+		t.Skip("this process may capture; the missing-privilege message is checked when run unprivileged")
+	}
+	_, err := OpenInterface("lo", CaptureOptions{})
+	if !errors.Is(err, ErrCapturePermission) || !strings.Contains(err.Error(), "setcap cap_net_raw,cap_net_admin+eip") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -1,0 +1,389 @@
+package capture
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/atmq/atmq/internal/record"
+)
+
+// The files of a session folder. A folder holds one capture and one
+// serial recording, like a pcaps/ sample, plus a small description.
+const (
+	CaptureFileName = "capture.pcapng"
+	SerialFileName  = "serial.atmq"
+	InfoFileName    = "session.json"
+)
+
+// SessionFormat identifies the session.json layout.
+const SessionFormat = "atmq-session v1"
+
+// DefaultFlushInterval is how often an open session pushes buffered
+// records to its files; the issue asks for at least once a second.
+const DefaultFlushInterval = 500 * time.Millisecond
+
+// ErrSessionClosed is returned by writes after Close.
+var ErrSessionClosed = errors.New("session is closed")
+
+// SerialInfo describes one serial port of a session in session.json.
+type SerialInfo struct {
+	Role        string `json:"role"` // "rx" (tap on module TX), "tx" (tap on host TX), "proxy" or "host" (script)
+	Port        string `json:"port"`
+	Baud        int    `json:"baud"`
+	DataBits    int    `json:"data_bits"`
+	Parity      string `json:"parity"`
+	StopBits    string `json:"stop_bits"`
+	FlowControl string `json:"flow_control"`
+	PTY         string `json:"pty,omitempty"`    // proxy: the pseudo-terminal handed to the user
+	Script      string `json:"script,omitempty"` // host: the script file
+}
+
+// NewSerialInfo fills a SerialInfo from a config (defaults applied).
+func NewSerialInfo(role string, c SerialConfig) SerialInfo {
+	c = c.withDefaults()
+	return SerialInfo{Role: role, Port: c.Port, Baud: c.Baud, DataBits: c.DataBits,
+		Parity: c.Parity, StopBits: c.StopBits, FlowControl: c.FlowControl}
+}
+
+// SessionInfo is the content of session.json.
+type SessionInfo struct {
+	Format     string       `json:"format"`
+	Start      time.Time    `json:"start"`
+	End        *time.Time   `json:"end,omitempty"` // set by Close
+	Serial     []SerialInfo `json:"serial,omitempty"`
+	Interface  string       `json:"interface,omitempty"`   // live capture interface
+	PcapFollow string       `json:"pcap_follow,omitempty"` // followed capture file
+	Filter     string       `json:"filter,omitempty"`      // capture filter, in tcpdump syntax
+	Capture    string       `json:"capture"`               // file name inside the folder
+	SerialLog  string       `json:"serial_log"`            // file name inside the folder
+	Frames     int          `json:"frames"`                // written so far (final after Close)
+	Chunks     int          `json:"chunks"`
+	Args       []string     `json:"args,omitempty"` // the command line that made the session
+}
+
+// SessionOptions describe a new session.
+type SessionOptions struct {
+	Start      time.Time // zero means time.Now()
+	Serial     []SerialInfo
+	Interface  string
+	PcapFollow string
+	Filter     string
+	Args       []string
+	// LinkType of the frames (a pcap LINKTYPE_* value). 0 means: taken
+	// from the first frame, Ethernet if the session ends without one.
+	LinkType      int
+	FlushInterval time.Duration // 0 means DefaultFlushInterval
+}
+
+// DefaultSessionDir is the folder name used when --out is not given.
+func DefaultSessionDir(t time.Time) string {
+	return "atmq-" + t.Format("20060102-150405")
+}
+
+// Session records one live capture to a folder: capture.pcapng (every
+// frame, one interface per link type — normally one), serial.atmq (every
+// serial chunk, atmq-serial v1) and session.json. Buffered data reaches
+// the files at least every FlushInterval, so a crash loses at most that
+// much and another program can read the files while they grow. All
+// methods are safe for concurrent use; Close may be called from a signal
+// handler's goroutine, more than once.
+type Session struct {
+	dir  string
+	info SessionInfo
+
+	mu         sync.Mutex
+	capFile    *os.File
+	ng         *pcapgo.NgWriter
+	ifaceOf    map[int]int // link type → pcapng interface id
+	serialFile *os.File
+	serialBuf  *bufio.Writer
+	line       []byte
+	closed     bool
+	werr       error // first write error; later writes return it
+
+	stop      chan struct{}
+	flushDone chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// NewSession creates dir (if needed) and the session files in it. It
+// refuses a folder that already holds a session.
+func NewSession(dir string, opts SessionOptions) (*Session, error) {
+	if opts.Start.IsZero() {
+		opts.Start = time.Now()
+	}
+	if opts.FlushInterval <= 0 {
+		opts.FlushInterval = DefaultFlushInterval
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("session folder: %w", err)
+	}
+	for _, name := range []string{CaptureFileName, SerialFileName} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return nil, fmt.Errorf("session folder %s already holds %s; choose another --out", dir, name)
+		}
+	}
+	s := &Session{
+		dir: dir,
+		info: SessionInfo{Format: SessionFormat, Start: opts.Start.UTC(), Serial: opts.Serial,
+			Interface: opts.Interface, PcapFollow: opts.PcapFollow, Filter: opts.Filter,
+			Capture: CaptureFileName, SerialLog: SerialFileName, Args: opts.Args},
+		ifaceOf:   map[int]int{},
+		stop:      make(chan struct{}),
+		flushDone: make(chan struct{}),
+	}
+	f, err := os.OpenFile(filepath.Join(dir, SerialFileName), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	s.serialFile = f
+	s.serialBuf = bufio.NewWriterSize(f, 64<<10)
+	s.serialBuf.WriteString(record.SerialRecordingHeader + "\n")
+	if opts.LinkType != 0 {
+		if err := s.openCapture(opts.LinkType); err != nil {
+			s.serialFile.Close()
+			return nil, err
+		}
+	}
+	if err := s.writeInfo(); err != nil {
+		s.closeFiles()
+		return nil, err
+	}
+	if err := s.flushLocked(); err != nil {
+		s.closeFiles()
+		return nil, err
+	}
+	go s.flusher(opts.FlushInterval)
+	return s, nil
+}
+
+// Dir is the session folder.
+func (s *Session) Dir() string { return s.dir }
+
+// openCapture creates capture.pcapng with a first interface of linkType.
+func (s *Session) openCapture(linkType int) error {
+	f, err := os.OpenFile(filepath.Join(s.dir, CaptureFileName), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	opts := pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{
+		Hardware: runtime.GOARCH, OS: runtime.GOOS, Application: "atmq live"}}
+	ng, err := pcapgo.NewNgWriterInterface(f, s.ngInterface(linkType), opts)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("session: %s: %w", f.Name(), err)
+	}
+	s.capFile, s.ng = f, ng
+	s.ifaceOf[linkType] = 0
+	return nil
+}
+
+func (s *Session) ngInterface(linkType int) pcapgo.NgInterface {
+	name := s.info.Interface
+	if name == "" {
+		name = s.info.PcapFollow
+	}
+	return pcapgo.NgInterface{Name: name, OS: runtime.GOOS, LinkType: layers.LinkType(linkType),
+		SnapLength: 0, TimestampResolution: 9, Filter: s.info.Filter}
+}
+
+// Frame appends one frame to capture.pcapng.
+func (s *Session) Frame(f record.Frame) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrSessionClosed
+	}
+	if s.werr != nil {
+		return s.werr
+	}
+	if s.ng == nil {
+		if err := s.openCapture(f.LinkType); err != nil {
+			s.werr = err
+			return err
+		}
+	}
+	id, ok := s.ifaceOf[f.LinkType]
+	if !ok {
+		var err error
+		if id, err = s.ng.AddInterface(s.ngInterface(f.LinkType)); err != nil {
+			s.werr = fmt.Errorf("session: %s: add interface: %w", CaptureFileName, err)
+			return s.werr
+		}
+		s.ifaceOf[f.LinkType] = id
+	}
+	orig := f.OrigLen
+	if orig < len(f.Data) {
+		orig = len(f.Data)
+	}
+	ci := gopacket.CaptureInfo{Timestamp: f.Time, CaptureLength: len(f.Data), Length: orig, InterfaceIndex: id}
+	if err := s.ng.WritePacket(ci, f.Data); err != nil {
+		s.werr = fmt.Errorf("session: %s: frame %d: %w", CaptureFileName, f.Number, err)
+		return s.werr
+	}
+	s.info.Frames++
+	return nil
+}
+
+// SerialChunk appends one chunk to serial.atmq.
+func (s *Session) SerialChunk(c record.SerialChunk) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrSessionClosed
+	}
+	if s.werr != nil {
+		return s.werr
+	}
+	s.line = record.AppendSerialRecord(s.line[:0], c)
+	if _, err := s.serialBuf.Write(s.line); err != nil {
+		s.werr = fmt.Errorf("session: %s: %w", SerialFileName, err)
+		return s.werr
+	}
+	s.info.Chunks++
+	return nil
+}
+
+// Flush pushes buffered records to the files.
+func (s *Session) Flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	return s.flushLocked()
+}
+
+func (s *Session) flushLocked() error {
+	if s.werr != nil {
+		return s.werr
+	}
+	if err := s.serialBuf.Flush(); err != nil {
+		s.werr = fmt.Errorf("session: %s: %w", SerialFileName, err)
+		return s.werr
+	}
+	if s.ng != nil {
+		if err := s.ng.Flush(); err != nil {
+			s.werr = fmt.Errorf("session: %s: %w", CaptureFileName, err)
+			return s.werr
+		}
+	}
+	return nil
+}
+
+func (s *Session) flusher(every time.Duration) {
+	defer close(s.flushDone)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.Flush() // a failure is kept in werr and returned by the next write and by Close
+		}
+	}
+}
+
+// Info returns a copy of what session.json says so far.
+func (s *Session) Info() SessionInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.info
+}
+
+// Close flushes and closes every file and writes the final session.json
+// (end time, counts). It is idempotent: later calls return the first
+// call's result.
+func (s *Session) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.flushDone
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		var errs []error
+		if s.ng == nil && s.werr == nil {
+			// No frame came: still leave a valid, empty capture so the
+			// folder has its usual shape.
+			if err := s.openCapture(int(layers.LinkTypeEthernet)); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if err := s.flushLocked(); err != nil {
+			errs = append(errs, err)
+		}
+		end := time.Now().UTC()
+		s.info.End = &end
+		if err := s.writeInfo(); err != nil {
+			errs = append(errs, err)
+		}
+		errs = append(errs, s.closeFiles())
+		s.closed = true
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// closeFiles syncs and closes the data files.
+func (s *Session) closeFiles() error {
+	var errs []error
+	for _, f := range []*os.File{s.serialFile, s.capFile} {
+		if f == nil {
+			continue
+		}
+		if err := f.Sync(); err != nil {
+			errs = append(errs, fmt.Errorf("session: %w", err))
+		}
+		if err := f.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("session: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// writeInfo replaces session.json atomically (write, then rename), so a
+// reader never sees half a file.
+func (s *Session) writeInfo() error {
+	b, err := json.MarshalIndent(s.info, "", "  ")
+	if err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	b = append(b, '\n')
+	final := filepath.Join(s.dir, InfoFileName)
+	tmp := final + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	return nil
+}
+
+// ReadSessionInfo reads dir/session.json.
+func ReadSessionInfo(dir string) (SessionInfo, error) {
+	var info SessionInfo
+	b, err := os.ReadFile(filepath.Join(dir, InfoFileName))
+	if err != nil {
+		return info, err
+	}
+	if err := json.Unmarshal(b, &info); err != nil {
+		return info, fmt.Errorf("%s: %w", filepath.Join(dir, InfoFileName), err)
+	}
+	if info.Format != SessionFormat {
+		return info, fmt.Errorf("%s: format %q, want %q", filepath.Join(dir, InfoFileName), info.Format, SessionFormat)
+	}
+	return info, nil
+}

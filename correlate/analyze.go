@@ -1,0 +1,290 @@
+package correlate
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/atmq/atmq/decode/at"
+	"github.com/atmq/atmq/decode/netcap"
+)
+
+// analysis is the working state of one Analyze call.
+type analysis struct {
+	log  *at.Log
+	txs  []at.Transaction
+	evs  []at.Event
+	recs []netcap.Record
+	opts Options
+
+	// capture index
+	conns     map[int]*connInfo
+	connOrder []int
+	dns       []int            // DNS records
+	byClient  map[string][]int // CONNECT records by client id
+	subByID   map[uint16][]int // client SUBSCRIBE records by packet id
+	unsByID   map[uint16][]int // client UNSUBSCRIBE records by packet id
+	pubByTop  map[string][]int // PUBLISH records (both ways) by topic
+
+	// clock
+	clock  Clock
+	timed  bool          // an offset is known: serial times can be placed
+	offset time.Duration // serial minus capture
+	spread time.Duration
+
+	// device
+	device      map[int]bool
+	deviceConns []int
+	devRecs     []int // indices of the device's records, ascending
+	deviceIDs   map[string]bool
+	// deviceReason explains the selection for people.
+	deviceReason string
+
+	// pairing
+	used   []bool
+	txRecs [][]int
+	evRecs [][]int
+	recTx  []int // 1-based transaction number per record, 0 if none
+	recEv  []int // 1-based event number per record
+	// connTx maps a connection to the connect transaction (index+1) or
+	// connect event (-(index+1)) that opened its MQTT session.
+	connAttempt map[int]int
+	// statusClaimed marks closes already given to a status URC.
+	statusClaimed map[int]bool
+
+	findings []Finding
+}
+
+// Analyze correlates a decoded serial log with decoded capture records.
+// Either may be nil or empty: with only the log it explains the module's
+// view (result codes, syntax); with only the capture it diagnoses every
+// connection (or those --client-id / --device select).
+func Analyze(log *at.Log, recs []netcap.Record, opts Options) *Result {
+	a := &analysis{log: log, recs: timeOrdered(recs), opts: opts}
+	if log != nil {
+		a.txs = log.Transactions
+		a.evs = log.Events
+	}
+	a.used = make([]bool, len(recs))
+	a.recTx = make([]int, len(recs))
+	a.recEv = make([]int, len(recs))
+	a.txRecs = make([][]int, len(a.txs))
+	a.evRecs = make([][]int, len(a.evs))
+	a.connAttempt = map[int]int{}
+	a.statusClaimed = map[int]bool{}
+
+	a.indexCapture()
+	a.estimateClock()
+	a.selectDevice()
+	a.pair()
+	a.diagnose()
+
+	res := &Result{
+		Device:       a.deviceSummary(),
+		Clock:        a.clock,
+		Transactions: a.transactionResults(),
+		Events:       a.eventResults(),
+		Findings:     a.sortedFindings(),
+	}
+	res.Timeline = a.timeline()
+	if opts.Redact {
+		a.redact(res)
+	}
+	return res
+}
+
+// toCapture converts a serial time to the capture's clock.
+func (a *analysis) toCapture(t time.Time) (time.Time, bool) {
+	if !a.timed || t.IsZero() {
+		return time.Time{}, false
+	}
+	return t.Add(-a.offset), true
+}
+
+// slack is how far a packet may sit outside its command's window: the
+// cluster window plus the offset's own uncertainty.
+func (a *analysis) slack() time.Duration { return clusterWindow + a.spread }
+
+// arg returns a transaction's or event's named argument.
+func arg(args map[string]string, key string) (string, bool) {
+	if args == nil {
+		return "", false
+	}
+	v, ok := args[key]
+	return v, ok
+}
+
+// intArg parses a numeric argument.
+func intArg(args map[string]string, key string) (int, bool) {
+	v, ok := arg(args, key)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return 0, false
+	}
+	return n, true
+}
+
+// isErrorFinal reports whether a final result says the module refused the
+// command outright (nothing was sent).
+func isErrorFinal(final string) bool {
+	f := strings.ToUpper(strings.TrimSpace(final))
+	return f == "ERROR" || strings.HasPrefix(f, "+CME ERROR") || strings.HasPrefix(f, "+CMS ERROR") ||
+		strings.HasPrefix(f, "ERR CODE") || f == "FAIL"
+}
+
+// txPayload is the payload a publish command carried (data mode or inline).
+func txPayload(t *at.Transaction) ([]byte, bool) {
+	if t.Payload != nil {
+		return t.Payload, true
+	}
+	if v, ok := arg(t.Args, at.ArgPayload); ok {
+		return []byte(v), true
+	}
+	return nil, false
+}
+
+// evPayload is the payload a receive URC carried.
+func evPayload(e *at.Event) ([]byte, bool) {
+	if e.Payload != nil {
+		return e.Payload, true
+	}
+	if v, ok := arg(e.Args, at.ArgPayload); ok {
+		return []byte(v), true
+	}
+	return nil, false
+}
+
+// frames turns record indices into sorted, distinct frame numbers.
+func (a *analysis) frames(idx []int) []int {
+	out := make([]int, 0, len(idx))
+	seen := map[int]bool{}
+	for _, i := range idx {
+		f := a.recs[i].Frame
+		if f > 0 && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+func (a *analysis) transactionResults() []Transaction {
+	out := make([]Transaction, 0, len(a.txs))
+	for i := range a.txs {
+		t := &a.txs[i]
+		tr := Transaction{
+			Line: t.Line, Command: t.Command, Op: t.Op, Final: t.Final,
+			Result: t.Result, ResultLine: t.ResultLine, Frames: a.frames(a.txRecs[i]),
+		}
+		if !t.Time.IsZero() {
+			tm := t.Time
+			tr.Time = &tm
+		}
+		tr.Latency = a.latency(i)
+		out = append(out, tr)
+	}
+	return out
+}
+
+func (a *analysis) eventResults() []Event {
+	out := make([]Event, 0, len(a.evs))
+	for i := range a.evs {
+		e := &a.evs[i]
+		out = append(out, Event{Line: e.Line, Text: e.Text, Op: e.Op, Frames: a.frames(a.evRecs[i])})
+	}
+	return out
+}
+
+// latency measures command → first frame the module sent, and last paired
+// frame → result URC, on the capture's clock.
+func (a *analysis) latency(ti int) *Latency {
+	t := &a.txs[ti]
+	recs := a.txRecs[ti]
+	if len(recs) == 0 {
+		return nil
+	}
+	var l Latency
+	if ct, ok := a.toCapture(t.Time); ok {
+		for _, i := range recs {
+			if a.recs[i].FromClient {
+				ms := float64(a.recs[i].Time.Sub(ct)) / float64(time.Millisecond)
+				l.CommandToWire = &ms
+				break
+			}
+		}
+	}
+	if rt, ok := a.toCapture(t.ResultTime); ok {
+		last := recs[0]
+		for _, i := range recs {
+			if a.recs[i].Time.After(a.recs[last].Time) {
+				last = i
+			}
+		}
+		ms := float64(rt.Sub(a.recs[last].Time)) / float64(time.Millisecond)
+		l.WireToResult = &ms
+	}
+	if l.CommandToWire == nil && l.WireToResult == nil {
+		return nil
+	}
+	return &l
+}
+
+// sortedFindings orders findings by severity, then line, then first frame.
+func (a *analysis) sortedFindings() []Finding {
+	rank := map[string]int{SeverityError: 0, SeverityWarning: 1, SeverityInfo: 2}
+	out := append([]Finding(nil), a.findings...)
+	sort.SliceStable(out, func(i, j int) bool {
+		fi, fj := out[i], out[j]
+		if rank[fi.Severity] != rank[fj.Severity] {
+			return rank[fi.Severity] < rank[fj.Severity]
+		}
+		if fi.Line != fj.Line {
+			return fi.Line < fj.Line
+		}
+		return firstFrame(fi.Frames) < firstFrame(fj.Frames)
+	})
+	for i := range out {
+		if out[i].Frames == nil {
+			out[i].Frames = []int{}
+		}
+	}
+	return out
+}
+
+func firstFrame(f []int) int {
+	if len(f) == 0 {
+		return 0
+	}
+	return f[0]
+}
+
+// timeOrdered returns recs sorted by time (then frame). Decoders emit
+// records as items complete, so a report made at a connection's end (an
+// unanswered SYN) can follow later frames; windows need time order. The
+// caller's slice is copied only when it is out of order.
+func timeOrdered(recs []netcap.Record) []netcap.Record {
+	less := func(x, y *netcap.Record) bool {
+		if !x.Time.Equal(y.Time) {
+			return x.Time.Before(y.Time)
+		}
+		return x.Frame < y.Frame
+	}
+	sorted := true
+	for i := 1; i < len(recs); i++ {
+		if less(&recs[i], &recs[i-1]) {
+			sorted = false
+			break
+		}
+	}
+	if sorted {
+		return recs
+	}
+	out := append([]netcap.Record(nil), recs...)
+	sort.SliceStable(out, func(i, j int) bool { return less(&out[i], &out[j]) })
+	return out
+}

@@ -1,0 +1,357 @@
+package correlate
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/atmq/atmq/decode/at"
+	"github.com/atmq/atmq/decode/netcap"
+)
+
+// diagnoseCommands reports what the serial log alone shows: commands the
+// module refused, and result codes the capture did not already explain
+// (all of them when there is no capture).
+func (a *analysis) diagnoseCommands() {
+	for ti := range a.txs {
+		t := &a.txs[ti]
+		if isErrorFinal(t.Final) {
+			a.commandRefused(t)
+			continue
+		}
+		if len(t.Warnings) > 0 {
+			w := t.Warnings[0]
+			a.add(Finding{
+				Code: CodeATSyntax, Severity: SeverityWarning, Line: t.Line,
+				Summary:     "the module took the command, but it is written in a way it may misread: " + w.Message,
+				Explanation: warningsText(t.Warnings),
+				Fix:         orDefault(w.Fix, "rewrite the command as the dialect documents it"),
+			})
+		}
+		a.resultFinding(t)
+	}
+	for j := range a.evs {
+		a.statusFinding(&a.evs[j], j)
+	}
+}
+
+// commandRefused reports a command the module answered with ERROR.
+func (a *analysis) commandRefused(t *at.Transaction) {
+	if len(t.Warnings) > 0 {
+		w := t.Warnings[0]
+		a.add(Finding{
+			Code: CodeATSyntax, Severity: SeverityError, Line: t.Line,
+			Summary:     fmt.Sprintf("the module answered %s: %s", t.Final, w.Message),
+			Explanation: fmt.Sprintf("%s was refused before anything went on the network: %s", t.Command, warningsText(t.Warnings)),
+			Fix:         orDefault(w.Fix, "rewrite the command as the dialect documents it"),
+		})
+		return
+	}
+	a.add(Finding{
+		Code: CodeCommandError, Severity: SeverityWarning, Line: t.Line,
+		Summary:     fmt.Sprintf("the module answered %s to %s", t.Final, t.Command),
+		Explanation: orDefault(t.Meaning, "the module refused the command; its syntax looks right, so the state is the likely cause (no network or PDP context, connection not open, already connected, a previous operation still running)"),
+		Fix:         "check the module's state before the command (the open/connect results, network registration with AT+CEREG?) and the order of commands",
+	})
+}
+
+func warningsText(ws []at.Warning) string {
+	var parts []string
+	for _, w := range ws {
+		s := w.Message
+		if w.Code != "" {
+			s = w.Code + ": " + s
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// resultCodes reads a result URC's result and return code fields.
+func resultCodes(t *at.Transaction) (result, rc int, hasResult, hasRC bool) {
+	result, hasResult = intArg(t.ResultArgs, at.ArgResult)
+	rc, hasRC = intArg(t.ResultArgs, at.ArgReturnCode)
+	return
+}
+
+// txSucceeded reports whether the module says the command worked.
+func txSucceeded(t *at.Transaction) bool {
+	if isErrorFinal(t.Final) {
+		return false
+	}
+	if t.Result == "" {
+		return t.Final != ""
+	}
+	res, rc, hasRes, hasRC := resultCodes(t)
+	return (!hasRes || res == 0) && (!hasRC || rc == 0)
+}
+
+// resultFinding explains a failing result URC when the capture gave no
+// finding for the command already.
+func (a *analysis) resultFinding(t *at.Transaction) {
+	if t.Result == "" || txSucceeded(t) || a.hasLine(t.Line) {
+		return
+	}
+	res, rc, hasRes, hasRC := resultCodes(t)
+	d, idx := a.dialectOf(t), connIndex(t)
+	meaning := orDefault(t.Meaning, "failure")
+	base := Finding{Severity: SeverityError, Line: t.Line}
+	switch t.Op {
+	case "connect":
+		if hasRC && rc != 0 && (!hasRes || res == 0) {
+			f := base
+			f.Code, f.ConnackCode = CodeConnackRefused, intp(rc)
+			f.Summary = fmt.Sprintf("the module reports the broker refused the connection: %s (%s)", t.Result, meaning)
+			f.Explanation = fmt.Sprintf("the result URC on line %d carries CONNACK return code %d; the capture does not show the CONNACK", t.ResultLine, rc)
+			cause := a.causeFromReturnCode(t, d, idx, rc)
+			f.Fix = orDefault(cause.Fix, brokerFix(false, rc))
+			a.add(f)
+			if cause.Code != "" {
+				cause.Severity, cause.Line, cause.ConnackCode = SeverityError, t.Line, intp(rc)
+				a.add(cause)
+			}
+			return
+		}
+	case "open":
+		code := CodeOpenFailed
+		fix := "check the host and port, the network registration (AT+CEREG?) and the PDP context (AT+CGACT?)"
+		if d == "qmt" && hasRes && res == 4 {
+			code = CodeDNSFailure
+			fix = "check the host name, or use the broker's IP address"
+		}
+		if d == "qmt" && hasRes && res == 2 {
+			fix = fmt.Sprintf("the connection index is still in use: close it first with AT+QMTCLOSE=%s", idx)
+		}
+		f := base
+		f.Code = code
+		f.Summary = fmt.Sprintf("the module could not open the connection: %s (%s)", t.Result, meaning)
+		f.Explanation = fmt.Sprintf("the result URC on line %d reports failure; the capture shows no TCP or DNS evidence for it", t.ResultLine)
+		f.Fix = fix
+		a.add(f)
+		return
+	case "subscribe":
+		if v, ok := arg(t.ResultArgs, at.ArgValue); ok && strings.TrimSpace(v) == "128" {
+			f := base
+			f.Code = CodeSubackFailure
+			f.Summary = fmt.Sprintf("the broker refused the subscription: %s", t.Result)
+			f.Explanation = "the result URC carries 128 (0x80), the SUBACK failure code: the broker does not allow this subscription"
+			f.Fix = "allow the subscription on the broker (ACL) or subscribe to a topic the client may read"
+			a.add(f)
+			return
+		}
+	}
+	if len(a.recs) > 0 {
+		return // the capture's findings speak for the wire
+	}
+	f := base
+	f.Severity = SeverityWarning
+	f.Code = CodeCommandError
+	f.Summary = fmt.Sprintf("the module reports failure: %s (%s)", t.Result, meaning)
+	f.Explanation = fmt.Sprintf("result URC on line %d; without a capture the network side cannot be checked", t.ResultLine)
+	f.Fix = "capture the network side too (atmq analyze --pcap) to see what the broker answered"
+	a.add(f)
+}
+
+// causeFromReturnCode gives the refusal cause a CONNACK return code in a
+// URC supports without the packets.
+func (a *analysis) causeFromReturnCode(t *at.Transaction, d, idx string, rc int) Finding {
+	cid, _ := arg(t.Args, at.ArgClientID)
+	user, hasUser := arg(t.Args, at.ArgUsername)
+	switch rc {
+	case 1:
+		v := 0
+		if t.Config != nil && t.Config.Version != nil {
+			v = *t.Config.Version
+		} else {
+			v = defaultVersion(d)
+		}
+		want := 4
+		if v == 4 {
+			want = 3
+		}
+		return Finding{
+			Code:        CodeProtocolVersion,
+			Summary:     "the broker does not accept the MQTT version the module sent",
+			Explanation: fmt.Sprintf("return code 1: unacceptable protocol version; the module was set to send %s", versionOrUnknown(v)),
+			Fix:         fixVersion(d, idx, want),
+		}
+	case 2:
+		f := Finding{Code: CodeClientIDRejected, Summary: fmt.Sprintf("the broker rejected the client id %q", cid),
+			Explanation: "return code 2: identifier rejected",
+			Fix:         "use a client id of 1-23 letters and digits: " + fixConnect(d, idx, clip(onlyAlnum(cid), 23), user, "")}
+		if cid == "" {
+			f.Explanation += "; the client id is empty, which a broker refuses when clean session is off [MQTT-3.1.3-8]"
+			f.Fix = fixSession(d, idx, true) + " or " + fixConnect(d, idx, "dev-<IMEI>", user, "")
+		}
+		return f
+	case 4, 5:
+		if !hasUser || user == "" {
+			return Finding{
+				Code:        CodeNoCredentials,
+				Summary:     "the connect command gives no username or password and the broker requires them",
+				Explanation: fmt.Sprintf("return code %d (%s) to a connect without credentials", rc, mqttConnackWord(rc)),
+				Fix:         fixConnect(d, idx, cid, "<user>", "<password>") + " — or, broker side, allow anonymous clients (mosquitto: `allow_anonymous true`)",
+			}
+		}
+	}
+	return Finding{}
+}
+
+func mqttConnackWord(rc int) string {
+	switch rc {
+	case 4:
+		return "bad user name or password"
+	case 5:
+		return "not authorized"
+	}
+	return "refused"
+}
+
+func versionOrUnknown(v int) string {
+	if v == 0 {
+		return "an unknown version (dialect default)"
+	}
+	return "MQTT " + versionName(v) + " (level " + strconv.Itoa(v) + ")"
+}
+
+// statusFinding explains a connection-status URC the capture did not.
+func (a *analysis) statusFinding(e *at.Event, j int) {
+	if e.Op != "status" {
+		return
+	}
+	frames := a.frames(a.evRecs[j])
+	for _, f := range a.findings {
+		if len(frames) > 0 && len(f.Frames) > 0 && overlaps(f.Frames, frames) {
+			return // the capture's finding explains it
+		}
+	}
+	if len(a.deviceConns) > 0 && len(frames) > 0 {
+		return
+	}
+	code := CodeServerClosed
+	text := strings.ToUpper(e.Text + " " + e.Meaning)
+	if strings.Contains(text, "PING") || strings.Contains(text, "KEEP") {
+		code = CodeKeepaliveTimeout
+	}
+	if e.Dialect == "qmt" || strings.HasPrefix(text, "+QMTSTAT") {
+		// QMTSTAT err_code (BG9X-RS): 2 = PINGREQ timed out, 5 = the
+		// client disconnected (normal).
+		switch strings.TrimSpace(e.Args[statusErrCode]) {
+		case "2":
+			code = CodeKeepaliveTimeout
+		case "5":
+			return // the client disconnected: normal
+		}
+	}
+	f := Finding{
+		Code: code, Severity: SeverityError, Line: e.Line, Frames: frames,
+		Summary:     fmt.Sprintf("the module reports the connection lost: %s (%s)", e.Text, orDefault(e.Meaning, "status change")),
+		Explanation: "the status URC reports the connection closed or reset",
+		Fix:         "capture the network side (atmq analyze --pcap) to see who closed it; then check keepalive, client id uniqueness and the broker's log",
+	}
+	if len(a.recs) > 0 {
+		f.Explanation += "; the capture shows no close on the device's connection before it: the module gave up on its own (PINGRESP missing, network lost) or the close happened outside the capture"
+		f.Severity = SeverityWarning
+	}
+	a.add(f)
+}
+
+func overlaps(a, b []int) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// diagnoseNotOnWire reports operations the module says it did that the
+// capture never shows, one finding per kind of operation.
+func (a *analysis) diagnoseNotOnWire() {
+	if len(a.recs) == 0 {
+		return
+	}
+	missing := map[string][]int{}
+	var order []string
+	for ti := range a.txs {
+		t := &a.txs[ti]
+		switch t.Op {
+		case "open", "connect", "subscribe", "unsubscribe", "publish", "disconnect":
+		default:
+			continue
+		}
+		if !txSucceeded(t) || len(a.txRecs[ti]) > 0 {
+			continue
+		}
+		if _, ok := missing[t.Op]; !ok {
+			order = append(order, t.Op)
+		}
+		missing[t.Op] = append(missing[t.Op], t.Line)
+	}
+	for j := range a.evs {
+		e := &a.evs[j]
+		if e.Op != "receive" || len(a.evRecs[j]) > 0 {
+			continue
+		}
+		if _, ok := missing[e.Op]; !ok {
+			order = append(order, e.Op)
+		}
+		missing[e.Op] = append(missing[e.Op], e.Line)
+	}
+	for _, op := range order {
+		lines := missing[op]
+		sort.Ints(lines)
+		var ls []string
+		for _, l := range lines {
+			ls = append(ls, strconv.Itoa(l))
+		}
+		a.add(Finding{
+			Code: CodeNotOnWire, Severity: SeverityWarning, Line: lines[0],
+			Summary:     fmt.Sprintf("the module reports %d %s operation(s) the capture never shows (line %s)", len(lines), op, strings.Join(ls, ", ")),
+			Explanation: "the serial log says these succeeded, yet no matching packet is in the capture. " + a.captureHint(),
+			Fix:         "capture where the module's traffic passes (the broker host or the gateway, not a machine beside it), with a filter that keeps the broker's port (atmq --port PORT for non-standard ports), and check the serial log and the capture cover the same period",
+		})
+	}
+}
+
+// captureHint says what the capture does hold, to guide the fix.
+func (a *analysis) captureHint() string {
+	ports := map[string]bool{}
+	tls := false
+	for _, id := range a.connOrder {
+		c := a.conns[id]
+		ports[strconv.Itoa(int(c.server.Port()))] = true
+		for _, i := range c.recs {
+			if a.isEvent(i, netcap.EventTLSHello) {
+				tls = true
+				break
+			}
+		}
+	}
+	if len(ports) == 0 {
+		return "The capture holds no MQTT connection at all: wrong interface or capture point, or a filter excluding the broker's port."
+	}
+	h := fmt.Sprintf("The capture holds %d connection(s) to port(s) %s", len(a.connOrder), joinKeys(ports))
+	if len(a.deviceConns) == 0 {
+		h += ", none of them the device's (see device.reason)"
+	}
+	h += "."
+	if tls {
+		h += " Some are TLS: MQTT inside them is encrypted and cannot be matched."
+	}
+	return h
+}
+
+// statusErrCode is the field name decode/at gives the status URCs' code
+// (+ECMTSTAT, +QMTSTAT).
+const statusErrCode = "err_code"

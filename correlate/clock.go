@@ -1,0 +1,250 @@
+package correlate
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+
+	"github.com/atmq/atmq/decode/at"
+	"github.com/atmq/atmq/decode/mqtt"
+)
+
+// maxCandidates bounds how many packets one serial item may be matched
+// against (a topic published every second for a day); the rest cannot
+// change the cluster's verdict.
+const maxCandidates = 256
+
+// estimateClock sets a.clock, a.timed and a.offset: from --clock-offset,
+// else from content matches between the log and the capture.
+func (a *analysis) estimateClock() {
+	if a.log != nil {
+		a.clock.SerialTimeSource = a.log.TimeSource
+	}
+	hasSerialTimes := a.serialHasTimes()
+	if a.opts.ClockOffset != nil {
+		a.offset = *a.opts.ClockOffset
+		a.timed = hasSerialTimes
+		a.clock.Method = "override"
+		a.clock.OffsetSeconds = a.offset.Seconds()
+		a.clock.Explanation = fmt.Sprintf("offset %s given with --clock-offset", fmtOffset(a.offset))
+		if !hasSerialTimes {
+			a.clock.Explanation += "; the log has no timestamps, so it is unused: matched by order and content"
+		}
+		return
+	}
+	if len(a.txs)+len(a.evs) == 0 || len(a.recs) == 0 {
+		a.clock.Method = "none"
+		a.clock.Explanation = "nothing to relate: only one side (serial log or capture) was given"
+		return
+	}
+	if !hasSerialTimes {
+		a.clock.Method = "order"
+		a.clock.Explanation = "the serial log has no timestamps: commands matched to packets by order and content alone"
+		return
+	}
+	ms := a.clockMatches()
+	est, ok := estimateOffset(ms)
+	if !ok {
+		a.clock.Method = "order"
+		a.clock.Explanation = "no command or URC matched a packet by content (client id, packet id and filter, topic and payload): matched by order alone"
+		return
+	}
+	a.timed = true
+	a.offset = est.Offset
+	a.spread = est.Spread
+	a.clock = Clock{
+		OffsetSeconds:    est.Offset.Seconds(),
+		Method:           "content",
+		Matches:          est.Matches,
+		Outliers:         est.Outliers,
+		SpreadSeconds:    est.Spread.Seconds(),
+		SerialTimeSource: a.clock.SerialTimeSource,
+		Explanation: fmt.Sprintf("serial clock is %s the capture's: median of %d content matches (CONNECT client id, SUBSCRIBE packet id and filter, PUBLISH topic and payload, received PUBLISH), spread ±%s, %d rejected as outliers",
+			fmtOffset(est.Offset), est.Matches, est.Spread.Round(time.Millisecond), est.Outliers),
+	}
+}
+
+// fmtOffset writes an offset for people: "3.012s ahead of", "8h0m0s behind".
+func fmtOffset(d time.Duration) string {
+	if d < 0 {
+		return (-d).Round(time.Millisecond).String() + " behind"
+	}
+	return d.Round(time.Millisecond).String() + " ahead of"
+}
+
+func (a *analysis) serialHasTimes() bool {
+	for i := range a.txs {
+		if !a.txs[i].Time.IsZero() {
+			return true
+		}
+	}
+	for i := range a.evs {
+		if !a.evs[i].Time.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+// Keys of serial items in clock matches: commands 2i, their result URCs
+// 2i+1, events 2·len(txs)+j.
+func (a *analysis) cmdKey(i int) int    { return 2 * i }
+func (a *analysis) resultKey(i int) int { return 2*i + 1 }
+func (a *analysis) eventKey(j int) int  { return 2*len(a.txs) + j }
+
+// clockMatches lists every content match between serial items and packets.
+// A command is matched with the packet it makes the module send; its
+// result URC with the broker's answer, so module latency biases the two
+// kinds in opposite directions and the median sits between them.
+func (a *analysis) clockMatches() []clockMatch {
+	var ms []clockMatch
+	add := func(serial time.Time, rec, key int, w float64) {
+		if serial.IsZero() || rec < 0 {
+			return
+		}
+		ms = append(ms, clockMatch{Serial: serial, Capture: a.recs[rec].Time, Key: key, Weight: w})
+	}
+	for i := range a.txs {
+		t := &a.txs[i]
+		n := 0
+		for _, c := range a.txCandidates(t) {
+			if n++; n > maxCandidates {
+				break
+			}
+			add(t.Time, c.rec, a.cmdKey(i), c.weight)
+			if c.answer >= 0 {
+				add(t.ResultTime, c.answer, a.resultKey(i), c.weight)
+			}
+		}
+	}
+	for j := range a.evs {
+		e := &a.evs[j]
+		if e.Op != "receive" {
+			continue
+		}
+		topic, hasTopic := arg(e.Args, at.ArgTopic)
+		if !hasTopic {
+			continue
+		}
+		payload, hasPayload := evPayload(e)
+		n := 0
+		for _, i := range a.pubByTop[topic] {
+			r := &a.recs[i]
+			if r.FromClient || (hasPayload && !bytes.Equal(r.Packet.Payload, payload)) {
+				continue
+			}
+			if n++; n > maxCandidates {
+				break
+			}
+			w := 1.0
+			if hasPayload && len(payload) > 0 {
+				w = 2
+			}
+			add(e.Time, i, a.eventKey(j), w)
+		}
+	}
+	return ms
+}
+
+// candidate is a packet a command may have caused, with the broker's
+// answer to it (-1 when none is seen).
+type candidate struct {
+	rec, answer int
+	weight      float64
+}
+
+// txCandidates lists the packets whose content matches a command.
+func (a *analysis) txCandidates(t *at.Transaction) []candidate {
+	if isErrorFinal(t.Final) {
+		return nil
+	}
+	var out []candidate
+	switch t.Op {
+	case "connect":
+		cid, ok := arg(t.Args, at.ArgClientID)
+		if !ok {
+			return nil
+		}
+		user, hasUser := arg(t.Args, at.ArgUsername)
+		pass, hasPass := arg(t.Args, at.ArgPassword)
+		for _, i := range a.byClient[cid] {
+			p := a.recs[i].Packet
+			w := 2.0
+			if hasUser && p.UsernameFlag && p.Username == user {
+				w++
+			}
+			if hasPass && p.PasswordFlag && string(p.Password) == pass {
+				w++
+			}
+			ack := a.nextOnConn(i, func(j int) bool { return a.isPacket(j, mqtt.CONNACK, false) })
+			out = append(out, candidate{i, ack, w})
+		}
+	case "subscribe", "unsubscribe":
+		id, hasID := intArg(t.Args, at.ArgMsgID)
+		topic, hasTopic := arg(t.Args, at.ArgTopic)
+		if !hasID || !hasTopic || id < 0 || id > 0xffff {
+			return nil
+		}
+		idx, ackType := a.subByID[uint16(id)], mqtt.SUBACK
+		if t.Op == "unsubscribe" {
+			idx, ackType = a.unsByID[uint16(id)], mqtt.UNSUBACK
+		}
+		for _, i := range idx {
+			p := a.recs[i].Packet
+			if !hasFilter(p, topic) {
+				continue
+			}
+			ack := a.nextOnConn(i, func(j int) bool {
+				return a.isPacket(j, ackType, false) && a.recs[j].Packet.PacketID == p.PacketID
+			})
+			out = append(out, candidate{i, ack, 2})
+		}
+	case "publish":
+		topic, hasTopic := arg(t.Args, at.ArgTopic)
+		payload, hasPayload := txPayload(t)
+		if !hasTopic {
+			return nil
+		}
+		id, hasID := intArg(t.Args, at.ArgMsgID)
+		for _, i := range a.pubByTop[topic] {
+			r := &a.recs[i]
+			p := r.Packet
+			if !r.FromClient || p.Dup || (hasPayload && !bytes.Equal(p.Payload, payload)) {
+				continue
+			}
+			w := 1.0
+			if hasPayload && len(payload) > 0 {
+				w = 2
+			}
+			if hasID && p.QoS > 0 && id > 0 {
+				if int(p.PacketID) != id {
+					continue
+				}
+				w++
+			}
+			ack := i // QoS 0: the module reports as soon as it sent
+			switch p.QoS {
+			case 1:
+				ack = a.nextOnConn(i, func(j int) bool {
+					return a.isPacket(j, mqtt.PUBACK, false) && a.recs[j].Packet.PacketID == p.PacketID
+				})
+			case 2:
+				ack = a.nextOnConn(i, func(j int) bool {
+					return a.isPacket(j, mqtt.PUBCOMP, false) && a.recs[j].Packet.PacketID == p.PacketID
+				})
+			}
+			out = append(out, candidate{i, ack, w})
+		}
+	}
+	return out
+}
+
+// hasFilter reports whether a SUBSCRIBE/UNSUBSCRIBE carries the filter.
+func hasFilter(p *mqtt.Packet, filter string) bool {
+	for _, s := range p.Subscriptions {
+		if s.Filter == filter {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,343 @@
+package correlate
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/atmq/atmq/decode/at"
+	"github.com/atmq/atmq/decode/netcap"
+)
+
+// target is where an open (or connect-with-host) command pointed.
+type target struct {
+	tx    int
+	host  string
+	port  int // 0 when not given
+	addrs []netip.Addr
+}
+
+// openTargets lists the host/port of every command that names one.
+func (a *analysis) openTargets() []target {
+	var out []target
+	for i := range a.txs {
+		t := &a.txs[i]
+		if t.Op != "open" && t.Op != "connect" {
+			continue
+		}
+		host, ok := arg(t.Args, at.ArgHost)
+		if !ok || host == "" {
+			continue
+		}
+		port, _ := intArg(t.Args, at.ArgPort)
+		out = append(out, target{tx: i, host: host, port: port, addrs: a.resolve(host)})
+	}
+	return out
+}
+
+func (tg target) matches(server netip.AddrPort) bool {
+	if tg.port != 0 && int(server.Port()) != tg.port {
+		return false
+	}
+	if len(tg.addrs) == 0 {
+		return tg.port != 0 // unresolved name: the port is all we have
+	}
+	for _, ip := range tg.addrs {
+		if ip == server.Addr().Unmap() {
+			return true
+		}
+	}
+	return false
+}
+
+// connectAttempts lists the times (serial clock) at which the module sent
+// a CONNECT: connect commands it accepted and auto-reconnect URCs.
+func (a *analysis) connectAttempts() []time.Time {
+	var out []time.Time
+	for i := range a.txs {
+		t := &a.txs[i]
+		if t.Op == "connect" && !isErrorFinal(t.Final) {
+			out = append(out, t.Time)
+		}
+	}
+	for j := range a.evs {
+		if a.evs[j].Op == "connect" {
+			out = append(out, a.evs[j].Time)
+		}
+	}
+	return out
+}
+
+// selectDevice decides which connections are the device's.
+func (a *analysis) selectDevice() {
+	a.device = map[int]bool{}
+	a.deviceIDs = map[string]bool{}
+	var reasons []string
+	defer func() {
+		for _, id := range a.connOrder {
+			if a.device[id] {
+				a.deviceConns = append(a.deviceConns, id)
+			}
+		}
+		a.deviceReason = strings.Join(reasons, "; ")
+	}()
+	if a.opts.ClientID != "" {
+		a.deviceIDs[a.opts.ClientID] = true
+	} else {
+		for i := range a.txs {
+			if a.txs[i].Op == "connect" {
+				if cid, ok := arg(a.txs[i].Args, at.ArgClientID); ok {
+					a.deviceIDs[cid] = true
+				}
+			}
+		}
+	}
+	if len(a.conns) == 0 {
+		if len(a.recs) > 0 {
+			reasons = append(reasons, "the capture holds no TCP connection")
+		} else {
+			reasons = append(reasons, "no capture given")
+		}
+		return
+	}
+
+	if a.opts.Device != "" {
+		a.selectByAddress(&reasons)
+		return
+	}
+	if len(a.txs) == 0 && a.opts.ClientID == "" {
+		for _, id := range a.connOrder {
+			a.device[id] = true
+		}
+		reasons = append(reasons, fmt.Sprintf("no serial log and no --client-id/--device: all %d connections are diagnosed", len(a.connOrder)))
+		return
+	}
+
+	// 1. Connections whose CONNECT carries the device's client id.
+	var byID []int
+	for _, id := range a.connOrder {
+		if p := a.connectPacket(a.conns[id]); p != nil && a.deviceIDs[p.ClientID] {
+			byID = append(byID, id)
+		}
+	}
+	byID = a.dropForeignHolders(byID, &reasons)
+	for _, id := range byID {
+		a.device[id] = true
+		c := a.conns[id]
+		p := a.connectPacket(c)
+		why := fmt.Sprintf("conn %d (%s → %s): CONNECT client id %q", id, c.client, c.server, p.ClientID)
+		if a.opts.ClientID != "" {
+			why += " = --client-id"
+		} else if ti := a.connectTxFor(p.ClientID); ti >= 0 {
+			why += fmt.Sprintf(" = connect command line %d", a.txs[ti].Line)
+			t := &a.txs[ti]
+			if u, ok := arg(t.Args, at.ArgUsername); ok && p.UsernameFlag && p.Username == u {
+				why += ", same username"
+			}
+		}
+		if a.timed {
+			why += ", at the command's time"
+		}
+		reasons = append(reasons, why)
+	}
+
+	// 2. Connections that never carried a CONNECT but go where an open
+	// command pointed (refused, unanswered, or closed before CONNECT).
+	targets := a.openTargets()
+	deviceIPs := map[netip.Addr]bool{}
+	for _, id := range byID {
+		deviceIPs[a.conns[id].client.Addr().Unmap()] = true
+	}
+	for _, id := range a.connOrder {
+		c := a.conns[id]
+		if a.device[id] || c.connect >= 0 {
+			continue
+		}
+		if len(deviceIPs) > 0 && !deviceIPs[c.client.Addr().Unmap()] {
+			continue
+		}
+		for _, tg := range targets {
+			if !tg.matches(c.server) || !a.nearOpen(c, tg) {
+				continue
+			}
+			a.device[id] = true
+			reasons = append(reasons, fmt.Sprintf("conn %d (%s → %s): no CONNECT, but goes to %s:%d of the command on line %d%s",
+				id, c.client, c.server, tg.host, tg.port, a.txs[tg.tx].Line, resolvedVia(tg)))
+			break
+		}
+	}
+	if len(a.device) == 0 {
+		var ids []string
+		for id := range a.deviceIDs {
+			ids = append(ids, strconv.Quote(id))
+		}
+		sort.Strings(ids)
+		what := "no connect command gave a client id"
+		if len(ids) > 0 {
+			what = "no CONNECT carries client id " + strings.Join(ids, " or ")
+		}
+		reasons = append(reasons, what+", and no connection goes to the host and port of an open command at its time: the device's traffic is not in the capture")
+	}
+}
+
+func resolvedVia(tg target) string {
+	if _, err := netip.ParseAddr(tg.host); err == nil || len(tg.addrs) == 0 {
+		return ""
+	}
+	return " (resolved through the capture's DNS answers)"
+}
+
+// nearOpen reports whether connection c started when an open command
+// could have started it (always true without a clock).
+func (a *analysis) nearOpen(c *connInfo, tg target) bool {
+	t := &a.txs[tg.tx]
+	start, ok := a.toCapture(t.Time)
+	if !ok || len(c.recs) == 0 {
+		return true
+	}
+	end := start.Add(a.slack() + 90*time.Second) // QMTOPEN may take 75 s
+	if rt, ok := a.toCapture(t.ResultTime); ok {
+		end = rt.Add(a.slack())
+	}
+	first := a.recs[c.recs[0]].Time
+	return !first.Before(start.Add(-a.slack())) && !first.After(end)
+}
+
+// dropForeignHolders removes, when the clock is known, connections that
+// carry the device's client id but whose CONNECT no connect command or
+// auto-reconnect URC explains: another client using the same id.
+func (a *analysis) dropForeignHolders(ids []int, reasons *[]string) []int {
+	attempts := a.connectAttempts()
+	if !a.timed || len(attempts) == 0 || len(ids) <= 1 {
+		return ids
+	}
+	var keep, drop []int
+	for _, id := range ids {
+		ct := a.recs[a.conns[id].connect].Time
+		ok := false
+		for _, at := range attempts {
+			if st, good := a.toCapture(at); good && absDur(st.Sub(ct)) <= a.slack() {
+				ok = true
+				break
+			}
+		}
+		if ok {
+			keep = append(keep, id)
+		} else {
+			drop = append(drop, id)
+		}
+	}
+	if len(keep) == 0 {
+		return ids
+	}
+	for _, id := range drop {
+		c := a.conns[id]
+		*reasons = append(*reasons, fmt.Sprintf("conn %d (%s) carries the same client id but no connect command or reconnect URC matches its CONNECT time: another client", id, c.client))
+	}
+	return keep
+}
+
+// selectByAddress applies --device.
+func (a *analysis) selectByAddress(reasons *[]string) {
+	dev := a.opts.Device
+	var ap netip.AddrPort
+	var ip netip.Addr
+	var err error
+	if ap, err = netip.ParseAddrPort(dev); err == nil {
+		ip = ap.Addr().Unmap()
+	} else if ip, err = netip.ParseAddr(dev); err == nil {
+		ip = ip.Unmap()
+	} else {
+		*reasons = append(*reasons, fmt.Sprintf("--device %q is not an IP or IP:port", dev))
+		return
+	}
+	for _, id := range a.connOrder {
+		c := a.conns[id]
+		if c.client.Addr().Unmap() != ip || (ap.IsValid() && c.client.Port() != ap.Port()) {
+			continue
+		}
+		a.device[id] = true
+	}
+	*reasons = append(*reasons, fmt.Sprintf("--device %s: %d connection(s) from that address", dev, len(a.device)))
+}
+
+// connectTxFor returns the first connect transaction giving client id cid.
+func (a *analysis) connectTxFor(cid string) int {
+	for i := range a.txs {
+		if a.txs[i].Op == "connect" {
+			if v, ok := arg(a.txs[i].Args, at.ArgClientID); ok && v == cid {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// deviceSummary renders the selection for the Result.
+func (a *analysis) deviceSummary() Device {
+	d := Device{Reason: a.deviceReason, Connections: []Connection{}}
+	addrs := map[string]bool{}
+	servers := map[string]bool{}
+	for _, id := range a.deviceConns {
+		c := a.conns[id]
+		conn := Connection{Conn: id, Client: c.client.String(), Server: c.server.String()}
+		if p := a.connectPacket(c); p != nil {
+			conn.ClientID = p.ClientID
+			if d.ClientID == "" {
+				d.ClientID = p.ClientID
+			}
+		}
+		if len(c.recs) > 0 {
+			conn.FirstFrame = a.recs[c.recs[0]].Frame
+			conn.LastFrame = a.recs[c.recs[len(c.recs)-1]].Frame
+		}
+		d.Connections = append(d.Connections, conn)
+		addrs[c.client.Addr().String()] = true
+		servers[c.server.String()] = true
+	}
+	if d.ClientID == "" {
+		if a.opts.ClientID != "" {
+			d.ClientID = a.opts.ClientID
+		} else if ti := a.firstConnectTx(); ti >= 0 {
+			d.ClientID, _ = arg(a.txs[ti].Args, at.ArgClientID)
+		}
+	}
+	d.Address = joinKeys(addrs)
+	d.Server = joinKeys(servers)
+	return d
+}
+
+func (a *analysis) firstConnectTx() int {
+	for i := range a.txs {
+		if a.txs[i].Op == "connect" {
+			return i
+		}
+	}
+	return -1
+}
+
+func joinKeys(m map[string]bool) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, ", ")
+}
+
+// isDeviceRec reports whether record i belongs to a device connection.
+func (a *analysis) isDeviceRec(i int) bool {
+	return a.recs[i].Conn != 0 && a.device[a.recs[i].Conn]
+}
+
+// dnsRec returns the DNS payload of record i or nil.
+func (a *analysis) dnsRec(i int) *netcap.DNS {
+	r := &a.recs[i]
+	if r.Event == nil {
+		return nil
+	}
+	return r.Event.DNS
+}

@@ -1,0 +1,244 @@
+package at
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Dialect is one module family's MQTT AT command set: every command mapped
+// to one operation with named arguments, its result URC and the words for
+// every result code. Facts and their sources: docs/at-dialects.md.
+type Dialect struct {
+	Name  string // "ecmt", "qmt", …
+	Title string // for people
+	// Syntax says how strings are written (ESP-AT escapes).
+	Syntax ArgSyntax
+	// MaxConn is the highest connection (client) index the module takes.
+	MaxConn int
+	// Commands by name (without AT+), upper case.
+	Commands map[string]*CommandSpec
+	// URCs by name (without '+' and ':'), upper case; plain-text URCs such
+	// as Luat's "CONNECT OK" are keyed by their whole text.
+	URCs map[string]*URCSpec
+	// Limits holds the string length limits checked on commands.
+	Limits map[string]Limit
+}
+
+// Limit is a string length limit with its source.
+type Limit struct {
+	Max int
+	// Doc is the documented limit when it differs from what the firmware
+	// buffer takes (ECMT password: 96 documented, 128 in the buffer).
+	Doc    int
+	Source string
+}
+
+// Data modes of a command.
+const (
+	DataNone   = iota
+	DataCtrlZ  // '>' prompt, payload ended by Ctrl-Z, ESC cancels
+	DataLength // '>' prompt, exactly the declared length
+)
+
+// CommandSpec describes one command.
+type CommandSpec struct {
+	Name string
+	Op   string
+	// Args names the positional arguments.
+	Args []ArgSpec
+	// MinArgs is how many arguments the command needs.
+	MinArgs int
+	// Options maps the first (quoted) argument of a configure command to
+	// the arguments that follow it (AT+ECMTCFG="keepalive",0,120).
+	Options map[string][]ArgSpec
+	// Results are the names of the URCs that answer the command
+	// asynchronously (or before its final result), e.g. "ECMTCONN".
+	Results []string
+	// Match lists the argument keys a result URC must share with the
+	// command (connection index, msg id).
+	Match []string
+	// Data says whether the command takes a payload after '>';
+	// DataWhen (if set) decides per call (payload omitted inline).
+	Data int
+	// DataWhen, if set, decides per call from the fields: the mode and,
+	// for DataLength, the declared length (-1 when it is not a number).
+	DataWhen func(fields []Field) (mode int)
+	// LengthArg names the argument holding the declared payload length.
+	LengthArg string
+	// PayloadArg names the argument the data-mode payload fills (default payload).
+	PayloadArg string
+	// Stash keeps the payload under this name per connection index for a
+	// later command (SIMCom CMQTTTOPIC → CMQTTPUB); Unstash copies stashed
+	// values into the args.
+	Stash string
+	// Unstash maps stashed names to the argument they fill.
+	Unstash map[string]string
+	// ResultWhen, if set, says whether a result URC is expected for the
+	// call (Luat AT+MPUB answers PUBACK only for QoS > 0).
+	ResultWhen func(args map[string]string) bool
+	// Derive adds arguments computed from the others (SIMCom's
+	// "tcp://host:port" → host, port).
+	Derive func(args map[string]string)
+	// Meaning explains the outcome; nil uses the result URC's meaning.
+	Meaning func(t *Transaction) string
+}
+
+// ArgSpec describes one argument.
+type ArgSpec struct {
+	Key      string
+	Int      bool // a number
+	Min, Max int  // range for numbers (Max 0: unchecked)
+	// MaxLen bounds a string (see Dialect.Limits for the source).
+	String bool
+	Source string // where the range comes from
+}
+
+// URCSpec describes one unsolicited result code.
+type URCSpec struct {
+	Name   string
+	Op     string   // connect, subscribe, … for results; receive, status for events
+	Fields []string // named fields, in order
+	// Event marks URCs that never answer a command (received messages,
+	// status changes).
+	Event bool
+	// PayloadFrom is the index of the field where a raw payload begins
+	// (the rest of the line, quotes kept as sent); -1 for none.
+	PayloadFrom int
+	// Continues says the payload may go on over the following lines
+	// (ECMT +ECMTRECV payload is not quoted and may hold CR/LF).
+	Continues bool
+	// FollowLen names the field giving the length of raw data on the
+	// following lines (SIMCom +CMQTTRXTOPIC / +CMQTTRXPAYLOAD).
+	FollowLen string
+	FollowKey string // where the following data goes (topic, payload)
+	// BlockStart/BlockEnd group URCs into one event (+CMQTTRXSTART … +CMQTTRXEND).
+	BlockStart, BlockEnd bool
+	// Plain marks a URC written without '+' (Luat "CONNECT OK"); it is
+	// keyed by its whole text.
+	Plain   bool
+	Meaning func(f map[string]string) string
+}
+
+var dialects = map[string]*Dialect{}
+
+func register(d *Dialect) { dialects[d.Name] = d }
+
+// Dialects lists the dialect names.
+func Dialects() []string {
+	var out []string
+	for n := range dialects {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// LookupDialect returns the dialect named name, or nil.
+func LookupDialect(name string) *Dialect { return dialects[strings.ToLower(name)] }
+
+// commandDialect finds the dialect owning a command name; forced limits
+// the search to one dialect.
+func commandDialect(name string, forced *Dialect) (*Dialect, *CommandSpec) {
+	if forced != nil {
+		if c := forced.Commands[name]; c != nil {
+			return forced, c
+		}
+		return nil, nil
+	}
+	for _, n := range Dialects() {
+		d := dialects[n]
+		if c := d.Commands[name]; c != nil {
+			return d, c
+		}
+	}
+	return nil, nil
+}
+
+// urcDialect finds the dialect owning a URC name, preferring prefer.
+func urcDialect(name string, forced, prefer *Dialect) (*Dialect, *URCSpec) {
+	if forced != nil {
+		if u := forced.URCs[name]; u != nil {
+			return forced, u
+		}
+		return nil, nil
+	}
+	if prefer != nil {
+		if u := prefer.URCs[name]; u != nil {
+			return prefer, u
+		}
+	}
+	for _, n := range Dialects() {
+		d := dialects[n]
+		if u := d.URCs[name]; u != nil {
+			return d, u
+		}
+	}
+	return nil, nil
+}
+
+// named maps fields to keys; extra fields are kept as arg6, arg7 …
+func named(keys []string, fields []Field) map[string]string {
+	m := make(map[string]string, len(fields))
+	for i, f := range fields {
+		if i < len(keys) {
+			if keys[i] != "" {
+				m[keys[i]] = f.Value
+			}
+		} else {
+			m["arg"+strconv.Itoa(i+1)] = f.Value
+		}
+	}
+	return m
+}
+
+// Words for common numeric fields.
+
+func atoi(s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, false
+	}
+	return n, true
+}
+
+// connackWords are the MQTT 3.1.1 CONNACK return codes
+// ([MQTT-3.2.2-4]..[MQTT-3.2.2-5], table 3.1).
+var connackWords = map[int]string{
+	0: "accepted",
+	1: "refused: unacceptable protocol version",
+	2: "refused: identifier rejected",
+	3: "refused: server unavailable",
+	4: "refused: bad user name or password",
+	5: "refused: not authorized",
+}
+
+func lookupWord(m map[int]string, s, unknown string) string {
+	if n, ok := atoi(s); ok {
+		if w, ok := m[n]; ok {
+			return w
+		}
+	}
+	if s == "" {
+		return unknown
+	}
+	return unknown + " " + s
+}
+
+// Operations.
+const (
+	OpConfigure   = "configure"
+	OpOpen        = "open"
+	OpConnect     = "connect"
+	OpSubscribe   = "subscribe"
+	OpUnsubscribe = "unsubscribe"
+	OpPublish     = "publish"
+	OpDisconnect  = "disconnect"
+	OpClose       = "close"
+	OpReceive     = "receive"
+	OpStatus      = "status"
+)

@@ -1,0 +1,75 @@
+package at
+
+// Espressif ESP-AT MQTT dialect (ESP32, ESP8266, ESP32-C3 AT firmware).
+// Sources (docs/at-dialects.md §4): ESPAT-MQTT = espressif/esp-at
+// docs/en/AT_Command_Set/MQTT_AT_Commands.rst, ESPAT-IDX = …/index.rst
+// (escape syntax: \, \" \\ inside strings).
+
+func init() {
+	conn := ArgSpec{Key: ArgConn, Int: true, Min: 0, Max: 0, Source: "ESPAT-MQTT: LinkID 0 only"}
+	qos := ArgSpec{Key: ArgQoS, Int: true, Min: 0, Max: 2}
+	retain := ArgSpec{Key: ArgRetain, Int: true, Min: 0, Max: 1}
+	register(&Dialect{
+		Name:    "espat",
+		Title:   "Espressif ESP-AT MQTT",
+		Syntax:  ArgSyntax{Escapes: true},
+		MaxConn: 0,
+		Limits: map[string]Limit{
+			ArgClientID: {Max: 256, Source: "ESPAT-MQTT: client_id ≤256 bytes"},
+			ArgUsername: {Max: 64, Source: "ESPAT-MQTT: username ≤64 bytes"},
+			ArgPassword: {Max: 64, Source: "ESPAT-MQTT: password ≤64 bytes"},
+			"path":      {Max: 32, Source: "ESPAT-MQTT: path ≤32 bytes"},
+		},
+		Commands: map[string]*CommandSpec{
+			"MQTTUSERCFG": {Name: "MQTTUSERCFG", Op: OpConfigure, MinArgs: 8,
+				Args: []ArgSpec{conn, {Key: "scheme", Int: true, Min: 1, Max: 10, Source: "ESPAT-MQTT: scheme 1–10"},
+					{Key: ArgClientID, String: true}, {Key: ArgUsername, String: true}, {Key: ArgPassword, String: true},
+					{Key: "cert_key_id", Int: true}, {Key: "ca_id", Int: true}, {Key: "path", String: true}}},
+			"MQTTCLIENTID":     {Name: "MQTTCLIENTID", Op: OpConfigure, MinArgs: 2, Args: []ArgSpec{conn, {Key: ArgClientID, String: true}}},
+			"MQTTUSERNAME":     {Name: "MQTTUSERNAME", Op: OpConfigure, MinArgs: 2, Args: []ArgSpec{conn, {Key: ArgUsername, String: true}}},
+			"MQTTPASSWORD":     {Name: "MQTTPASSWORD", Op: OpConfigure, MinArgs: 2, Args: []ArgSpec{conn, {Key: ArgPassword, String: true}}},
+			"MQTTLONGCLIENTID": {Name: "MQTTLONGCLIENTID", Op: OpConfigure, MinArgs: 2, Args: []ArgSpec{conn, {Key: ArgClientID, Int: true}}, Data: DataLength, LengthArg: ArgClientID, PayloadArg: ArgClientID},
+			"MQTTLONGUSERNAME": {Name: "MQTTLONGUSERNAME", Op: OpConfigure, MinArgs: 2, Args: []ArgSpec{conn, {Key: ArgUsername, Int: true}}, Data: DataLength, LengthArg: ArgUsername, PayloadArg: ArgUsername},
+			"MQTTLONGPASSWORD": {Name: "MQTTLONGPASSWORD", Op: OpConfigure, MinArgs: 2, Args: []ArgSpec{conn, {Key: ArgPassword, Int: true}}, Data: DataLength, LengthArg: ArgPassword, PayloadArg: ArgPassword},
+			"MQTTCONNCFG": {Name: "MQTTCONNCFG", Op: OpConfigure, MinArgs: 3,
+				Args: []ArgSpec{conn, {Key: ArgKeepAlive, Int: true, Min: 0, Max: 7200, Source: "ESPAT-MQTT: keepalive 0–7200 s, 0 → 120"},
+					{Key: "disable_clean_session", Int: true, Min: 0, Max: 1},
+					{Key: ArgWillTopic, String: true}, {Key: ArgWillPayload, String: true},
+					{Key: ArgWillQoS, Int: true, Min: 0, Max: 2}, {Key: ArgWillRetain, Int: true, Min: 0, Max: 1}}},
+			"MQTTCONN": {Name: "MQTTCONN", Op: OpConnect, MinArgs: 4,
+				Args: []ArgSpec{conn, {Key: ArgHost, String: true}, {Key: ArgPort, Int: true, Min: 0, Max: 65535},
+					{Key: "reconnect", Int: true, Min: 0, Max: 1}},
+				Results: []string{"MQTTCONNECTED", "MQTTDISCONNECTED"}, Match: []string{ArgConn}},
+			"MQTTPUB": {Name: "MQTTPUB", Op: OpPublish, MinArgs: 5,
+				Args: []ArgSpec{conn, {Key: ArgTopic, String: true}, {Key: ArgPayload, String: true}, qos, retain}},
+			"MQTTPUBRAW": {Name: "MQTTPUBRAW", Op: OpPublish, MinArgs: 5,
+				Args: []ArgSpec{conn, {Key: ArgTopic, String: true}, {Key: ArgPayload, Int: true}, qos, retain},
+				Data: DataLength, LengthArg: ArgPayload,
+				Results: []string{"MQTTPUB"}, Match: []string{ArgConn}},
+			"MQTTSUB": {Name: "MQTTSUB", Op: OpSubscribe, MinArgs: 3,
+				Args: []ArgSpec{conn, {Key: ArgTopic, String: true}, qos}},
+			"MQTTUNSUB": {Name: "MQTTUNSUB", Op: OpUnsubscribe, MinArgs: 2,
+				Args: []ArgSpec{conn, {Key: ArgTopic, String: true}}},
+			"MQTTCLEAN": {Name: "MQTTCLEAN", Op: OpClose, MinArgs: 1, Args: []ArgSpec{conn}},
+		},
+		URCs: map[string]*URCSpec{
+			"MQTTCONNECTED": {Name: "MQTTCONNECTED", Op: OpConnect,
+				Fields: []string{ArgConn, "scheme", ArgHost, ArgPort, "path", "reconnect"}, PayloadFrom: -1,
+				Meaning: func(map[string]string) string { return "connected (CONNACK accepted)" }},
+			"MQTTDISCONNECTED": {Name: "MQTTDISCONNECTED", Op: OpStatus, Fields: []string{ArgConn}, PayloadFrom: -1,
+				Meaning: func(map[string]string) string {
+					return "disconnected: the connection failed or the broker closed it"
+				}},
+			"MQTTPUB": {Name: "MQTTPUB", Op: OpPublish, Fields: []string{ArgResult}, PayloadFrom: -1,
+				Meaning: func(f map[string]string) string {
+					if f[ArgResult] == "OK" {
+						return "published"
+					}
+					return "publish failed"
+				}},
+			"MQTTSUBRECV": {Name: "MQTTSUBRECV", Op: OpReceive, Event: true,
+				Fields: []string{ArgConn, ArgTopic, "length", ArgPayload}, PayloadFrom: 3,
+				Meaning: func(f map[string]string) string { return "message received on " + f[ArgTopic] }},
+		},
+	})
+}

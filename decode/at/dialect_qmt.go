@@ -1,0 +1,168 @@
+package at
+
+// Quectel "QMT" dialect (EC2x/EG9x/EC200/EC800/BG9x/BC2x/BC66/M95/MC60).
+// Sources (docs/at-dialects.md §2): QUEC-UFP = quectel-develop/
+// user-friendly-project ql_mqtt.c/ql_mqtt.h, BG9X-RS = jcmendez/
+// quectel-bg9x-atat responses.rs/mod.rs/types.rs, LOOUQ = LooUQ_LTEmC,
+// BC20-BLOG.
+
+func init() {
+	conn := ArgSpec{Key: ArgConn, Int: true, Min: 0, Max: 5, Source: "QUEC-UFP: client_idx 0–5 (MQTT_MAX_CLIENT_IDX 6)"}
+	qos := ArgSpec{Key: ArgQoS, Int: true, Min: 0, Max: 2}
+	sendResult := func(what string) func(f map[string]string) string {
+		return func(f map[string]string) string {
+			switch f[ArgResult] {
+			case "0":
+				return what
+			case "1":
+				m := "packet retransmitted"
+				if f[ArgValue] != "" {
+					m += " (" + f[ArgValue] + " times)"
+				}
+				return m
+			case "2":
+				return "failed to send packet"
+			}
+			return "unknown result " + f[ArgResult]
+		}
+	}
+	okFail := func(what string) func(f map[string]string) string {
+		return func(f map[string]string) string {
+			switch f[ArgResult] {
+			case "0":
+				return what
+			case "-1":
+				return "failed"
+			}
+			return "unknown result " + f[ArgResult]
+		}
+	}
+	// Publish: inline payload (quoted 6th field), data mode with a
+	// declared length (unquoted 6th field, AT+QMTPUBEX), or prompt + Ctrl-Z
+	// (no 6th field).
+	pubData := func(f []Field) int {
+		if len(f) <= 5 {
+			return DataCtrlZ
+		}
+		if !f[5].Quoted {
+			if _, ok := atoi(f[5].Value); ok {
+				return DataLength
+			}
+		}
+		return DataNone
+	}
+	pubArgs := []ArgSpec{conn, {Key: ArgMsgID, Int: true, Min: 0, Max: 65535}, qos,
+		{Key: ArgRetain, Int: true, Min: 0, Max: 1}, {Key: ArgTopic, String: true}, {Key: ArgPayload, String: true}}
+	register(&Dialect{
+		Name:    "qmt",
+		Title:   "Quectel QMT (EC2x, EG9x, EC200, BG9x, BC2x)",
+		MaxConn: 5,
+		Limits: map[string]Limit{
+			ArgTopic:   {Max: 128, Source: "BG9X-RS crate limit: topic ≤128"},
+			ArgPayload: {Max: 1024, Source: "BG9X-RS crate limit: payload ≤1024"},
+		},
+		Commands: map[string]*CommandSpec{
+			"QMTCFG": {Name: "QMTCFG", Op: OpConfigure, MinArgs: 2,
+				Args: []ArgSpec{{Key: ArgOption, String: true}, conn},
+				Options: map[string][]ArgSpec{
+					"pdpcid":    {{Key: "pdp_cid", Int: true, Min: 1, Max: 16}},
+					"keepalive": {{Key: ArgKeepAlive, Int: true, Min: 0, Max: 3600, Source: "QUEC-UFP: keepalive 0–3600 s, default 120"}},
+					"session":   {{Key: ArgCleanSession, Int: true, Min: 0, Max: 1}},
+					"timeout": {{Key: "pkt_timeout", Int: true, Min: 1, Max: 60}, {Key: "retry_times", Int: true, Min: 0, Max: 10},
+						{Key: "timeout_notice", Int: true, Min: 0, Max: 1}},
+					"will": {{Key: "will_flag", Int: true, Min: 0, Max: 1}, {Key: ArgWillQoS, Int: true, Min: 0, Max: 2},
+						{Key: ArgWillRetain, Int: true, Min: 0, Max: 1}, {Key: ArgWillTopic, String: true}, {Key: ArgWillPayload, String: true}},
+					"version":    {{Key: ArgVersion, Int: true, Min: 3, Max: 4, Source: "BG9X-RS types.rs: 3 = MQTT 3.1 (BG9x default), 4 = 3.1.1"}},
+					"ssl":        {{Key: "ssl_enable", Int: true, Min: 0, Max: 1}, {Key: "ssl_ctx", Int: true, Min: 0, Max: 5}},
+					"aliauth":    {{Key: "product_key", String: true}, {Key: "device_name", String: true}, {Key: "device_secret", String: true}},
+					"recv/mode":  {{Key: "recv_mode", Int: true, Min: 0, Max: 1}, {Key: "recv_len_enable", Int: true, Min: 0, Max: 1}},
+					"dataformat": {{Key: "send_format", Int: true, Min: 0, Max: 1}, {Key: "recv_format", Int: true, Min: 0, Max: 1}},
+				},
+			},
+			"QMTOPEN": {Name: "QMTOPEN", Op: OpOpen, MinArgs: 3,
+				Args:    []ArgSpec{conn, {Key: ArgHost, String: true}, {Key: ArgPort, Int: true, Min: 0, Max: 65535}},
+				Results: []string{"QMTOPEN"}, Match: []string{ArgConn}},
+			"QMTCONN": {Name: "QMTCONN", Op: OpConnect, MinArgs: 2,
+				Args:    []ArgSpec{conn, {Key: ArgClientID, String: true}, {Key: ArgUsername, String: true}, {Key: ArgPassword, String: true}},
+				Results: []string{"QMTCONN"}, Match: []string{ArgConn}},
+			"QMTSUB": {Name: "QMTSUB", Op: OpSubscribe, MinArgs: 4,
+				Args:    []ArgSpec{conn, {Key: ArgMsgID, Int: true, Min: 1, Max: 65535}, {Key: ArgTopic, String: true}, qos},
+				Results: []string{"QMTSUB"}, Match: []string{ArgConn, ArgMsgID}},
+			"QMTUNS": {Name: "QMTUNS", Op: OpUnsubscribe, MinArgs: 3,
+				Args:    []ArgSpec{conn, {Key: ArgMsgID, Int: true, Min: 1, Max: 65535}, {Key: ArgTopic, String: true}},
+				Results: []string{"QMTUNS"}, Match: []string{ArgConn, ArgMsgID}},
+			"QMTPUB": {Name: "QMTPUB", Op: OpPublish, MinArgs: 5, Args: pubArgs, DataWhen: pubData, LengthArg: ArgPayload,
+				Results: []string{"QMTPUB"}, Match: []string{ArgConn, ArgMsgID}},
+			"QMTPUBEX": {Name: "QMTPUBEX", Op: OpPublish, MinArgs: 5, Args: pubArgs, DataWhen: pubData, LengthArg: ArgPayload,
+				Results: []string{"QMTPUBEX", "QMTPUB"}, Match: []string{ArgConn, ArgMsgID}},
+			"QMTDISC": {Name: "QMTDISC", Op: OpDisconnect, MinArgs: 1, Args: []ArgSpec{conn},
+				Results: []string{"QMTDISC"}, Match: []string{ArgConn}},
+			"QMTCLOSE": {Name: "QMTCLOSE", Op: OpClose, MinArgs: 1, Args: []ArgSpec{conn},
+				Results: []string{"QMTCLOSE"}, Match: []string{ArgConn}},
+		},
+		URCs: map[string]*URCSpec{
+			"QMTOPEN": {Name: "QMTOPEN", Op: OpOpen, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1,
+				Meaning: func(f map[string]string) string {
+					return lookupWord(map[int]string{
+						-1: "failed to open network",
+						0:  "network opened (TCP/TLS up; no MQTT packet yet)",
+						1:  "wrong parameter",
+						2:  "MQTT identifier is occupied (close it with AT+QMTCLOSE)",
+						3:  "failed to activate PDP",
+						4:  "failed to parse domain name",
+						5:  "network connection error",
+					}, f[ArgResult], "unknown result")
+				}},
+			"QMTCONN": {Name: "QMTCONN", Op: OpConnect, Fields: []string{ArgConn, ArgResult, ArgReturnCode}, PayloadFrom: -1,
+				Meaning: func(f map[string]string) string {
+					switch f[ArgResult] {
+					case "0":
+						if f[ArgReturnCode] == "" {
+							return "CONNECT sent and CONNACK received"
+						}
+						return "CONNACK " + lookupWord(connackWords, f[ArgReturnCode], "return code")
+					case "1":
+						return "CONNECT retransmitted"
+					case "2":
+						return "failed to send CONNECT"
+					}
+					return "unknown result " + f[ArgResult]
+				}},
+			"QMTSUB": {Name: "QMTSUB", Op: OpSubscribe, Fields: []string{ArgConn, ArgMsgID, ArgResult, ArgValue}, PayloadFrom: -1,
+				Meaning: func(f map[string]string) string {
+					if f[ArgResult] == "0" {
+						if f[ArgValue] == "128" {
+							// SUBACK 0x80 [MQTT-3.9.3]: failure
+							return "subscription rejected by the server (SUBACK 0x80)"
+						}
+						if f[ArgValue] != "" {
+							return "subscribed, granted QoS " + f[ArgValue]
+						}
+						return "subscribed"
+					}
+					return sendResult("subscribed")(f)
+				}},
+			"QMTUNS":   {Name: "QMTUNS", Op: OpUnsubscribe, Fields: []string{ArgConn, ArgMsgID, ArgResult}, PayloadFrom: -1, Meaning: sendResult("unsubscribed")},
+			"QMTPUB":   {Name: "QMTPUB", Op: OpPublish, Fields: []string{ArgConn, ArgMsgID, ArgResult, ArgValue}, PayloadFrom: -1, Meaning: sendResult("published")},
+			"QMTPUBEX": {Name: "QMTPUBEX", Op: OpPublish, Fields: []string{ArgConn, ArgMsgID, ArgResult, ArgValue}, PayloadFrom: -1, Meaning: sendResult("published")},
+			"QMTDISC":  {Name: "QMTDISC", Op: OpDisconnect, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: okFail("disconnected")},
+			"QMTCLOSE": {Name: "QMTCLOSE", Op: OpClose, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: okFail("network closed")},
+			"QMTSTAT": {Name: "QMTSTAT", Op: OpStatus, Event: true, Fields: []string{ArgConn, "err_code"}, PayloadFrom: -1,
+				Meaning: func(f map[string]string) string {
+					return lookupWord(map[int]string{
+						1: "connection closed or reset by peer (reopen with AT+QMTOPEN)",
+						2: "PINGREQ timed out or failed to send (reactivate PDP, reopen)",
+						3: "CONNECT timed out or failed to send (check user name, password, client id)",
+						4: "CONNACK timed out or failed (check user name, password, client id)",
+						5: "client sent DISCONNECT and the server closed the connection (normal)",
+						6: "client closed the connection: sending kept failing",
+						7: "link not alive or server unavailable",
+						8: "client closed the MQTT connection",
+					}, f["err_code"], "status")
+				}},
+			"QMTRECV": {Name: "QMTRECV", Op: OpReceive, Event: true, Fields: []string{ArgConn, ArgMsgID, ArgTopic, ArgPayload},
+				PayloadFrom: 3,
+				Meaning:     func(f map[string]string) string { return "message received on " + f[ArgTopic] }},
+		},
+	})
+}

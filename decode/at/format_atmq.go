@@ -1,0 +1,43 @@
+package at
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/atmq/atmq/internal/record"
+)
+
+// atmq's own serial recording ("atmq-serial v1", internal/record): one
+// chunk per line with its stamp and direction.
+
+func init() {
+	registerFormat(&format{name: "atmq", title: "atmq-serial v1 recording",
+		newReader: func(c *clock) formatReader { return &atmqReader{clock: c} }})
+}
+
+type atmqReader struct {
+	clock *clock
+}
+
+func (r *atmqReader) feed(p piece, emit func(record.SerialChunk)) error {
+	if !p.first {
+		return nil // the rest of an over-long record, reported below
+	}
+	if p.more {
+		return fmt.Errorf("line %d: record longer than %d bytes; skipped", p.n, readerBuffer)
+	}
+	c, err := record.ParseSerialRecord(p.text, p.n)
+	if errors.Is(err, record.ErrNotRecord) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !c.Time.IsZero() {
+		r.clock.dated = true
+	}
+	emit(c)
+	return nil
+}
+
+func (r *atmqReader) flush(func(record.SerialChunk)) {}

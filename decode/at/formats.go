@@ -1,0 +1,170 @@
+package at
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/atmq/atmq/internal/record"
+)
+
+// A format reads one kind of log file, line by line, into serial chunks.
+type format struct {
+	name string
+	// title names the tools that write it.
+	title string
+	// lfIsLine: each LF in the chunks' data is a line of the file, so line
+	// numbers advance with it.
+	lfIsLine bool
+	// chunkEndsHostLine: a host chunk is one complete send (SSCOM).
+	chunkEndsHostLine bool
+	newReader         func(c *clock) formatReader
+}
+
+// formatReader turns file lines into chunks.
+type formatReader interface {
+	// feed takes one piece of a file line (an over-long line comes in
+	// pieces).
+	feed(p piece, emit func(record.SerialChunk)) error
+	// flush gives out what is still held at the end of input.
+	flush(emit func(record.SerialChunk))
+}
+
+var formats = map[string]*format{}
+
+func registerFormat(f *format) { formats[f.name] = f }
+
+// formatAliases lets users name the tool instead of the format.
+var formatAliases = map[string]string{
+	"picocom": "raw", "minicom": "raw", "screen": "raw", "plain": "raw",
+	"tio": "stamped", "teraterm": "stamped", "tera-term": "stamped", "arduino": "stamped",
+	"sscom-gbk": "sscom", "atmq-serial": "atmq",
+}
+
+// Formats lists the log format names.
+func Formats() []string {
+	var out []string
+	for n := range formats {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func lookupFormat(name string) *format {
+	if a, ok := formatAliases[name]; ok {
+		name = a
+	}
+	return formats[name]
+}
+
+// piece is one file line, or a piece of an over-long one.
+type piece struct {
+	text  []byte // without the LF
+	n     int    // 1-based line number
+	first bool   // the piece starts the line
+	lf    bool   // the line ends here with LF
+	more  bool   // the line goes on in the next piece
+}
+
+// readLines feeds r's lines to fr, bounded: a line longer than the reader's
+// buffer comes in pieces.
+func readLines(r *bufio.Reader, fr formatReader, emit func(record.SerialChunk), problem func(string)) (damaged int, err error) {
+	n, first := 1, true
+	for {
+		text, rerr := r.ReadSlice('\n')
+		lf := rerr == nil
+		if lf {
+			text = text[:len(text)-1]
+		}
+		if len(text) > 0 || lf {
+			p := piece{text: text, n: n, first: first, lf: lf, more: errors.Is(rerr, bufio.ErrBufferFull)}
+			if ferr := fr.feed(p, emit); ferr != nil {
+				damaged++
+				problem(ferr.Error())
+			}
+		}
+		switch {
+		case rerr == nil:
+			n++
+			first = true
+		case errors.Is(rerr, bufio.ErrBufferFull):
+			first = false
+		case rerr == io.EOF:
+			fr.flush(emit)
+			return damaged, nil
+		default:
+			fr.flush(emit)
+			return damaged, fmt.Errorf("line %d: %w", n, rerr)
+		}
+	}
+}
+
+// clock turns the stamps of a log into times. Time-only stamps get the
+// date of Options.Date (or the zero date), and a stamp earlier than the
+// previous one by more than 12 hours is taken as the next day.
+type clock struct {
+	date     time.Time // zero: none
+	loc      *time.Location
+	last     time.Time
+	dayShift int
+	timeOnly bool // some stamp had no date
+	dated    bool // some stamp had a date
+}
+
+func newClock(opts Options) *clock {
+	loc := opts.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	c := &clock{loc: loc}
+	if !opts.Date.IsZero() {
+		y, m, d := opts.Date.Date()
+		c.date = time.Date(y, m, d, 0, 0, 0, 0, loc)
+	}
+	return c
+}
+
+// timeOfDay gives the time of a time-only stamp.
+func (c *clock) timeOfDay(h, m, s, ns int) time.Time {
+	c.timeOnly = true
+	base := c.date
+	if base.IsZero() {
+		base = time.Date(0, 1, 1, 0, 0, 0, 0, c.loc)
+	}
+	t := base.AddDate(0, 0, c.dayShift).Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute +
+		time.Duration(s)*time.Second + time.Duration(ns))
+	if !c.last.IsZero() && t.Before(c.last.Add(-12*time.Hour)) {
+		c.dayShift++
+		t = t.AddDate(0, 0, 1)
+	}
+	c.last = t
+	return t
+}
+
+// full gives the time of a dated stamp (local time of the log).
+func (c *clock) full(y, mo, d, h, m, s, ns int) time.Time {
+	c.dated = true
+	t := time.Date(y, time.Month(mo), d, h, m, s, ns, c.loc)
+	c.last = t
+	return t
+}
+
+// source says where dates came from.
+func (c *clock) source(opts Options) string {
+	switch {
+	case c.dated:
+		return "log"
+	case c.timeOnly && !c.date.IsZero():
+		if opts.DateSource != "" {
+			return opts.DateSource
+		}
+		return "--date"
+	}
+	return "none"
+}
+
+func errorf(format string, a ...any) error { return fmt.Errorf(format, a...) }

@@ -1,0 +1,297 @@
+package netcap
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/atmq/atmq/decode/mqtt"
+)
+
+// connKind says what atmq does with a connection's bytes.
+type connKind uint8
+
+const (
+	kindProbe connKind = iota // no known port: watching for a CONNECT
+	kindMQTT
+	kindTLS
+	kindOther // not MQTT: only its number and close are tracked
+)
+
+// Directions index conn.dirs.
+const (
+	toServer = 0 // client → server
+	toClient = 1 // server → client
+)
+
+// conn is one TCP connection's state.
+type conn struct {
+	id             int
+	kind           connKind
+	client, server netip.AddrPort
+	rolesKnown     bool // from a SYN/SYN-ACK or a known server port
+	handshake      bool // the capture holds the connection's start
+	lastSeen       time.Time
+	last           stamp // the connection's latest frame
+
+	synCount  int
+	synISN    uint32
+	synFirst  stamp
+	synLast   stamp
+	synAck    stamp // zero frame: no SYN-ACK seen
+	rstByPeer bool  // the server answered with RST
+	rstSeen   bool
+	finSeen   [2]bool
+	closed    bool
+
+	dirs  [2]*direction
+	mq    *mqtt.Conn // MQTT connection state (version, topic aliases)
+	probe [2]probeState
+}
+
+// direction is one half of a connection: reassembly plus what consumes
+// the bytes.
+type direction struct {
+	hs   halfStream
+	sink streamSink
+}
+
+// streamSink is a byteSink that is told when its stream ends.
+type streamSink interface {
+	byteSink
+	// end is called once when the direction closes or is flushed.
+	end(st stamp)
+}
+
+func (d *Decoder) tcp(s *segment, st stamp) {
+	key := keyOf(s.src, s.dst)
+	c := d.conns[key]
+	if c != nil && s.syn && !s.ackf && (c.closed || c.synCount == 0 && c.handshake || c.synCount > 0 && c.synISN != s.seq) {
+		// The port pair is reused by a new connection.
+		c.end(d, st)
+		delete(d.conns, key)
+		c = nil
+	}
+	if c == nil {
+		c = d.newConn(s)
+		d.conns[key] = c
+	}
+	c.lastSeen = d.now
+	c.last = st
+	c.segment(d, s, st)
+}
+
+func (d *Decoder) newConn(s *segment) *conn {
+	d.nextConn++
+	c := &conn{id: d.nextConn, client: s.src, server: s.dst}
+	known := func(p uint16) bool { return d.mqttPort[p] || d.tlsPort[p] }
+	switch {
+	case s.syn && !s.ackf:
+		c.rolesKnown = true
+	case s.syn && s.ackf:
+		c.client, c.server, c.rolesKnown = s.dst, s.src, true
+	case known(s.dst.Port()):
+		c.rolesKnown = true
+	case known(s.src.Port()):
+		c.client, c.server, c.rolesKnown = s.dst, s.src, true
+	}
+	switch {
+	case d.mqttPort[c.server.Port()]:
+		c.becomeMQTT(d)
+	case d.tlsPort[c.server.Port()]:
+		c.kind = kindTLS
+	default:
+		c.kind = kindProbe
+	}
+	return c
+}
+
+// becomeMQTT starts decoding MQTT on the connection.
+func (c *conn) becomeMQTT(d *Decoder) {
+	c.kind = kindMQTT
+	c.mq = &mqtt.Conn{ForceVersion: d.opts.ForceVersion}
+}
+
+// announced says whether the connection's events are reported.
+func (c *conn) announced() bool { return c.kind == kindMQTT || c.kind == kindTLS }
+
+// dir returns direction i, creating it with the sink the kind needs.
+func (c *conn) dir(d *Decoder, i int) *direction {
+	if c.dirs[i] == nil {
+		dr := &direction{}
+		dr.sink = c.newSink(d, i, dr)
+		c.dirs[i] = dr
+	}
+	return c.dirs[i]
+}
+
+func (c *conn) newSink(d *Decoder, i int, dr *direction) streamSink {
+	switch c.kind {
+	case kindMQTT:
+		return &mqttSink{d: d, c: c, fromClient: i == toServer, midstream: !c.handshake}
+	case kindTLS:
+		return &tlsSink{d: d, c: c, fromClient: i == toServer}
+	case kindProbe:
+		return &probeSink{d: d, c: c, dir: dr, i: i}
+	}
+	return discardSink{}
+}
+
+func (c *conn) segment(d *Decoder, s *segment, st stamp) {
+	from := toServer
+	if s.src != c.client {
+		from = toClient
+	}
+	if c.kind == kindOther {
+		if s.rst || (s.fin && c.finSeen[1-from]) {
+			c.closed = true
+		}
+		if s.fin {
+			c.finSeen[from] = true
+		}
+		return
+	}
+	if c.closed {
+		return // trailing ACKs and retransmitted FINs of a finished connection
+	}
+	seq := s.seq
+	if s.syn {
+		if !s.ackf && from == toServer {
+			c.synCount++
+			c.synLast = st
+			if c.synCount == 1 {
+				c.synFirst, c.synISN, c.handshake = st, s.seq, true
+				c.dir(d, toServer).hs.start(s.seq + 1)
+				if c.announced() {
+					d.emitEvent(c, st, EventSYN, "client", "")
+				}
+			}
+		} else if s.ackf && from == toClient && c.synAck.frame == 0 {
+			c.synAck, c.handshake = st, true
+			c.dir(d, toClient).hs.start(s.seq + 1)
+			if c.announced() {
+				d.emitEvent(c, st, EventSYNACK, "server", "")
+			}
+		}
+		seq++ // the SYN occupies one sequence number
+	}
+	if s.rst {
+		c.rst(d, from, st)
+		return
+	}
+	if s.wireLen > 0 {
+		dr := c.dir(d, from)
+		dr.hs.add(seq, s.payload, s.wireLen, st, dr.sink)
+		if c.closed || c.kind == kindOther {
+			return // the sink decided the connection is not MQTT
+		}
+	}
+	if s.ackf {
+		if r := c.dirs[1-from]; r != nil && r.hs.started {
+			r.hs.noteAck(s.ack, st, r.sink)
+		}
+	}
+	if s.fin {
+		dr := c.dir(d, from)
+		if !dr.hs.finSeen {
+			dr.hs.finSeen = true
+			dr.hs.finSeq = seq + uint32(s.wireLen)
+			if !dr.hs.started {
+				dr.hs.start(dr.hs.finSeq)
+			}
+			if c.announced() {
+				d.emitEvent(c, st, EventFIN, byName(from), "")
+			}
+		}
+		c.finSeen[from] = true
+	}
+	for i, dr := range c.dirs {
+		if dr != nil && dr.hs.finSeen && len(dr.hs.pending) == 0 && dr.hs.next == dr.hs.finSeq {
+			dr.sink.end(st)
+			c.dirs[i] = nil
+		}
+	}
+	if c.finSeen[toServer] && c.finSeen[toClient] && c.dirs[toServer] == nil && c.dirs[toClient] == nil {
+		c.close(d, st)
+	}
+}
+
+func byName(from int) string {
+	if from == toServer {
+		return "client"
+	}
+	return "server"
+}
+
+func (c *conn) rst(d *Decoder, from int, st stamp) {
+	if c.rstSeen {
+		return
+	}
+	c.rstSeen = true
+	detail := ""
+	if from == toClient && c.synCount > 0 && c.synAck.frame == 0 {
+		c.rstByPeer = true
+		detail = "connection refused: RST in answer to SYN"
+	}
+	if c.announced() {
+		d.emitEvent(c, st, EventRST, byName(from), detail)
+	}
+	c.close(d, st)
+}
+
+// close delivers what each direction holds, reports unfinished packets,
+// an unanswered SYN, and frees the reassembly and MQTT state.
+func (c *conn) close(d *Decoder, st stamp) {
+	if c.closed {
+		return
+	}
+	if st.frame == 0 {
+		st = c.last
+	}
+	for i, dr := range c.dirs {
+		if dr == nil {
+			continue
+		}
+		dr.hs.flush(st, dr.sink)
+		dr.sink.end(st)
+		c.dirs[i] = nil
+	}
+	if c.synCount > 0 && c.synAck.frame == 0 && !c.rstByPeer && c.announced() {
+		detail := fmt.Sprintf("%d SYN(s) over %s, no SYN-ACK", c.synCount,
+			c.synLast.time.Sub(c.synFirst.time).Round(time.Millisecond))
+		d.emitEvent(c, c.synLast, EventSYNUnanswered, "client", detail)
+	}
+	c.closed = true
+	c.mq = nil
+	c.probe = [2]probeState{}
+}
+
+// end finishes a connection at Flush or idle expiry.
+func (c *conn) end(d *Decoder, st stamp) {
+	if c.kind == kindOther {
+		c.closed = true
+		return
+	}
+	c.close(d, st)
+}
+
+// emitEvent sends one connection event.
+func (d *Decoder) emitEvent(c *conn, st stamp, typ, by, detail string) {
+	d.emit(Record{
+		Kind:       KindEvent,
+		Frame:      st.frame,
+		Time:       st.time,
+		Conn:       c.id,
+		Client:     c.client,
+		Server:     c.server,
+		FromClient: by == "client",
+		Event:      &Event{Type: typ, By: by, Detail: detail},
+	})
+}
+
+// discardSink swallows bytes of connections that are not decoded.
+type discardSink struct{}
+
+func (discardSink) data([]byte, stamp) {}
+func (discardSink) gap(int, stamp)     {}
+func (discardSink) end(stamp)          {}

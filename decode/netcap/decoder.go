@@ -1,0 +1,187 @@
+package netcap
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/atmq/atmq/internal/record"
+)
+
+// Options configure a Decoder.
+type Options struct {
+	// Ports carry plain MQTT (default 1883). MQTT is also recognised on
+	// any other port when a connection's first client bytes are a CONNECT.
+	Ports []uint16
+	// TLSPorts carry MQTT over TLS (default 8883): only the ClientHello's
+	// server name and TLS alerts are reported.
+	TLSPorts []uint16
+	// ForceVersion decodes every connection as this MQTT protocol level
+	// (3, 4 or 5) instead of the level its CONNECT announces; 0 = auto.
+	ForceVersion byte
+	// IdleTimeout (capture time) after which a silent connection's state
+	// is flushed and freed; default 5 minutes. A SYN that gets no answer
+	// within it is reported as unanswered.
+	IdleTimeout time.Duration
+}
+
+// Defaults.
+const (
+	DefaultMQTTPort    = 1883
+	DefaultTLSPort     = 8883
+	defaultIdleTimeout = 5 * time.Minute
+	// sweepEvery frames (or sweepInterval of capture time) the connection
+	// table is scanned for idle connections.
+	sweepEvery    = 1 << 14
+	sweepInterval = 10 * time.Second
+)
+
+// Stats counts what a Decoder skipped, for a summary line.
+type Stats struct {
+	Frames          int
+	UnsupportedLink map[int]int // link type → frames
+}
+
+// Decoder turns frames into Records. It is incremental — live capture feeds
+// it frame by frame — and keeps per-connection state only while a
+// connection is open (or until it has been idle for Options.IdleTimeout).
+type Decoder struct {
+	opts     Options
+	emit     func(Record)
+	mqttPort map[uint16]bool
+	tlsPort  map[uint16]bool
+
+	parser *frameParser
+	seg    segment
+
+	conns    map[connKey]*conn
+	nextConn int
+
+	now       time.Time // latest capture time seen (captures may step back)
+	sinceScan int
+	lastScan  time.Time
+
+	stats Stats
+}
+
+// NewDecoder returns a Decoder that calls emit for every record, in the
+// order the capture completes them. emit must not keep Record.Packet's
+// byte slices beyond the call only if it modifies them; they are copies.
+func NewDecoder(opts Options, emit func(Record)) *Decoder {
+	if len(opts.Ports) == 0 {
+		opts.Ports = []uint16{DefaultMQTTPort}
+	}
+	if opts.TLSPorts == nil {
+		opts.TLSPorts = []uint16{DefaultTLSPort}
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = defaultIdleTimeout
+	}
+	d := &Decoder{
+		opts:     opts,
+		emit:     emit,
+		mqttPort: map[uint16]bool{},
+		tlsPort:  map[uint16]bool{},
+		parser:   newFrameParser(),
+		conns:    map[connKey]*conn{},
+		stats:    Stats{UnsupportedLink: map[int]int{}},
+	}
+	for _, p := range opts.Ports {
+		d.mqttPort[p] = true
+	}
+	for _, p := range opts.TLSPorts {
+		if !d.mqttPort[p] {
+			d.tlsPort[p] = true
+		}
+	}
+	return d
+}
+
+// Frame decodes one frame. f.Data is not retained. The error is non-nil
+// only for a frame of a link type atmq cannot read; decoding can go on.
+func (d *Decoder) Frame(f record.Frame) error {
+	d.stats.Frames++
+	if f.Time.After(d.now) {
+		d.now = f.Time
+	}
+	d.sinceScan++
+	if d.sinceScan >= sweepEvery || d.now.Sub(d.lastScan) >= sweepInterval {
+		d.sweep()
+	}
+	s := &d.seg
+	*s = segment{}
+	ok, err := d.parser.parse(f.LinkType, f.Data, s)
+	if err != nil {
+		d.stats.UnsupportedLink[f.LinkType]++
+		return err
+	}
+	if !ok {
+		return nil
+	}
+	st := stamp{frame: f.Number, time: f.Time}
+	switch s.proto {
+	case protoUDP:
+		if s.src.Port() == 53 || s.dst.Port() == 53 {
+			d.dns(s, st)
+		}
+	case protoTCP:
+		d.tcp(s, st)
+	}
+	return nil
+}
+
+// Flush ends every open connection: held data is delivered (holes become
+// gaps), unfinished packets and unanswered SYNs are reported.
+func (d *Decoder) Flush() {
+	keys := make([]connKey, 0, len(d.conns))
+	for k := range d.conns {
+		keys = append(keys, k)
+	}
+	// Close in order of appearance so the output does not depend on map order.
+	slices.SortFunc(keys, func(a, b connKey) int { return d.conns[a].id - d.conns[b].id })
+	for _, k := range keys {
+		d.conns[k].end(d, stamp{})
+		delete(d.conns, k)
+	}
+}
+
+// Stats reports what was skipped so far.
+func (d *Decoder) Stats() Stats { return d.stats }
+
+// sweep frees connections idle for longer than the idle timeout, so state
+// stays bounded on captures with many connections that never close.
+func (d *Decoder) sweep() {
+	d.sinceScan = 0
+	d.lastScan = d.now
+	var idle []connKey
+	for k, c := range d.conns {
+		if d.now.Sub(c.lastSeen) > d.idleFor(c) {
+			idle = append(idle, k)
+		}
+	}
+	slices.SortFunc(idle, func(a, b connKey) int { return d.conns[a].id - d.conns[b].id })
+	for _, k := range idle {
+		d.conns[k].end(d, stamp{})
+		delete(d.conns, k)
+	}
+}
+
+// idleFor is how long a connection may stay silent before it is dropped:
+// closed connections only linger to absorb their last ACKs.
+func (d *Decoder) idleFor(c *conn) time.Duration {
+	if c.closed {
+		return min(d.opts.IdleTimeout, 30*time.Second)
+	}
+	return d.opts.IdleTimeout
+}
+
+// connKey identifies a connection regardless of direction: the endpoints
+// in a fixed order.
+type connKey struct{ a, b netip.AddrPort }
+
+func keyOf(x, y netip.AddrPort) connKey {
+	if x.Compare(y) > 0 {
+		x, y = y, x
+	}
+	return connKey{x, y}
+}

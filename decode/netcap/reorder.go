@@ -1,0 +1,201 @@
+package netcap
+
+import (
+	"sort"
+	"time"
+)
+
+// stamp says which frame delivered bytes to a stream, so whatever those
+// bytes complete is attributed to that frame.
+type stamp struct {
+	frame int
+	time  time.Time
+}
+
+// byteSink consumes one direction's reassembled byte stream.
+type byteSink interface {
+	// data delivers the next in-order bytes; b is only valid during the call.
+	data(b []byte, st stamp)
+	// gap says n bytes (n > 0) are missing before the next data.
+	gap(n int, st stamp)
+}
+
+// Limits on out-of-order data held per direction. Past them the missing
+// bytes are declared lost (a gap) and the held data delivered, so a capture
+// that dropped a segment costs bounded memory.
+const (
+	maxPendingBytes = 1 << 20
+	maxPendingSegs  = 512
+)
+
+// halfStream reassembles one direction of a TCP connection: it drops
+// retransmitted bytes, reorders segments that arrive early and reports
+// bytes that never arrive as gaps. It keys everything on sequence numbers,
+// with 32-bit wrap-around.
+type halfStream struct {
+	started bool
+	next    uint32 // sequence number of the next byte to deliver
+	pending []heldSegment
+	held    int // bytes in pending
+
+	finSeen bool
+	finSeq  uint32 // sequence number of the FIN (one past the last byte)
+
+	// peerAck is the highest acknowledgement the other side sent for this
+	// direction's bytes: bytes below it were received by the peer, so a
+	// hole below it was lost by the capture and will not be filled.
+	peerAck    uint32
+	peerAckSet bool
+}
+
+// heldSegment is an early segment waiting for the bytes before it.
+type heldSegment struct {
+	seq     uint32
+	data    []byte // a copy: frame buffers are reused
+	wireLen int
+	st      stamp
+}
+
+// seqDiff returns a − b in sequence space.
+func seqDiff(a, b uint32) int32 { return int32(a - b) }
+
+// start anchors the stream at the first byte after a SYN.
+func (h *halfStream) start(next uint32) {
+	h.started = true
+	h.next = next
+}
+
+// add takes one segment's payload. wireLen ≥ len(payload) is its length on
+// the wire; the difference (cut by the snap length) becomes a gap.
+func (h *halfStream) add(seq uint32, payload []byte, wireLen int, st stamp, sink byteSink) {
+	if wireLen == 0 {
+		return
+	}
+	if !h.started {
+		h.start(seq)
+	}
+	if seqDiff(seq, h.next) > 0 {
+		if h.peerAckSet && seqDiff(h.peerAck, seq) >= 0 {
+			// The peer already acknowledged the missing bytes.
+			sink.gap(int(seqDiff(seq, h.next)), st)
+			h.next = seq
+			h.deliver(seq, payload, wireLen, st, sink)
+			h.drain(st, sink)
+			return
+		}
+		h.hold(seq, payload, wireLen, st)
+		if h.held > maxPendingBytes || len(h.pending) > maxPendingSegs {
+			h.skipToHeld(st, sink)
+		}
+		return
+	}
+	h.deliver(seq, payload, wireLen, st, sink)
+	h.drain(st, sink)
+}
+
+// deliver passes on the part of a segment (starting at or before next)
+// that has not been delivered yet.
+func (h *halfStream) deliver(seq uint32, payload []byte, wireLen int, st stamp, sink byteSink) {
+	end := seq + uint32(wireLen)
+	if seqDiff(end, h.next) <= 0 {
+		return // a retransmission of bytes already delivered
+	}
+	capturedEnd := seq + uint32(len(payload))
+	if off := seqDiff(h.next, seq); seqDiff(capturedEnd, h.next) > 0 {
+		sink.data(payload[off:], st)
+		h.next = capturedEnd
+	}
+	if missing := seqDiff(end, h.next); missing > 0 {
+		sink.gap(int(missing), st)
+		h.next = end
+	}
+}
+
+// hold keeps an early segment. Of two held segments starting at the same
+// byte the longer one wins.
+func (h *halfStream) hold(seq uint32, payload []byte, wireLen int, st stamp) {
+	i := sort.Search(len(h.pending), func(i int) bool { return seqDiff(h.pending[i].seq, seq) >= 0 })
+	if i < len(h.pending) && h.pending[i].seq == seq {
+		if h.pending[i].wireLen >= wireLen {
+			return
+		}
+		h.held -= len(h.pending[i].data)
+		h.pending[i] = heldSegment{seq: seq, data: append([]byte(nil), payload...), wireLen: wireLen, st: st}
+		h.held += len(payload)
+		return
+	}
+	h.pending = append(h.pending, heldSegment{})
+	copy(h.pending[i+1:], h.pending[i:])
+	h.pending[i] = heldSegment{seq: seq, data: append([]byte(nil), payload...), wireLen: wireLen, st: st}
+	h.held += len(payload)
+}
+
+// drain delivers held segments that have become contiguous.
+func (h *halfStream) drain(st stamp, sink byteSink) {
+	n := 0
+	for n < len(h.pending) && seqDiff(h.pending[n].seq, h.next) <= 0 {
+		p := h.pending[n]
+		h.deliver(p.seq, p.data, p.wireLen, h.later(st, p.st), sink)
+		h.held -= len(p.data)
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	rest := copy(h.pending, h.pending[n:])
+	clear(h.pending[rest:])
+	h.pending = h.pending[:rest]
+	if rest == 0 && cap(h.pending) > 16 {
+		h.pending = nil // give back what a burst of reordering grew
+	}
+}
+
+// later picks the stamp of whichever frame came last: bytes held from an
+// early frame are completed by the frame that filled the hole before them.
+func (h *halfStream) later(a, b stamp) stamp {
+	if b.frame > a.frame {
+		return b
+	}
+	return a
+}
+
+// skipToHeld declares the bytes before the first held segment lost and
+// delivers what can then be delivered.
+func (h *halfStream) skipToHeld(st stamp, sink byteSink) {
+	if len(h.pending) == 0 {
+		return
+	}
+	if missing := seqDiff(h.pending[0].seq, h.next); missing > 0 {
+		sink.gap(int(missing), h.later(st, h.pending[0].st))
+		h.next = h.pending[0].seq
+	}
+	h.drain(st, sink)
+}
+
+// flush delivers everything held, reporting each hole as a gap, then any
+// bytes missing before a FIN that was seen.
+func (h *halfStream) flush(st stamp, sink byteSink) {
+	for len(h.pending) > 0 {
+		h.skipToHeld(st, sink)
+	}
+	if h.finSeen && h.started {
+		if missing := seqDiff(h.finSeq, h.next); missing > 0 {
+			sink.gap(int(missing), st)
+			h.next = h.finSeq
+		}
+	}
+}
+
+// noteAck records an acknowledgement from the peer. If it covers bytes
+// before a held segment, the hole before that segment was lost.
+func (h *halfStream) noteAck(ack uint32, st stamp, sink byteSink) {
+	if !h.peerAckSet || seqDiff(ack, h.peerAck) > 0 {
+		h.peerAck, h.peerAckSet = ack, true
+	}
+	if len(h.pending) > 0 && seqDiff(ack, h.pending[0].seq) >= 0 {
+		h.skipToHeld(st, sink)
+	}
+}
+
+// heldBytes is the memory this direction holds.
+func (h *halfStream) heldBytes() int { return h.held }

@@ -1,0 +1,222 @@
+package netcap
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// tlsSink walks one direction's TLS records on a TLS port. MQTT inside is
+// encrypted, so it reports only what is in clear: the ClientHello's server
+// name (SNI) and alerts sent before encryption starts.
+type tlsSink struct {
+	d          *Decoder
+	c          *conn
+	fromClient bool
+
+	hdr     [5]byte
+	hn      int    // header bytes collected
+	remain  int    // body bytes still to come in the current record
+	keep    bool   // collect this record's body
+	body    []byte // collected body (bounded by maxTLSRecord)
+	helloed bool   // the ClientHello was seen (or given up on)
+	broken  bool   // not TLS after all: stop looking
+}
+
+// maxTLSRecord is the largest TLS record body (2^14 plus expansion) [RFC 8446 5.2].
+const maxTLSRecord = 1<<14 + 2048
+
+// TLS record content types [RFC 8446 5.1].
+const (
+	tlsChangeCipherSpec = 20
+	tlsAlert            = 21
+	tlsHandshake        = 22
+	tlsApplicationData  = 23
+	tlsHeartbeat        = 24
+)
+
+func (t *tlsSink) data(b []byte, st stamp) {
+	for len(b) > 0 && !t.broken {
+		if t.hn < len(t.hdr) {
+			k := copy(t.hdr[t.hn:], b)
+			t.hn += k
+			b = b[k:]
+			if t.hn < len(t.hdr) {
+				return
+			}
+			typ, n := t.hdr[0], int(binary.BigEndian.Uint16(t.hdr[3:5]))
+			if typ < tlsChangeCipherSpec || typ > tlsHeartbeat || t.hdr[1] != 3 || n > maxTLSRecord {
+				t.broken = true
+				t.body = nil
+				return
+			}
+			t.remain = n
+			t.keep = typ == tlsAlert || typ == tlsHandshake && t.fromClient && !t.helloed
+			t.body = t.body[:0]
+		}
+		k := min(t.remain, len(b))
+		if t.keep {
+			t.body = append(t.body, b[:k]...)
+		}
+		t.remain -= k
+		b = b[k:]
+		if t.remain == 0 {
+			t.record(st)
+			t.hn = 0
+		}
+	}
+}
+
+// record handles one complete record.
+func (t *tlsSink) record(st stamp) {
+	by := byName(toClient)
+	if t.fromClient {
+		by = byName(toServer)
+	}
+	switch t.hdr[0] {
+	case tlsHandshake:
+		if !t.keep {
+			return
+		}
+		t.helloed = true
+		if sni, ok := clientHelloSNI(t.body); ok {
+			t.d.emit(Record{Kind: KindEvent, Frame: st.frame, Time: st.time, Conn: t.c.id,
+				Client: t.c.client, Server: t.c.server, FromClient: true,
+				Event: &Event{Type: EventTLSHello, By: by, SNI: sni, Detail: helloDetail(sni)}})
+		}
+		t.body = nil // the hello is the only handshake message kept
+	case tlsAlert:
+		detail := "encrypted alert"
+		if len(t.body) == 2 {
+			detail = alertText(t.body[0], t.body[1])
+		}
+		t.d.emitEvent(t.c, st, EventTLSAlert, by, detail)
+	}
+}
+
+func helloDetail(sni string) string {
+	if sni == "" {
+		return "ClientHello without server name"
+	}
+	return "ClientHello for " + sni
+}
+
+func (t *tlsSink) gap(int, stamp) { t.broken = true; t.body = nil }
+func (t *tlsSink) end(stamp)      { t.body = nil }
+
+// clientHelloSNI returns the server name of a ClientHello handshake
+// message ("" when it has none); ok is false when b is not a ClientHello.
+// Layout: RFC 8446 4.1.2, server_name extension RFC 6066 3.
+func clientHelloSNI(b []byte) (sni string, ok bool) {
+	r := reader{b: b}
+	if r.u8() != 1 { // client_hello
+		return "", false
+	}
+	body := r.bytes(r.u24())
+	if r.bad {
+		return "", false
+	}
+	h := reader{b: body}
+	h.skip(2 + 32)  // legacy_version, random
+	h.skip(h.u8())  // legacy_session_id
+	h.skip(h.u16()) // cipher_suites
+	h.skip(h.u8())  // legacy_compression_methods
+	if h.bad {
+		return "", false
+	}
+	if len(h.b) == 0 {
+		return "", true // a hello without extensions
+	}
+	exts := reader{b: h.bytes(h.u16())}
+	if h.bad {
+		return "", false
+	}
+	for len(exts.b) > 0 && !exts.bad {
+		typ := exts.u16()
+		data := reader{b: exts.bytes(exts.u16())}
+		if typ != 0 {
+			continue
+		}
+		list := reader{b: data.bytes(data.u16())}
+		for len(list.b) > 0 && !list.bad {
+			nameType := list.u8()
+			name := list.bytes(list.u16())
+			if nameType == 0 && !list.bad {
+				return string(name), true
+			}
+		}
+	}
+	return "", !exts.bad
+}
+
+// reader reads big-endian fields; past the end it returns zeros and sets bad.
+type reader struct {
+	b   []byte
+	bad bool
+}
+
+func (r *reader) bytes(n int) []byte {
+	if n > len(r.b) {
+		r.bad = true
+		r.b = nil
+		return nil
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) skip(n int) { r.bytes(n) }
+
+func (r *reader) u8() int {
+	v := r.bytes(1)
+	if v == nil {
+		return 0
+	}
+	return int(v[0])
+}
+
+func (r *reader) u16() int {
+	v := r.bytes(2)
+	if v == nil {
+		return 0
+	}
+	return int(binary.BigEndian.Uint16(v))
+}
+
+func (r *reader) u24() int {
+	v := r.bytes(3)
+	if v == nil {
+		return 0
+	}
+	return int(v[0])<<16 | int(v[1])<<8 | int(v[2])
+}
+
+// alertText names a TLS alert [RFC 8446 6, RFC 5246 7.2].
+func alertText(level, desc byte) string {
+	lv := fmt.Sprintf("level %d", level)
+	switch level {
+	case 1:
+		lv = "warning"
+	case 2:
+		lv = "fatal"
+	}
+	name, ok := alertNames[desc]
+	if !ok {
+		name = "unknown alert"
+	}
+	return fmt.Sprintf("%s %s (%d)", lv, name, desc)
+}
+
+var alertNames = map[byte]string{
+	0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac", 21: "decryption_failed",
+	22: "record_overflow", 30: "decompression_failure", 40: "handshake_failure", 41: "no_certificate",
+	42: "bad_certificate", 43: "unsupported_certificate", 44: "certificate_revoked",
+	45: "certificate_expired", 46: "certificate_unknown", 47: "illegal_parameter", 48: "unknown_ca",
+	49: "access_denied", 50: "decode_error", 51: "decrypt_error", 60: "export_restriction",
+	70: "protocol_version", 71: "insufficient_security", 80: "internal_error",
+	86: "inappropriate_fallback", 90: "user_canceled", 100: "no_renegotiation",
+	109: "missing_extension", 110: "unsupported_extension", 111: "certificate_unobtainable",
+	112: "unrecognized_name", 113: "bad_certificate_status_response",
+	114: "bad_certificate_hash_value", 115: "unknown_psk_identity", 116: "certificate_required",
+	120: "no_application_protocol",
+}

@@ -1,0 +1,353 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/atmq/atmq/correlate"
+	"github.com/atmq/atmq/correlate/report"
+	"github.com/atmq/atmq/decode/at"
+	"github.com/atmq/atmq/decode/netcap"
+)
+
+func init() { commands = append(commands, newAnalyzeCmd) }
+
+// analyzeOptions are the flags of `atmq analyze`.
+type analyzeOptions struct {
+	Dir          string // session folder (positional)
+	Serial       string
+	Pcap         string
+	ClientID     string
+	Device       string
+	ClockOffset  string // Go duration ("8h", "-3.2s") or seconds ("28800")
+	JSON         bool
+	Format       string // table, json, mermaid
+	Dialect      string
+	SerialFormat string
+	Date         string
+	Ports        []uint16
+	Redact       bool
+}
+
+func newAnalyzeCmd(s Streams) *cobra.Command {
+	var o analyzeOptions
+	var ports []uint
+	cmd := &cobra.Command{
+		Use:   "analyze [DIR] [--serial LOG] [--pcap CAPTURE]",
+		Short: "Pair AT commands with MQTT packets and say why the session fails",
+		Long: `analyze reads a module's serial log and a capture of its network traffic,
+picks the device's connection(s) in the capture, estimates the offset between
+the two clocks, pairs every AT command and URC with the packets and TCP/DNS
+events it caused, compares what the commands asked for with what went on the
+wire, and reports findings with evidence and a fix.
+
+DIR is a folder holding one capture (*.pcap, *.pcapng) and one serial log
+(serial.atmq, else a single *.log or *.txt), as 'atmq live' sessions and the
+pcaps/ samples do. Either input alone gives what it can: the module's view
+with its result codes explained, or a per-connection diagnosis.
+
+Output: a timeline (host→module, module→host and network lanes, each row
+tagged T<n> with its transaction or E<n> with its event) and the findings
+table; --json (or --format json) one JSON document; --format mermaid a
+sequence diagram.
+
+Exit codes: 0 no error finding, 1 at least one error finding, 2 bad usage or
+unreadable input.`,
+		Example: `  atmq analyze pcaps/connack-5
+  atmq analyze --serial sscom.txt --pcap server.pcapng --date 2026-11-26
+  atmq analyze --serial dev.log --pcap cap.pcap --client-id dev1 --json
+  atmq analyze DIR --clock-offset 8h --format mermaid > session.mmd`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.Dir = args[0]
+			}
+			p, err := tcpPorts(ports)
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			o.Ports = p
+			return runAnalyze(o, s)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Serial, "serial", "", "serial log file")
+	f.StringVar(&o.Pcap, "pcap", "", "capture file (pcap or pcapng)")
+	f.StringVar(&o.ClientID, "client-id", "", "the device's MQTT client id (overrides the connect command's)")
+	f.StringVar(&o.Device, "device", "", "the device's address as the capture shows it: IP or IP:port")
+	f.StringVar(&o.ClockOffset, "clock-offset", "", "serial clock minus capture clock (e.g. 8h, -3.2s, 28800): skips the estimate")
+	f.BoolVar(&o.JSON, "json", false, "print one JSON document (same as --format json)")
+	f.StringVar(&o.Format, "format", "table", "output: table, json or mermaid")
+	f.StringVar(&o.Dialect, "dialect", "", "AT dialect: "+strings.Join(at.Dialects(), ", ")+" (detected unless given)")
+	f.StringVar(&o.SerialFormat, "serial-format", "", "serial log format: "+strings.Join(at.Formats(), ", ")+" (detected unless given)")
+	f.StringVar(&o.Date, "date", "", "date (YYYY-MM-DD) for serial logs that stamp only the time of day; default: the capture's first frame, else the log's modification time")
+	f.UintSliceVar(&ports, "port", nil, "TCP port carrying MQTT (repeatable; default 1883)")
+	f.BoolVar(&o.Redact, "redact", false, "mask passwords in the output")
+	return cmd
+}
+
+// runAnalyze resolves the inputs, decodes them, analyses and renders.
+func runAnalyze(o analyzeOptions, s Streams) error {
+	render, err := pickRenderer(o)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	copts, err := correlateOptions(o)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if o.Dialect != "" && at.LookupDialect(o.Dialect) == nil {
+		return withCode(ExitUsage, fmt.Errorf("--dialect %q: known dialects are %s", o.Dialect, strings.Join(at.Dialects(), ", ")))
+	}
+	if o.SerialFormat != "" && !knownFormat(o.SerialFormat) {
+		return withCode(ExitUsage, fmt.Errorf("--serial-format %q: known formats are %s", o.SerialFormat, strings.Join(at.Formats(), ", ")))
+	}
+	serial, pcap := o.Serial, o.Pcap
+	if o.Dir != "" {
+		ds, dp, err := sessionFiles(o.Dir)
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+		if serial == "" {
+			serial = ds
+		}
+		if pcap == "" {
+			pcap = dp
+		}
+	}
+	if serial == "" && pcap == "" {
+		return withCode(ExitUsage, errors.New("nothing to analyze: give DIR, --serial LOG and/or --pcap CAPTURE"))
+	}
+
+	var recs []netcap.Record
+	var firstFrame time.Time
+	if pcap != "" {
+		recs, firstFrame, err = readCapture(pcap, o.Ports, s.Err)
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+	}
+	var log *at.Log
+	if serial != "" {
+		log, err = readSerial(serial, o, firstFrame, s.Err)
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+	}
+	res := correlate.Analyze(log, recs, copts)
+	if err := render(s.Out, res); err != nil {
+		return withCode(ExitUsage, fmt.Errorf("writing output: %w", err))
+	}
+	if res.HasErrors() {
+		return withCode(ExitFindings, nil)
+	}
+	return nil
+}
+
+// pickRenderer maps --format/--json to a renderer.
+func pickRenderer(o analyzeOptions) (func(io.Writer, *correlate.Result) error, error) {
+	format := o.Format
+	if o.JSON {
+		if format != "table" && format != "json" {
+			return nil, fmt.Errorf("--json and --format %s contradict each other", format)
+		}
+		format = "json"
+	}
+	switch format {
+	case "table", "":
+		return report.Table, nil
+	case "json":
+		return report.JSON, nil
+	case "mermaid":
+		return report.Mermaid, nil
+	}
+	return nil, fmt.Errorf("--format %q: want table, json or mermaid", o.Format)
+}
+
+// correlateOptions checks and converts the correlation flags.
+func correlateOptions(o analyzeOptions) (correlate.Options, error) {
+	c := correlate.Options{ClientID: o.ClientID, Device: o.Device, Redact: o.Redact}
+	if o.ClockOffset != "" {
+		d, err := parseOffset(o.ClockOffset)
+		if err != nil {
+			return c, err
+		}
+		c.ClockOffset = &d
+	}
+	if o.Device != "" {
+		if err := checkDevice(o.Device); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// parseOffset reads --clock-offset: a Go duration or plain seconds.
+func parseOffset(s string) (time.Duration, error) {
+	if d, err := time.ParseDuration(s); err == nil {
+		return d, nil
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f > -1e6 && f < 1e6 {
+		return time.Duration(f * float64(time.Second)), nil
+	}
+	return 0, fmt.Errorf("--clock-offset %q: want a duration (8h, -3.2s, 1h30m) or seconds (28800)", s)
+}
+
+func checkDevice(s string) error {
+	if _, err := parseAddrOrAddrPort(s); err != nil {
+		return fmt.Errorf("--device %q: want an IP address or IP:port", s)
+	}
+	return nil
+}
+
+// sessionFiles finds the serial log and the capture in a session folder:
+// exactly one *.pcap/*.pcapng (gzip allowed); serial.atmq, else exactly
+// one *.log or *.txt.
+func sessionFiles(dir string) (serial, pcap string, err error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", "", err
+	}
+	var caps, logs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		name := e.Name()
+		lower := strings.ToLower(name)
+		switch {
+		case strings.HasSuffix(lower, ".pcap"), strings.HasSuffix(lower, ".pcapng"),
+			strings.HasSuffix(lower, ".pcap.gz"), strings.HasSuffix(lower, ".pcapng.gz"):
+			caps = append(caps, name)
+		case lower == "serial.atmq":
+			serial = filepath.Join(dir, name)
+		case strings.HasSuffix(lower, ".log"), strings.HasSuffix(lower, ".txt"):
+			logs = append(logs, name)
+		}
+	}
+	sort.Strings(caps)
+	sort.Strings(logs)
+	switch len(caps) {
+	case 0:
+	case 1:
+		pcap = filepath.Join(dir, caps[0])
+	default:
+		return "", "", fmt.Errorf("%s: %d captures (%s): pick one with --pcap", dir, len(caps), strings.Join(caps, ", "))
+	}
+	if serial == "" {
+		switch len(logs) {
+		case 0:
+		case 1:
+			serial = filepath.Join(dir, logs[0])
+		default:
+			return "", "", fmt.Errorf("%s: %d serial logs (%s) and no serial.atmq: pick one with --serial", dir, len(logs), strings.Join(logs, ", "))
+		}
+	}
+	if serial == "" && pcap == "" {
+		return "", "", fmt.Errorf("%s: no capture (*.pcap, *.pcapng) and no serial log (serial.atmq, *.log, *.txt)", dir)
+	}
+	return serial, pcap, nil
+}
+
+// readCapture decodes a whole capture and returns its records and the
+// time of its first frame (the date for time-only serial logs). A damaged
+// file is reported on stderr and what could be read is used.
+func readCapture(path string, ports []uint16, stderr io.Writer) ([]netcap.Record, time.Time, error) {
+	fr, err := netcap.OpenFile(path)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	defer fr.Close()
+	var recs []netcap.Record
+	var first time.Time
+	d := netcap.NewDecoder(netcap.Options{Ports: ports}, func(r netcap.Record) { recs = append(recs, r) })
+	for {
+		f, err := fr.Next()
+		if err != nil {
+			d.Flush()
+			if err == io.EOF {
+				break
+			}
+			var damaged *netcap.DamagedError
+			if errors.As(err, &damaged) && len(recs) > 0 {
+				fmt.Fprintf(stderr, "atmq: %v; analysing the frames before it\n", err)
+				break
+			}
+			return nil, first, err
+		}
+		if first.IsZero() {
+			first = f.Time
+		}
+		_ = d.Frame(f) // undecodable frames are counted in the stats
+	}
+	warnSkipped(stderr, path, d.Stats())
+	return recs, first, nil
+}
+
+// readSerial decodes the serial log. Time-only logs get their date from
+// --date, else the capture's first frame, else the file's modification
+// time; stderr says which.
+func readSerial(path string, o analyzeOptions, captureStart time.Time, stderr io.Writer) (*at.Log, error) {
+	opts := at.Options{Format: o.SerialFormat, Dialect: o.Dialect}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	switch {
+	case o.Date != "":
+		d, err := time.ParseInLocation("2006-01-02", o.Date, time.Local)
+		if err != nil {
+			return nil, fmt.Errorf("--date %q: want YYYY-MM-DD", o.Date)
+		}
+		opts.Date, opts.DateSource = d, "--date"
+	case !captureStart.IsZero():
+		opts.Date, opts.DateSource = captureStart.In(time.Local), "capture"
+	default:
+		if st, err := f.Stat(); err == nil {
+			opts.Date, opts.DateSource = st.ModTime(), "file mtime"
+		}
+	}
+	log, err := at.ReadLog(f, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	switch log.TimeSource {
+	case "--date", "capture", "file mtime":
+		what := map[string]string{"--date": "--date", "capture": "the capture's first frame", "file mtime": "the file's modification time"}[log.TimeSource]
+		fmt.Fprintf(stderr, "atmq: %s stamps only the time of day; dates from %s (%s)\n", path, what, opts.Date.Format("2006-01-02"))
+	}
+	for i, p := range log.Problems {
+		if i == 10 {
+			fmt.Fprintf(stderr, "atmq: %s: … %d more problems (atmq at --json %s lists them)\n", path, len(log.Problems)-10, path)
+			break
+		}
+		fmt.Fprintf(stderr, "atmq: %s: %s\n", path, p)
+	}
+	if log.Damaged > 0 {
+		fmt.Fprintf(stderr, "atmq: %s: %d part(s) could not be read; analysing the rest\n", path, log.Damaged)
+	}
+	return log, nil
+}
+
+// parseAddrOrAddrPort accepts "IP" or "IP:port".
+func parseAddrOrAddrPort(s string) (netip.AddrPort, error) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap, nil
+	}
+	ip, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return netip.AddrPortFrom(ip, 0), nil
+}

@@ -1,0 +1,464 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/atmq/atmq/capture"
+	"github.com/atmq/atmq/correlate"
+	"github.com/atmq/atmq/decode/at"
+	"github.com/atmq/atmq/decode/netcap"
+	"github.com/atmq/atmq/internal/record"
+)
+
+func init() { commands = append(commands, newLiveCmd) }
+
+// liveOptions are `atmq live`'s flags.
+type liveOptions struct {
+	// Serial side: a tap (rx, optional tx), a proxy (serial + pty) or a
+	// host script (serial + script).
+	SerialRX, SerialTX string
+	Serial             string
+	PTY                bool
+	Script             string
+	Line               capture.SerialConfig // baud, framing; Port unused
+
+	// Network side.
+	Iface      string
+	PortFlag   []uint
+	Ports      []uint16
+	PcapFollow string
+
+	Out      string
+	Dialect  string
+	ClientID string
+	Duration time.Duration // stop after this long (0: until Ctrl-C)
+	// Settle is how long a script session keeps capturing after the
+	// script's last line, so late packets and URCs are recorded.
+	Settle time.Duration
+	Redact bool
+	Tick   time.Duration // how often the live view is brought up to date
+}
+
+func newLiveCmd(s Streams) *cobra.Command {
+	o := &liveOptions{Settle: 2 * time.Second, Tick: 500 * time.Millisecond}
+	cmd := &cobra.Command{
+		Use:   "live",
+		Short: "Capture the UART and the network together beside a running device",
+		Long: `live records a device's serial line and its network traffic at once, stamped
+by one clock, prints the correlated timeline as it happens and each finding as
+soon as it is known, and saves everything to a session folder that
+'atmq analyze DIR' can analyse again later.
+
+Serial side (pick one):
+  --serial-rx PORT [--serial-tx PORT]  tap: listen to the module's TX line (and the host's)
+  --serial PORT --pty                  proxy: atmq opens PORT and creates a pseudo-terminal
+                                       for your terminal program; bytes pass unchanged
+  --serial PORT --script FILE          host: atmq sends the script's AT commands itself
+
+Network side (pick one or none):
+  --iface NAME        capture on an interface (Linux: needs root or cap_net_raw)
+  --pcap-follow FILE  read a capture another tool (tcpdump -U -w) is writing
+
+Ctrl-C or SIGTERM ends the session: files are flushed and closed, the
+summary is printed.`,
+		Example: `  atmq live --serial /dev/ttyUSB0 --pty --iface eth0
+  atmq live --serial-rx /dev/ttyUSB0 --serial-tx /dev/ttyUSB1 --iface wlan0 --out bench-1
+  atmq live --serial /dev/ttyUSB0 --script connect-test.at --iface eth0
+  atmq live --serial-rx /dev/ttyUSB0 --pcap-follow /tmp/server.pcap`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runLive(ctx, o, s.Out, s.Err)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.SerialRX, "serial-rx", "", "tap: serial port listening to the module's TX line")
+	f.StringVar(&o.SerialTX, "serial-tx", "", "tap: serial port listening to the host's TX line (optional)")
+	f.StringVar(&o.Serial, "serial", "", "serial port of the module, with --pty or --script")
+	f.BoolVar(&o.PTY, "pty", false, "proxy --serial through a pseudo-terminal for your terminal program")
+	f.StringVar(&o.Script, "script", "", "AT script to send to --serial (one command per line; see README)")
+	f.IntVar(&o.Line.Baud, "baud", capture.DefaultBaud, "baud rate")
+	f.IntVar(&o.Line.DataBits, "data-bits", 8, "data bits (5-8)")
+	f.StringVar(&o.Line.Parity, "parity", "none", "parity: none, odd, even, mark, space")
+	f.StringVar(&o.Line.StopBits, "stop-bits", "1", "stop bits: 1, 1.5, 2")
+	f.StringVar(&o.Line.FlowControl, "flow-control", "none", "flow control (only none is supported by the serial library)")
+	f.StringVar(&o.Iface, "iface", "", "network interface to capture on")
+	f.UintSliceVar(&o.PortFlag, "port", nil, "MQTT TCP port to capture (repeatable; default 1883)")
+	f.StringVar(&o.PcapFollow, "pcap-follow", "", "follow a pcap/pcapng file another program is writing")
+	f.StringVar(&o.Out, "out", "", "session folder (default atmq-YYYYmmdd-HHMMSS)")
+	f.StringVar(&o.Dialect, "dialect", "", "AT dialect (default: detect)")
+	f.StringVar(&o.ClientID, "client-id", "", "the device's MQTT client id, when its connect command is not in the log")
+	f.DurationVar(&o.Duration, "duration", 0, "stop after this long (default: until Ctrl-C)")
+	f.DurationVar(&o.Settle, "settle", o.Settle, "with --script: keep capturing this long after the last line")
+	f.BoolVar(&o.Redact, "redact", false, "mask passwords in the output")
+	return cmd
+}
+
+func (o *liveOptions) validate() error {
+	ports, err := tcpPorts(o.PortFlag, netcap.DefaultMQTTPort)
+	if err != nil {
+		return err
+	}
+	o.Ports = ports
+	modes := 0
+	if o.SerialRX != "" {
+		modes++
+	}
+	if o.Serial != "" {
+		modes++
+		if o.PTY == (o.Script != "") {
+			return errors.New("--serial needs exactly one of --pty (proxy) or --script FILE (host)")
+		}
+	} else if o.PTY || o.Script != "" {
+		return errors.New("--pty and --script need --serial PORT")
+	}
+	if o.SerialTX != "" && o.SerialRX == "" {
+		return errors.New("--serial-tx needs --serial-rx")
+	}
+	if modes > 1 {
+		return errors.New("use either a tap (--serial-rx) or --serial, not both")
+	}
+	if o.Iface != "" && o.PcapFollow != "" {
+		return errors.New("use either --iface or --pcap-follow, not both")
+	}
+	if modes == 0 && o.Iface == "" && o.PcapFollow == "" {
+		return errors.New("nothing to capture: give a serial source (--serial-rx, --serial with --pty or --script) and/or --iface / --pcap-follow")
+	}
+	return nil
+}
+
+// liveState accumulates what the sources produce and keeps the live view.
+type liveState struct {
+	mu      sync.Mutex
+	chunks  []record.SerialChunk
+	recs    []netcap.Record
+	dec     *netcap.Decoder
+	changed bool
+	netErr  []string
+
+	out     io.Writer
+	opts    *liveOptions
+	printed map[string]bool // timeline rows and findings already shown
+	last    *correlate.Result
+}
+
+func runLive(ctx context.Context, o *liveOptions, stdout, stderr io.Writer) error {
+	if err := o.validate(); err != nil {
+		return withCode(ExitUsage, err)
+	}
+	var script *capture.Script
+	if o.Script != "" {
+		f, err := os.Open(o.Script)
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+		script, err = capture.ParseScript(f, o.Script)
+		f.Close()
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+	}
+	if o.Dialect != "" && at.LookupDialect(o.Dialect) == nil {
+		return withCode(ExitUsage, fmt.Errorf("unknown dialect %q (known: %s)", o.Dialect, strings.Join(at.Dialects(), ", ")))
+	}
+	start := time.Now()
+	dir := o.Out
+	if dir == "" {
+		dir = capture.DefaultSessionDir(start)
+	}
+	sessOpts := capture.SessionOptions{Start: start, Interface: o.Iface, PcapFollow: o.PcapFollow, Args: os.Args[1:]}
+	line := func(port string) capture.SerialConfig { c := o.Line; c.Port = port; return c }
+	switch {
+	case o.SerialRX != "":
+		sessOpts.Serial = append(sessOpts.Serial, capture.NewSerialInfo("tap-rx", line(o.SerialRX)))
+		if o.SerialTX != "" {
+			sessOpts.Serial = append(sessOpts.Serial, capture.NewSerialInfo("tap-tx", line(o.SerialTX)))
+		}
+	case o.PTY:
+		sessOpts.Serial = append(sessOpts.Serial, capture.NewSerialInfo("proxy", line(o.Serial)))
+	case script != nil:
+		sessOpts.Serial = append(sessOpts.Serial, capture.NewSerialInfo("script", line(o.Serial)))
+	}
+
+	// Open the network source first: a missing privilege is the most
+	// likely failure and nothing should be recorded half-way before it.
+	var ifc *capture.InterfaceCapture
+	if o.Iface != "" {
+		var err error
+		ifc, err = capture.OpenInterface(o.Iface, capture.CaptureOptions{Filter: capture.Filter{TCPPorts: o.Ports, DNS: true}})
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+		defer ifc.Close()
+		sessOpts.LinkType = ifc.LinkType()
+		sessOpts.Filter = capture.Filter{TCPPorts: o.Ports, DNS: true}.String()
+	}
+	sess, err := capture.NewSession(dir, sessOpts)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	defer sess.Close()
+	fmt.Fprintf(stderr, "atmq: recording to %s/ (Ctrl-C to stop)\n", sess.Dir())
+
+	st := &liveState{out: stdout, opts: o, printed: map[string]bool{}}
+	st.dec = netcap.NewDecoder(netcap.Options{Ports: o.Ports}, func(r netcap.Record) { st.recs = append(st.recs, r) })
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if o.Duration > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeout(ctx, o.Duration)
+		defer stop()
+	}
+
+	var (
+		wg       sync.WaitGroup
+		errMu    sync.Mutex
+		firstErr error
+	)
+	fail := func(err error) {
+		if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return
+		}
+		errMu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		errMu.Unlock()
+		cancel()
+	}
+	onFrame := func(f record.Frame) {
+		if err := sess.Frame(f); err != nil {
+			fmt.Fprintf(stderr, "atmq: frame %d not recorded: %v\n", f.Number, err)
+		}
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if err := st.dec.Frame(f); err != nil {
+			st.netErr = append(st.netErr, fmt.Sprintf("frame %d: %v", f.Number, err))
+		}
+		st.changed = true
+	}
+	sink := capture.SerialSink{
+		Chunk: func(c record.SerialChunk) {
+			if err := sess.SerialChunk(c); err != nil {
+				fmt.Fprintf(stderr, "atmq: serial chunk not recorded: %v\n", err)
+			}
+			st.mu.Lock()
+			st.chunks = append(st.chunks, c)
+			st.changed = true
+			st.mu.Unlock()
+		},
+		Status: func(s capture.Status) { fmt.Fprintf(stderr, "atmq: %s\n", s) },
+	}
+
+	switch {
+	case ifc != nil:
+		wg.Add(1)
+		go func() { defer wg.Done(); fail(ifc.Run(ctx, onFrame)) }()
+	case o.PcapFollow != "":
+		wg.Add(1)
+		go func() { defer wg.Done(); fail(capture.FollowPcap(ctx, o.PcapFollow, capture.FollowOptions{}, onFrame)) }()
+	}
+	switch {
+	case o.SerialRX != "":
+		var tx *capture.SerialConfig
+		if o.SerialTX != "" {
+			c := line(o.SerialTX)
+			tx = &c
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); fail(capture.RunTap(ctx, line(o.SerialRX), tx, sink, capture.TapOptions{})) }()
+	case o.PTY:
+		px, err := capture.StartProxy(ctx, line(o.Serial), sink, capture.ProxyOptions{})
+		if err != nil {
+			cancel()
+			wg.Wait()
+			return withCode(ExitUsage, err)
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); fail(px.Wait()) }()
+	case script != nil:
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := capture.RunScript(ctx, line(o.Serial), script, sink, capture.ScriptOptions{Log: prefixWriter{w: stderr, prefix: "atmq: script: "}})
+			if err != nil && !errors.Is(err, capture.ErrScriptStep) {
+				fail(err)
+				return
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "atmq: %v\n", err)
+			}
+			// The script is done: keep listening a moment for late
+			// packets and URCs, then end the session.
+			select {
+			case <-time.After(o.Settle):
+			case <-ctx.Done():
+			}
+			cancel()
+		}()
+	}
+
+	ticker := time.NewTicker(o.Tick)
+	defer ticker.Stop()
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-ticker.C:
+			st.update(false)
+		}
+	}
+	wg.Wait()
+	st.update(true)
+	closeErr := sess.Close()
+
+	res := st.last
+	errMu.Lock()
+	err = firstErr
+	errMu.Unlock()
+	st.summary(stderr, sess, start)
+	if closeErr != nil {
+		return withCode(ExitDamaged, fmt.Errorf("closing the session folder: %w", closeErr))
+	}
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if res != nil && res.HasErrors() {
+		return withCode(ExitFindings, nil)
+	}
+	return nil
+}
+
+// update re-analyses what was captured so far and prints the timeline
+// rows and findings not shown yet. final flushes the network decoder
+// first (connections still open are decoded to their end).
+func (st *liveState) update(final bool) {
+	st.mu.Lock()
+	if final {
+		st.dec.Flush()
+		st.changed = true
+	}
+	if !st.changed {
+		st.mu.Unlock()
+		return
+	}
+	st.changed = false
+	chunks := append([]record.SerialChunk(nil), st.chunks...)
+	recs := append([]netcap.Record(nil), st.recs...)
+	st.mu.Unlock()
+
+	var log *at.Log
+	if len(chunks) > 0 {
+		l, err := at.ReadChunks(chunks, at.Options{Format: "atmq", Dialect: st.opts.Dialect})
+		if err == nil {
+			log = l
+		}
+	}
+	res := correlate.Analyze(log, recs, correlate.Options{ClientID: st.opts.ClientID, Redact: st.opts.Redact})
+	st.last = res
+	for _, r := range res.Timeline {
+		key := fmt.Sprintf("r|%s|%d|%d|%s", r.Lane, r.Line, r.Frame, r.Text)
+		if st.printed[key] {
+			continue
+		}
+		st.printed[key] = true
+		fmt.Fprintln(st.out, formatLiveRow(r))
+	}
+	for _, f := range res.Findings {
+		key := fmt.Sprintf("f|%s|%d|%v", f.Code, f.Line, f.Frames)
+		if st.printed[key] {
+			continue
+		}
+		st.printed[key] = true
+		where := ""
+		if f.Line > 0 {
+			where = fmt.Sprintf(" (serial line %d)", f.Line)
+		}
+		fmt.Fprintf(st.out, "!! %s %s%s: %s\n   fix: %s\n", strings.ToUpper(f.Severity), f.Code, where, f.Summary, f.Fix)
+	}
+}
+
+func formatLiveRow(r correlate.Row) string {
+	ts := "            "
+	if !r.Time.IsZero() {
+		ts = r.Time.Local().Format("15:04:05.000")
+	}
+	tag := "     "
+	switch {
+	case r.Tx > 0:
+		tag = fmt.Sprintf("T%-4d", r.Tx)
+	case r.Event > 0:
+		tag = fmt.Sprintf("E%-4d", r.Event)
+	}
+	where := ""
+	switch {
+	case r.Frame > 0:
+		where = fmt.Sprintf("#%d", r.Frame)
+	case r.Line > 0:
+		where = fmt.Sprintf("L%d", r.Line)
+	}
+	return fmt.Sprintf("%s %s %-11s %-6s %s", ts, tag, r.Lane, where, r.Text)
+}
+
+// summary prints what was recorded and found, on stderr so that stdout
+// stays the timeline.
+func (st *liveState) summary(w io.Writer, sess *capture.Session, start time.Time) {
+	st.mu.Lock()
+	nChunks, nRecs, netErr := len(st.chunks), len(st.recs), st.netErr
+	st.mu.Unlock()
+	stats := st.dec.Stats()
+	fmt.Fprintf(w, "atmq: session %s: %s, %d frames, %d MQTT packets/events, %d serial chunks\n",
+		sess.Dir(), time.Since(start).Round(time.Millisecond), stats.Frames, nRecs, nChunks)
+	for _, e := range netErr {
+		fmt.Fprintf(w, "atmq: network: %s\n", e)
+	}
+	if res := st.last; res != nil {
+		counts := map[string]int{}
+		for _, f := range res.Findings {
+			counts[f.Severity]++
+		}
+		keys := make([]string, 0, len(counts))
+		for k := range counts {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := []string{}
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
+		}
+		if len(parts) == 0 {
+			parts = append(parts, "no findings")
+		}
+		fmt.Fprintf(w, "atmq: findings: %s\n", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(w, "atmq: analyse again with: atmq analyze %s\n", filepath.Clean(sess.Dir()))
+}
+
+// prefixWriter prefixes each write (one log line) with a fixed string.
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	if _, err := fmt.Fprintf(p.w, "%s%s", p.prefix, b); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}

@@ -1,0 +1,315 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+	"github.com/spf13/cobra"
+
+	"github.com/atmq/atmq/decode/mqtt"
+	"github.com/atmq/atmq/decode/netcap"
+)
+
+func init() { commands = append(commands, newPacketsCmd) }
+
+// packetsOptions are the flags of `atmq packets`.
+type packetsOptions struct {
+	File        string
+	Ports       []uint16
+	MQTTVersion string // "", "3.1", "3.1.1" or "5"
+	Redact      bool
+	JSON        bool
+	Events      bool
+}
+
+func newPacketsCmd(s Streams) *cobra.Command {
+	var o packetsOptions
+	var ports []uint
+	cmd := &cobra.Command{
+		Use:   "packets FILE",
+		Short: "Decode the MQTT packets (and TCP/TLS/DNS events) of a pcap or pcapng capture",
+		Long: `Decode every MQTT packet in a pcap or pcapng capture, in capture order.
+
+MQTT is decoded on port 1883 (or the --port list) and on any port where a
+connection starts with a CONNECT. Connections on 8883 are shown as TLS
+(ClientHello server name, alerts). The table is for people; --json prints
+one JSON object per line.
+
+Exit codes: 0 ok, 2 unreadable file or bad usage, 3 damaged file (what
+could be read was printed; the error names the frame and byte offset).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.File = args[0]
+			for _, p := range ports {
+				if p == 0 || p > 65535 {
+					return withCode(ExitUsage, fmt.Errorf("--port %d: not a TCP port", p))
+				}
+				o.Ports = append(o.Ports, uint16(p))
+			}
+			return runPackets(o, s.Out, s.Err)
+		},
+	}
+	f := cmd.Flags()
+	f.UintSliceVar(&ports, "port", nil, "TCP port carrying MQTT (repeatable; default 1883)")
+	f.StringVar(&o.MQTTVersion, "mqtt-version", "", "decode connections without a CONNECT as this version: 3.1, 3.1.1 or 5")
+	f.BoolVar(&o.Redact, "redact", false, "mask passwords")
+	f.BoolVar(&o.JSON, "json", false, "print JSON Lines, one object per packet")
+	f.BoolVar(&o.Events, "events", false, "also print TCP, TLS and DNS events")
+	return cmd
+}
+
+// parseMQTTVersion maps the --mqtt-version spelling to a protocol level.
+func parseMQTTVersion(s string) (byte, error) {
+	switch s {
+	case "":
+		return mqtt.VersionUnknown, nil
+	case "3.1", "3":
+		return mqtt.Version31, nil
+	case "3.1.1", "4":
+		return mqtt.Version311, nil
+	case "5", "5.0":
+		return mqtt.Version5, nil
+	}
+	return 0, fmt.Errorf("--mqtt-version %q: want 3.1, 3.1.1 or 5", s)
+}
+
+// runPackets decodes o.File and streams what it finds to stdout.
+func runPackets(o packetsOptions, stdout, stderr io.Writer) error {
+	version, err := parseMQTTVersion(o.MQTTVersion)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	fr, err := netcap.OpenFile(o.File)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	defer fr.Close()
+
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	var p packetPrinter
+	if o.JSON {
+		p = newJSONPrinter(out, o)
+	} else {
+		p = newTablePrinter(out, o)
+	}
+	opts := netcap.Options{Ports: o.Ports, ForceVersion: version}
+	var werr error
+	packets := 0
+	stats, decErr := netcap.Decode(fr, opts, func(r netcap.Record) {
+		if r.Kind == netcap.KindPacket {
+			packets++
+		}
+		if werr != nil || (r.Kind == netcap.KindEvent && !o.Events) {
+			return
+		}
+		werr = p.record(r)
+	})
+	if err := p.finish(); werr == nil {
+		werr = err
+	}
+	if err := out.Flush(); werr == nil {
+		werr = err
+	}
+	if werr != nil {
+		return withCode(ExitUsage, fmt.Errorf("writing output: %w", werr))
+	}
+	warnSkipped(stderr, o.File, stats)
+	if packets == 0 && decErr == nil {
+		fmt.Fprintf(stderr, "atmq: %s: no MQTT packets found (%d frames; MQTT on another port? try --port)\n", o.File, stats.Frames)
+	}
+	var damaged *netcap.DamagedError
+	if errors.As(decErr, &damaged) {
+		return withCode(ExitDamaged, decErr)
+	}
+	if decErr != nil {
+		return withCode(ExitUsage, decErr)
+	}
+	return nil
+}
+
+// warnSkipped tells about frames of link types atmq cannot read.
+func warnSkipped(stderr io.Writer, file string, st netcap.Stats) {
+	types := make([]int, 0, len(st.UnsupportedLink))
+	for lt := range st.UnsupportedLink {
+		types = append(types, lt)
+	}
+	sort.Ints(types)
+	for _, lt := range types {
+		fmt.Fprintf(stderr, "atmq: %s: skipped %d frames of unsupported link type %d\n", file, st.UnsupportedLink[lt], lt)
+	}
+}
+
+// packetPrinter writes records as they arrive.
+type packetPrinter interface {
+	record(r netcap.Record) error
+	finish() error
+}
+
+// jsonPacket is one --json line for an MQTT packet: where and when, then
+// the packet's own fields.
+type jsonPacket struct {
+	Frame int    `json:"frame"`
+	Time  string `json:"time"`
+	Conn  int    `json:"conn"`
+	Src   string `json:"src"`
+	Dst   string `json:"dst"`
+	mqtt.JSON
+	Midstream bool `json:"midstream,omitempty"`
+	Skipped   int  `json:"skipped_bytes,omitempty"`
+}
+
+// jsonEvent is one --json --events line for a TCP, TLS or DNS event.
+type jsonEvent struct {
+	Frame  int      `json:"frame"`
+	Time   string   `json:"time"`
+	Type   string   `json:"type"`
+	Conn   int      `json:"conn,omitempty"`
+	Src    string   `json:"src"`
+	Dst    string   `json:"dst"`
+	By     string   `json:"by,omitempty"`
+	Detail string   `json:"detail,omitempty"`
+	SNI    string   `json:"sni,omitempty"`
+	DNS    *jsonDNS `json:"dns,omitempty"`
+}
+
+type jsonDNS struct {
+	ID       uint16   `json:"id"`
+	Response bool     `json:"response"`
+	Name     string   `json:"name"`
+	QType    string   `json:"qtype,omitempty"`
+	Rcode    *int     `json:"rcode,omitempty"`
+	Answers  []string `json:"answers,omitempty"`
+}
+
+type jsonPrinter struct {
+	enc    *json.Encoder
+	redact bool
+}
+
+func newJSONPrinter(w io.Writer, o packetsOptions) *jsonPrinter {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return &jsonPrinter{enc: enc, redact: o.Redact}
+}
+
+// rfc3339 formats capture times in UTC with a fixed-width fraction:
+// microseconds, or nanoseconds when the capture has them.
+func rfc3339(t time.Time) string {
+	if t.Nanosecond()%1000 == 0 {
+		return t.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000000000Z07:00")
+}
+
+// srcDst orders a record's endpoints by direction of travel.
+func srcDst(r netcap.Record) (src, dst netip.AddrPort) {
+	if r.FromClient {
+		return r.Client, r.Server
+	}
+	return r.Server, r.Client
+}
+
+func (j *jsonPrinter) record(r netcap.Record) error {
+	src, dst := srcDst(r)
+	if r.Kind == netcap.KindPacket {
+		return j.enc.Encode(jsonPacket{
+			Frame: r.Frame, Time: rfc3339(r.Time), Conn: r.Conn,
+			Src: src.String(), Dst: dst.String(),
+			JSON:      r.Packet.JSON(j.redact),
+			Midstream: r.Midstream, Skipped: r.Skipped,
+		})
+	}
+	e := r.Event
+	je := jsonEvent{Frame: r.Frame, Time: rfc3339(r.Time), Type: e.Type, Conn: r.Conn,
+		Src: src.String(), Dst: dst.String(), By: e.By, Detail: e.Detail, SNI: e.SNI}
+	if d := e.DNS; d != nil {
+		jd := &jsonDNS{ID: d.ID, Response: d.Response, Name: d.Name, QType: d.QType}
+		if d.Response {
+			jd.Rcode = &d.Rcode
+		}
+		for _, a := range d.Answers {
+			jd.Answers = append(jd.Answers, a.String())
+		}
+		je.DNS = jd
+	}
+	return j.enc.Encode(je)
+}
+
+func (j *jsonPrinter) finish() error { return nil }
+
+// tablePrinter streams a table: column widths are fixed up front so rows
+// can be printed as they are decoded.
+type tablePrinter struct {
+	t       *tablewriter.Table
+	started bool
+	err     error
+}
+
+func newTablePrinter(w io.Writer, o packetsOptions) *tablePrinter {
+	t := tablewriter.NewTable(w,
+		tablewriter.WithStreaming(tw.StreamConfig{Enable: true}),
+		tablewriter.WithRendition(tw.Rendition{Borders: tw.BorderNone,
+			Settings: tw.Settings{Separators: tw.Separators{BetweenColumns: tw.Off}, Lines: tw.Lines{ShowHeaderLine: tw.On}}}),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithColumnWidths(tw.NewMapper[int, int]().
+			Set(0, 8).Set(1, 17).Set(2, 6).Set(3, 48).Set(4, 20).Set(5, 50).Set(6, 36)),
+		tablewriter.WithRowAutoWrap(tw.WrapNormal),
+	)
+	return &tablePrinter{t: t}
+}
+
+func (p *tablePrinter) record(r netcap.Record) error {
+	if !p.started {
+		p.started = true
+		if err := p.t.Start(); err != nil {
+			return err
+		}
+		p.t.Header([]string{"FRAME", "TIME", "CONN", "CLIENT → SERVER", "TYPE", "DETAILS", "NOTES"})
+	}
+	flow := r.Client.String() + " → " + r.Server.String()
+	if !r.FromClient {
+		flow = r.Client.String() + " ← " + r.Server.String()
+	}
+	conn := ""
+	if r.Conn > 0 {
+		conn = fmt.Sprint(r.Conn)
+	}
+	var typ, details string
+	var notes []string
+	if r.Kind == netcap.KindPacket {
+		typ, details = r.Packet.Type.String(), r.Packet.Summary()
+		if r.Midstream {
+			notes = append(notes, "midstream: resynchronised here")
+		}
+		if r.Skipped > 0 {
+			notes = append(notes, fmt.Sprintf("%d bytes skipped before", r.Skipped))
+		}
+		for _, v := range r.Packet.Violations {
+			notes = append(notes, v.String())
+		}
+	} else {
+		typ, details = r.Event.Type, r.Event.Detail
+		if r.Event.By != "" && r.Event.Type != netcap.EventDNS {
+			details = "by " + r.Event.By + "; " + details
+			details = strings.TrimSuffix(details, "; ")
+		}
+	}
+	return p.t.Append([]string{fmt.Sprint(r.Frame), r.Time.UTC().Format("15:04:05.000000"),
+		conn, flow, typ, details, strings.Join(notes, "; ")})
+}
+
+func (p *tablePrinter) finish() error {
+	if !p.started {
+		return nil
+	}
+	return p.t.Close()
+}
