@@ -11,7 +11,7 @@ import (
 )
 
 // packet builds a frame: Ethernet (or none) / IPv4 or IPv6 / TCP or UDP.
-func packet(t *testing.T, ethernet, v6 bool, proto string, sport, dport uint16, fragOffset uint16) []byte {
+func packet(t testing.TB, ethernet, v6 bool, proto string, sport, dport uint16, fragOffset uint16) []byte {
 	t.Helper()
 	var ls []gopacket.SerializableLayer
 	var nl gopacket.NetworkLayer

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/atmq/atmq/internal/record"
@@ -14,11 +15,13 @@ import (
 // ProxyOptions tune StartProxy.
 type ProxyOptions struct {
 	ReopenInterval time.Duration // how often to look for an unplugged port; 0 means DefaultReopenInterval
-	// PTYWriteTimeout bounds a write of module bytes into the
-	// pseudo-terminal when no program drains it; the bytes are recorded
-	// anyway and a warning is reported. 0 means 2 s.
-	PTYWriteTimeout time.Duration
 }
+
+// ptyQueueBytes bounds the module bytes waiting for the terminal program.
+// When nobody reads the pty the queue fills and further bytes are
+// recorded but not passed on, so the real port is always drained and
+// nothing recorded is lost.
+const ptyQueueBytes = 256 << 10
 
 // Proxy sits between a real serial port and a pseudo-terminal that the
 // user's terminal program (or host software) opens instead of the port.
@@ -43,9 +46,6 @@ func (p *Proxy) Wait() error {
 // While the port is unplugged, bytes typed into the pty are recorded but
 // cannot be delivered; a StatusWarning says how many were dropped.
 func StartProxy(ctx context.Context, cfg SerialConfig, sink SerialSink, opts ProxyOptions) (*Proxy, error) {
-	if opts.PTYWriteTimeout <= 0 {
-		opts.PTYWriteTimeout = 2 * time.Second
-	}
 	em := newEmitter(sink)
 	port, err := openLivePort(cfg, em, opts.ReopenInterval)
 	if err != nil {
@@ -67,16 +67,44 @@ func StartProxy(ctx context.Context, cfg SerialConfig, sink SerialSink, opts Pro
 		cancel()
 	}
 
-	wg.Add(2)
-	go func() { // module → host
+	toPTY := make(chan []byte, 1024)
+	var queued atomic.Int64 // bytes in toPTY
+	wg.Add(3)
+	go func() { // module → host: record, queue for the terminal, never block
 		defer wg.Done()
+		defer close(toPTY)
+		dropping := false
 		port.readLoop(ctx, func(b []byte) {
 			em.chunk(record.DirModuleToHost, b)
-			pt.master.SetWriteDeadline(time.Now().Add(opts.PTYWriteTimeout))
-			if n, err := pt.master.Write(b); err != nil {
-				em.status(StatusWarning, pt.path, fmt.Sprintf("%d bytes from the module were recorded but not passed to %s (nobody reading it?)", len(b)-n, pt.path), err)
+			if queued.Add(int64(len(b))) <= ptyQueueBytes {
+				select {
+				case toPTY <- append([]byte(nil), b...):
+					dropping = false
+					return
+				default: // many tiny reads: the chunk count is the limit
+				}
+			}
+			queued.Add(-int64(len(b)))
+			if !dropping {
+				em.status(StatusWarning, pt.path, fmt.Sprintf("bytes from the module are recorded but not passed to %s until a program reads it", pt.path), errors.New("pseudo-terminal queue full"))
+				dropping = true
 			}
 		})
+	}()
+	go func() { // queued module bytes → terminal program
+		defer wg.Done()
+		for b := range toPTY {
+			_, err := pt.master.Write(b)
+			queued.Add(-int64(len(b)))
+			if err != nil {
+				if ctx.Err() == nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+					fail(fmt.Errorf("pseudo-terminal %s: %w", pt.path, err))
+				}
+				for range toPTY { // drain so the reader never blocks
+				}
+				return
+			}
+		}
 	}()
 	go func() { // host → module
 		defer wg.Done()
@@ -100,7 +128,7 @@ func StartProxy(ctx context.Context, cfg SerialConfig, sink SerialSink, opts Pro
 	go func() {
 		<-ctx.Done()
 		cancel()
-		pt.master.SetReadDeadline(time.Now()) // ends the host → module reader
+		pt.master.SetDeadline(time.Now()) // ends the pty reader and a blocked pty write
 		wg.Wait()
 		port.Close()
 		pt.Close()

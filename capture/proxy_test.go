@@ -100,3 +100,25 @@ func TestProxyKeepsRecordingWhileUnplugged(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestProxyRecordsWhenNobodyReadsThePTY: with no terminal program on the
+// pty its buffer fills; module bytes must still all be recorded and the
+// port kept drained, with a warning for what could not be passed on.
+func TestProxyRecordsWhenNobodyReadsThePTY(t *testing.T) {
+	module := newFakeUART(t)
+	col := newCollector()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	px, err := StartProxy(ctx, SerialConfig{Port: module.Path}, col.sink(), ProxyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	flood := bytes.Repeat([]byte("+ECMTRECV: 0,0,\"t\",0123456789abcdef0123456789abcdef\r\n"), 12000) // ~620 KB, more than the queue
+	go module.Far.Write(flood)
+	col.waitBytes(t, record.DirModuleToHost, flood)
+	col.waitStatus(t, StatusWarning)
+	cancel()
+	if err := px.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}

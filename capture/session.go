@@ -38,7 +38,7 @@ var ErrSessionClosed = errors.New("session is closed")
 
 // SerialInfo describes one serial port of a session in session.json.
 type SerialInfo struct {
-	Role        string `json:"role"` // "rx" (tap on module TX), "tx" (tap on host TX), "proxy" or "host" (script)
+	Role        string `json:"role"` // set by the caller; atmq live uses "tap-rx", "tap-tx", "proxy", "script"
 	Port        string `json:"port"`
 	Baud        int    `json:"baud"`
 	DataBits    int    `json:"data_bits"`

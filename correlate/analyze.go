@@ -32,6 +32,8 @@ type analysis struct {
 	timed  bool          // an offset is known: serial times can be placed
 	offset time.Duration // serial minus capture
 	spread time.Duration
+	// clockAccepted are the content matches the offset rests on.
+	clockAccepted []clockMatch
 
 	// device
 	device      map[int]bool
@@ -63,7 +65,7 @@ type analysis struct {
 func Analyze(log *at.Log, recs []netcap.Record, opts Options) *Result {
 	a := &analysis{log: log, recs: timeOrdered(recs), opts: opts}
 	if log != nil {
-		a.txs = log.Transactions
+		a.txs = effectiveConnectArgs(log.Transactions)
 		a.evs = log.Events
 	}
 	a.used = make([]bool, len(recs))
@@ -158,11 +160,15 @@ func evPayload(e *at.Event) ([]byte, bool) {
 	return nil, false
 }
 
-// frames turns record indices into sorted, distinct frame numbers.
+// frames turns record indices into sorted, distinct frame numbers;
+// negative indices (evidence not found) are skipped.
 func (a *analysis) frames(idx []int) []int {
 	out := make([]int, 0, len(idx))
 	seen := map[int]bool{}
 	for _, i := range idx {
+		if i < 0 || i >= len(a.recs) {
+			continue
+		}
 		f := a.recs[i].Frame
 		if f > 0 && !seen[f] {
 			seen[f] = true
@@ -219,14 +225,18 @@ func (a *analysis) latency(ti int) *Latency {
 		}
 	}
 	if rt, ok := a.toCapture(t.ResultTime); ok {
-		last := recs[0]
+		// The last frame before the URC is what the module reports on;
+		// frames after it (the broker's FIN after a DISCONNECT) are not.
+		last := -1
 		for _, i := range recs {
-			if a.recs[i].Time.After(a.recs[last].Time) {
+			if tm := a.recs[i].Time; !tm.After(rt) && (last < 0 || tm.After(a.recs[last].Time)) {
 				last = i
 			}
 		}
-		ms := float64(rt.Sub(a.recs[last].Time)) / float64(time.Millisecond)
-		l.WireToResult = &ms
+		if last >= 0 {
+			ms := float64(rt.Sub(a.recs[last].Time)) / float64(time.Millisecond)
+			l.WireToResult = &ms
+		}
 	}
 	if l.CommandToWire == nil && l.WireToResult == nil {
 		return nil
@@ -286,5 +296,56 @@ func timeOrdered(recs []netcap.Record) []netcap.Record {
 	}
 	out := append([]netcap.Record(nil), recs...)
 	sort.SliceStable(out, func(i, j int) bool { return less(&out[i], &out[j]) })
+	return out
+}
+
+// connectKeys are the connect settings some dialects give in a configure
+// command before the connect command (ESP-AT AT+MQTTUSERCFG, Luat
+// AT+MCONFIG, SIMCom AT+CMQTTACCQ).
+var connectKeys = []string{at.ArgClientID, at.ArgUsername, at.ArgPassword}
+
+// effectiveConnectArgs returns the transactions with each connect
+// command's arguments completed by the client id, username and password
+// that earlier commands on the same connection index set, so every later
+// step sees what the module was asked to send. The caller's log is not
+// modified.
+func effectiveConnectArgs(txs []at.Transaction) []at.Transaction {
+	out := append([]at.Transaction(nil), txs...)
+	set := map[string]map[string]string{} // connection index → key → value
+	for i := range out {
+		t := &out[i]
+		idx := connIndex(t)
+		if t.Op != at.OpConnect {
+			if isErrorFinal(t.Final) {
+				continue
+			}
+			for _, k := range connectKeys {
+				if v, ok := t.Args[k]; ok {
+					if set[idx] == nil {
+						set[idx] = map[string]string{}
+					}
+					set[idx][k] = v
+				}
+			}
+			continue
+		}
+		missing := false
+		for _, k := range connectKeys {
+			if _, ok := t.Args[k]; !ok && set[idx][k] != "" {
+				missing = true
+			}
+		}
+		if !missing {
+			continue
+		}
+		merged := make(map[string]string, len(t.Args)+len(connectKeys))
+		for k, v := range set[idx] {
+			merged[k] = v
+		}
+		for k, v := range t.Args {
+			merged[k] = v
+		}
+		t.Args = merged
+	}
 	return out
 }

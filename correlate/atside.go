@@ -105,7 +105,7 @@ func (a *analysis) resultFinding(t *at.Transaction) {
 	meaning := orDefault(t.Meaning, "failure")
 	base := Finding{Severity: SeverityError, Line: t.Line}
 	switch t.Op {
-	case "connect":
+	case at.OpConnect:
 		if hasRC && rc != 0 && (!hasRes || res == 0) {
 			f := base
 			f.Code, f.ConnackCode = CodeConnackRefused, intp(rc)
@@ -120,7 +120,7 @@ func (a *analysis) resultFinding(t *at.Transaction) {
 			}
 			return
 		}
-	case "open":
+	case at.OpOpen:
 		code := CodeOpenFailed
 		fix := "check the host and port, the network registration (AT+CEREG?) and the PDP context (AT+CGACT?)"
 		if d == "qmt" && hasRes && res == 4 {
@@ -137,7 +137,7 @@ func (a *analysis) resultFinding(t *at.Transaction) {
 		f.Fix = fix
 		a.add(f)
 		return
-	case "subscribe":
+	case at.OpSubscribe:
 		if v, ok := arg(t.ResultArgs, at.ArgValue); ok && strings.TrimSpace(v) == "128" {
 			f := base
 			f.Code = CodeSubackFailure
@@ -224,7 +224,7 @@ func versionOrUnknown(v int) string {
 
 // statusFinding explains a connection-status URC the capture did not.
 func (a *analysis) statusFinding(e *at.Event, j int) {
-	if e.Op != "status" {
+	if e.Op != at.OpStatus {
 		return
 	}
 	frames := a.frames(a.evRecs[j])
@@ -258,8 +258,10 @@ func (a *analysis) statusFinding(e *at.Event, j int) {
 		Fix:         "capture the network side (atmq analyze --pcap) to see who closed it; then check keepalive, client id uniqueness and the broker's log",
 	}
 	if len(a.recs) > 0 {
-		f.Explanation += "; the capture shows no close on the device's connection before it: the module gave up on its own (PINGRESP missing, network lost) or the close happened outside the capture"
+		f.Code = CodeConnectionLost
 		f.Severity = SeverityWarning
+		f.Explanation += "; the capture shows no close on the device's connection before it: the module gave up on its own (PINGRESP missing, radio or PDP lost) or the close happened outside the capture"
+		f.Fix = "check the module's network registration and PDP context at that time (AT+CEREG?, AT+CGACT?), its keepalive, and that the capture covers the device's path to the broker"
 	}
 	a.add(f)
 }
@@ -286,7 +288,7 @@ func (a *analysis) diagnoseNotOnWire() {
 	for ti := range a.txs {
 		t := &a.txs[ti]
 		switch t.Op {
-		case "open", "connect", "subscribe", "unsubscribe", "publish", "disconnect":
+		case at.OpOpen, at.OpConnect, at.OpSubscribe, at.OpUnsubscribe, at.OpPublish, at.OpDisconnect:
 		default:
 			continue
 		}
@@ -300,7 +302,7 @@ func (a *analysis) diagnoseNotOnWire() {
 	}
 	for j := range a.evs {
 		e := &a.evs[j]
-		if e.Op != "receive" || len(a.evRecs[j]) > 0 {
+		if e.Op != at.OpReceive || len(a.evRecs[j]) > 0 {
 			continue
 		}
 		if _, ok := missing[e.Op]; !ok {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/atmq/atmq/decode/at"
 	"github.com/atmq/atmq/decode/mqtt"
+	"github.com/atmq/atmq/decode/netcap"
 )
 
 // maxCandidates bounds how many packets one serial item may be matched
@@ -49,7 +50,17 @@ func (a *analysis) estimateClock() {
 		a.clock.Explanation = "no command or URC matched a packet by content (client id, packet id and filter, topic and payload): matched by order alone"
 		return
 	}
+	weak := true
+	for _, m := range est.Accepted {
+		weak = weak && m.Weight < 1
+	}
+	if weak && est.Ambiguous {
+		a.clock.Method = "order"
+		a.clock.Explanation = "only SYNs matched the open commands, and several fit equally: matched by order alone (give --clock-offset to place the log)"
+		return
+	}
 	a.timed = true
+	a.clockAccepted = est.Accepted
 	a.offset = est.Offset
 	a.spread = est.Spread
 	a.clock = Clock{
@@ -60,7 +71,13 @@ func (a *analysis) estimateClock() {
 		SpreadSeconds:    est.Spread.Seconds(),
 		SerialTimeSource: a.clock.SerialTimeSource,
 		Explanation: fmt.Sprintf("serial clock is %s the capture's: median of %d content matches (CONNECT client id, SUBSCRIBE packet id and filter, PUBLISH topic and payload, received PUBLISH), spread ±%s, %d rejected as outliers",
-			fmtOffset(est.Offset), est.Matches, est.Spread.Round(time.Millisecond), est.Outliers),
+			fmtOffset(est.Offset), est.Matches, fmtDur(est.Spread), est.Outliers),
+	}
+	if weak {
+		a.clock.Explanation = fmt.Sprintf("serial clock is %s the capture's, from the open command's SYN and its answer only (nothing else reached the wire)", fmtOffset(est.Offset))
+	}
+	if est.Ambiguous {
+		a.clock.Explanation += "; another offset fits the content as well, this one was chosen as the nearest to a whole time-zone step: check it, or give --clock-offset"
 	}
 }
 
@@ -102,7 +119,7 @@ func (a *analysis) clockMatches() []clockMatch {
 		if serial.IsZero() || rec < 0 {
 			return
 		}
-		ms = append(ms, clockMatch{Serial: serial, Capture: a.recs[rec].Time, Key: key, Weight: w})
+		ms = append(ms, clockMatch{Serial: serial, Capture: a.recs[rec].Time, Key: key, Weight: w, Rec: rec})
 	}
 	for i := range a.txs {
 		t := &a.txs[i]
@@ -119,7 +136,7 @@ func (a *analysis) clockMatches() []clockMatch {
 	}
 	for j := range a.evs {
 		e := &a.evs[j]
-		if e.Op != "receive" {
+		if e.Op != at.OpReceive {
 			continue
 		}
 		topic, hasTopic := arg(e.Args, at.ArgTopic)
@@ -160,7 +177,28 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 	}
 	var out []candidate
 	switch t.Op {
-	case "connect":
+	case at.OpOpen:
+		// A SYN to the command's host and port: weak (every client of the
+		// broker sends one), but the only match when nothing else reached
+		// the wire (a refused or unanswered open).
+		host, _ := arg(t.Args, at.ArgHost)
+		port, _ := intArg(t.Args, at.ArgPort)
+		tg := target{host: host, port: port, addrs: a.resolve(host)}
+		if host == "" || (len(tg.addrs) == 0 && port == 0) {
+			return nil
+		}
+		for _, id := range a.connOrder {
+			c := a.conns[id]
+			if !tg.matches(c.server) || len(c.recs) == 0 || !a.isEvent(c.recs[0], netcap.EventSYN) || !a.outcomeAgrees(t, c) {
+				continue
+			}
+			syn := c.recs[0]
+			answer := a.nextOnConn(syn, func(j int) bool {
+				return a.isEvent(j, netcap.EventSYNACK) || a.isEvent(j, netcap.EventRST)
+			})
+			out = append(out, candidate{syn, answer, 0.5})
+		}
+	case at.OpConnect:
 		cid, ok := arg(t.Args, at.ArgClientID)
 		if !ok {
 			return nil
@@ -179,14 +217,14 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 			ack := a.nextOnConn(i, func(j int) bool { return a.isPacket(j, mqtt.CONNACK, false) })
 			out = append(out, candidate{i, ack, w})
 		}
-	case "subscribe", "unsubscribe":
+	case at.OpSubscribe, at.OpUnsubscribe:
 		id, hasID := intArg(t.Args, at.ArgMsgID)
 		topic, hasTopic := arg(t.Args, at.ArgTopic)
 		if !hasID || !hasTopic || id < 0 || id > 0xffff {
 			return nil
 		}
 		idx, ackType := a.subByID[uint16(id)], mqtt.SUBACK
-		if t.Op == "unsubscribe" {
+		if t.Op == at.OpUnsubscribe {
 			idx, ackType = a.unsByID[uint16(id)], mqtt.UNSUBACK
 		}
 		for _, i := range idx {
@@ -199,7 +237,7 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 			})
 			out = append(out, candidate{i, ack, 2})
 		}
-	case "publish":
+	case at.OpPublish:
 		topic, hasTopic := arg(t.Args, at.ArgTopic)
 		payload, hasPayload := txPayload(t)
 		if !hasTopic {
@@ -247,4 +285,13 @@ func hasFilter(p *mqtt.Packet, filter string) bool {
 		}
 	}
 	return false
+}
+
+// fmtDur writes a short duration readably: milliseconds when it has
+// them, microseconds below (loopback captures answer in µs).
+func fmtDur(d time.Duration) string {
+	if absDur(d) < 10*time.Millisecond {
+		return d.Round(time.Microsecond).String()
+	}
+	return d.Round(time.Millisecond).String()
 }

@@ -25,7 +25,7 @@ func (a *analysis) openTargets() []target {
 	var out []target
 	for i := range a.txs {
 		t := &a.txs[i]
-		if t.Op != "open" && t.Op != "connect" {
+		if t.Op != at.OpOpen && t.Op != at.OpConnect {
 			continue
 		}
 		host, ok := arg(t.Args, at.ArgHost)
@@ -59,12 +59,12 @@ func (a *analysis) connectAttempts() []time.Time {
 	var out []time.Time
 	for i := range a.txs {
 		t := &a.txs[i]
-		if t.Op == "connect" && !isErrorFinal(t.Final) {
+		if t.Op == at.OpConnect && !isErrorFinal(t.Final) {
 			out = append(out, t.Time)
 		}
 	}
 	for j := range a.evs {
-		if a.evs[j].Op == "connect" {
+		if a.evs[j].Op == at.OpConnect {
 			out = append(out, a.evs[j].Time)
 		}
 	}
@@ -88,7 +88,7 @@ func (a *analysis) selectDevice() {
 		a.deviceIDs[a.opts.ClientID] = true
 	} else {
 		for i := range a.txs {
-			if a.txs[i].Op == "connect" {
+			if a.txs[i].Op == at.OpConnect {
 				if cid, ok := arg(a.txs[i].Args, at.ArgClientID); ok {
 					a.deviceIDs[cid] = true
 				}
@@ -153,21 +153,52 @@ func (a *analysis) selectDevice() {
 	}
 	for _, id := range a.connOrder {
 		c := a.conns[id]
-		if a.device[id] || c.connect >= 0 {
+		// Only a connection whose start the capture holds can be what an
+		// open command started; one seen mid-stream (a FIN of an earlier
+		// session) cannot.
+		// When the log names no client id (the connect command is not in
+		// it: ATE0 logs, a log started later), CONNECTs cannot decide, so
+		// connections with one are taken by where and when they go too.
+		if a.device[id] || (c.connect >= 0 && len(a.deviceIDs) > 0) || !a.startsWithSYN(c) {
 			continue
 		}
 		if len(deviceIPs) > 0 && !deviceIPs[c.client.Addr().Unmap()] {
 			continue
 		}
 		for _, tg := range targets {
-			if !tg.matches(c.server) || !a.nearOpen(c, tg) {
+			if !tg.matches(c.server) || !a.nearOpen(c, tg) || !a.outcomeAgrees(&a.txs[tg.tx], c) {
 				continue
 			}
 			a.device[id] = true
-			reasons = append(reasons, fmt.Sprintf("conn %d (%s → %s): no CONNECT, but goes to %s:%d of the command on line %d%s",
-				id, c.client, c.server, tg.host, tg.port, a.txs[tg.tx].Line, resolvedVia(tg)))
+			what := "no CONNECT, but goes"
+			if c.connect >= 0 {
+				what = "the log gives no client id; goes"
+			}
+			reasons = append(reasons, fmt.Sprintf("conn %d (%s → %s): %s to %s:%d of the command on line %d%s",
+				id, c.client, c.server, what, tg.host, tg.port, a.txs[tg.tx].Line, resolvedVia(tg)))
 			break
 		}
+	}
+	// 3. Connections the capture joined mid-stream (no CONNECT, no SYN)
+	// that carry the content of the log's commands: the packets the
+	// clock estimate matched.
+	for _, m := range a.clockAccepted {
+		r := &a.recs[m.Rec]
+		c := a.conns[r.Conn]
+		if c == nil || r.Packet == nil || a.device[c.id] || c.connect >= 0 || (len(deviceIPs) > 0 && !deviceIPs[c.client.Addr().Unmap()]) {
+			continue
+		}
+		a.device[c.id] = true
+		reasons = append(reasons, fmt.Sprintf("conn %d (%s → %s): the capture starts inside it (no CONNECT), but its %s at frame %d matches the log's content at its time",
+			c.id, c.client, c.server, r.Packet.Type, r.Frame))
+	}
+	if len(a.device) == 0 && len(a.deviceIDs) == 0 && len(targets) == 0 {
+		// The log names neither client id nor broker: diagnose everything.
+		for _, id := range a.connOrder {
+			a.device[id] = true
+		}
+		reasons = append(reasons, fmt.Sprintf("the serial log names no client id and no broker: all %d connections are diagnosed (give --client-id or --device to pick one)", len(a.connOrder)))
+		return
 	}
 	if len(a.device) == 0 {
 		var ids []string
@@ -214,17 +245,27 @@ func (a *analysis) dropForeignHolders(ids []int, reasons *[]string) []int {
 	if !a.timed || len(attempts) == 0 || len(ids) <= 1 {
 		return ids
 	}
-	var keep, drop []int
-	for _, id := range ids {
-		ct := a.recs[a.conns[id].connect].Time
-		ok := false
-		for _, at := range attempts {
-			if st, good := a.toCapture(at); good && absDur(st.Sub(ct)) <= a.slack() {
-				ok = true
-				break
+	// Each attempt claims the CONNECT closest to it in time (within the
+	// slack); connections no attempt claims are someone else's.
+	claimed := map[int]bool{}
+	for _, at := range attempts {
+		st, good := a.toCapture(at)
+		if !good {
+			continue
+		}
+		best, bestD := -1, a.slack()+1
+		for _, id := range ids {
+			if d := absDur(st.Sub(a.recs[a.conns[id].connect].Time)); d <= a.slack() && d < bestD && !claimed[id] {
+				best, bestD = id, d
 			}
 		}
-		if ok {
+		if best >= 0 {
+			claimed[best] = true
+		}
+	}
+	var keep, drop []int
+	for _, id := range ids {
+		if claimed[id] {
 			keep = append(keep, id)
 		} else {
 			drop = append(drop, id)
@@ -267,7 +308,7 @@ func (a *analysis) selectByAddress(reasons *[]string) {
 // connectTxFor returns the first connect transaction giving client id cid.
 func (a *analysis) connectTxFor(cid string) int {
 	for i := range a.txs {
-		if a.txs[i].Op == "connect" {
+		if a.txs[i].Op == at.OpConnect {
 			if v, ok := arg(a.txs[i].Args, at.ArgClientID); ok && v == cid {
 				return i
 			}
@@ -312,7 +353,7 @@ func (a *analysis) deviceSummary() Device {
 
 func (a *analysis) firstConnectTx() int {
 	for i := range a.txs {
-		if a.txs[i].Op == "connect" {
+		if a.txs[i].Op == at.OpConnect {
 			return i
 		}
 	}
@@ -333,11 +374,30 @@ func (a *analysis) isDeviceRec(i int) bool {
 	return a.recs[i].Conn != 0 && a.device[a.recs[i].Conn]
 }
 
-// dnsRec returns the DNS payload of record i or nil.
-func (a *analysis) dnsRec(i int) *netcap.DNS {
-	r := &a.recs[i]
-	if r.Event == nil {
-		return nil
+// startsWithSYN reports whether the capture holds the connection's SYN
+// (answered or not).
+func (a *analysis) startsWithSYN(c *connInfo) bool {
+	for _, i := range c.recs {
+		if a.isEvent(i, netcap.EventSYN) || a.isEvent(i, netcap.EventSYNUnanswered) {
+			return true
+		}
 	}
-	return r.Event.DNS
+	return false
+}
+
+// outcomeAgrees reports whether connection c ended its handshake the way
+// the open command's result says: a SYN-ACK for a successful open, RST or
+// silence for a failed one. Commands without a result agree with all.
+func (a *analysis) outcomeAgrees(t *at.Transaction, c *connInfo) bool {
+	if t.Result == "" || c == nil {
+		return true
+	}
+	accepted := false
+	for _, i := range c.recs {
+		if a.isEvent(i, netcap.EventSYNACK) {
+			accepted = true
+			break
+		}
+	}
+	return accepted == txSucceeded(t)
 }

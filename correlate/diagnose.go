@@ -322,13 +322,13 @@ func (a *analysis) invalidTopicByClose(c *connInfo, req, sc int) {
 			Code: CodeServerClosed, Severity: SeverityError, Line: line,
 			Frames:      a.frames([]int{req, sc}),
 			Summary:     fmt.Sprintf("the broker closed connection %d right after the module's %s", c.id, p.Type),
-			Explanation: fmt.Sprintf("the broker closed the connection %s after the %s at frame %d without answering it", a.recs[sc].Time.Sub(a.recs[req].Time).Round(time.Millisecond), p.Type, a.recs[req].Frame),
+			Explanation: fmt.Sprintf("the broker closed the connection %s after the %s at frame %d without answering it", fmtDur(a.recs[sc].Time.Sub(a.recs[req].Time)), p.Type, a.recs[req].Frame),
 			Fix:         "read the broker's log at that time for the reason",
 		})
 		return
 	}
 	expl := fmt.Sprintf("the broker closed the connection %s after the %s at frame %d instead of answering it; ",
-		a.recs[sc].Time.Sub(a.recs[req].Time).Round(time.Millisecond), p.Type, a.recs[req].Frame)
+		fmtDur(a.recs[sc].Time.Sub(a.recs[req].Time)), p.Type, a.recs[req].Frame)
 	if !valid {
 		expl += why + "; a server receiving a malformed filter or topic closes the network connection [MQTT-4.8.0-1]"
 	} else {
@@ -415,13 +415,25 @@ func (a *analysis) connTx(conn int) *at.Transaction {
 // diagnoseDNS reports failed lookups of the hosts the module was told to
 // open (every failed lookup when there is no log).
 func (a *analysis) diagnoseDNS() {
+	targets := a.openTargets()
+	// The last successful answer per name: a failure followed by success
+	// (a retry, a second resolver) is no failure.
+	lastGood := map[string]int{}
+	for _, i := range a.dns {
+		if d := a.recs[i].Event.DNS; d.Response && d.Rcode == 0 && len(d.Answers) > 0 {
+			lastGood[dnsName(d.Name)] = i
+		}
+	}
 	for _, i := range a.dns {
 		d := a.recs[i].Event.DNS
 		if !d.Response || (d.Rcode == 0 && len(d.Answers) > 0) {
 			continue
 		}
+		if g, ok := lastGood[dnsName(d.Name)]; ok && g > i {
+			continue
+		}
 		tx := -1
-		for _, tg := range a.openTargets() {
+		for _, tg := range targets {
 			if dnsName(tg.host) == dnsName(d.Name) {
 				tx = tg.tx
 				break
@@ -429,9 +441,6 @@ func (a *analysis) diagnoseDNS() {
 		}
 		if tx < 0 && len(a.txs) > 0 {
 			continue // someone else's lookup
-		}
-		if a.resolvedLater(d.Name, i) {
-			continue
 		}
 		line, sev := 0, SeverityWarning
 		if tx >= 0 {
@@ -448,20 +457,6 @@ func (a *analysis) diagnoseDNS() {
 			Fix:         "check the host name in the open command for typos, or use the broker's IP address; on cellular modules check the DNS servers the network gives (AT+CGCONTRDP)",
 		})
 	}
-}
-
-// resolvedLater reports whether a later DNS answer resolved name.
-func (a *analysis) resolvedLater(name string, after int) bool {
-	for _, j := range a.dns {
-		if j <= after {
-			continue
-		}
-		d := a.recs[j].Event.DNS
-		if d.Response && d.Rcode == 0 && len(d.Answers) > 0 && dnsName(d.Name) == dnsName(name) {
-			return true
-		}
-	}
-	return false
 }
 
 func rcodeName(rc int) string {

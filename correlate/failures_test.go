@@ -381,3 +381,207 @@ func TestPublishPayloadCut(t *testing.T) {
 		t.Errorf("errors: %v", describeFindings(res))
 	}
 }
+
+// A status URC the capture shows no cause for: the module lost the
+// connection on its own side.
+func TestStatusWithoutCloseIsConnectionLost(t *testing.T) {
+	l := newLog(0)
+	b := &capBuilder{}
+	l.open(0, 0.1, "0")
+	b.handshake(0.05, devConn)
+	l.connect(1, 1.08, "dev1", "", "", "0")
+	b.pkt(1.03, devConn, true, connectPkt("dev1", "", "", 120, true))
+	b.pkt(1.05, devConn, false, connack(0))
+	l.event(50, "+ECMTSTAT: 0,1", at.OpStatus, args(at.ArgConn, "0", "err_code", "1"), "")
+	res := Analyze(&l.log, b.recs, Options{})
+	requireCodes(t, res, CodeConnectionLost)
+	if res.HasErrors() {
+		t.Errorf("errors: %v", describeFindings(res))
+	}
+	// Without a capture the same URC is the module's report of a close.
+	res = Analyze(&l.log, nil, Options{})
+	requireCodes(t, res, CodeServerClosed)
+}
+
+// ESP-AT style: the client id and credentials come from a configure
+// command, the connect command names only the broker and opens the TCP
+// connection itself.
+func TestConnectSettingsFromConfigure(t *testing.T) {
+	l := newLog(0)
+	l.log.Dialect = "espat"
+	b := &capBuilder{}
+	l.cmd(0, `AT+MQTTUSERCFG=0,1,"dev1","user","pass",0,0,""`, at.OpConfigure,
+		args(at.ArgConn, "0", at.ArgClientID, "dev1", at.ArgUsername, "user", at.ArgPassword, "pass"), "OK", 0, "", nil)
+	l.cmd(1, `AT+MQTTCONN=0,"10.0.0.1",1883,0`, at.OpConnect, args(at.ArgConn, "0", at.ArgHost, "10.0.0.1", at.ArgPort, "1883"),
+		"OK", 1.2, "+MQTTCONNECTED:0,1,\"10.0.0.1\",\"1883\",\"\",0", nil)
+	syn, synack := b.handshake(1.01, devConn)
+	cp := b.pkt(1.03, devConn, true, connectPkt("dev1", "user", "pas", 120, true))
+	ca := b.pkt(1.05, devConn, false, connack(4))
+	res := Analyze(&l.log, b.recs, Options{})
+	if !equalInts(res.Transactions[1].Frames, []int{syn, synack, cp, ca}) {
+		t.Errorf("connect frames %v", res.Transactions[1].Frames)
+	}
+	requireCodes(t, res, CodeConnackRefused, CodeCredentialsMismatch)
+	if f := findFinding(res, CodeCredentialsMismatch); !strings.Contains(f.Explanation, "cut to 3 bytes") {
+		t.Errorf("credentials-mismatch %+v", f)
+	}
+	if l.log.Transactions[1].Args[at.ArgClientID] != "" {
+		t.Error("Analyze modified the caller's log")
+	}
+}
+
+func TestVersionDefaultDiffers(t *testing.T) {
+	l := newLog(0)
+	l.log.Dialect = "qmt"
+	b := &capBuilder{}
+	l.cmd(1, `AT+QMTCONN=0,"dev1"`, at.OpConnect, args(at.ArgConn, "0", at.ArgClientID, "dev1"), "OK", 1.08, "+QMTCONN: 0,0,0", args(at.ArgConn, "0", at.ArgResult, "0", at.ArgReturnCode, "0"))
+	b.handshake(0.5, devConn)
+	b.pkt(1.03, devConn, true, connectPkt("dev1", "", "", 120, true)) // level 4, QMT documents 3
+	b.pkt(1.05, devConn, false, connack(0))
+	res := Analyze(&l.log, b.recs, Options{})
+	f := findFinding(res, CodeVersionMismatch)
+	if f == nil || f.Severity != SeverityInfo || !strings.Contains(f.Fix, `AT+QMTCFG="version",0,4`) {
+		t.Errorf("version-mismatch %+v", f)
+	}
+}
+
+// A log without the connect command (started late, or echo off with a
+// terminal that records only what the module sent): the open command's
+// broker picks the connection, its CONNACK refusal is still found.
+func TestLogWithoutConnectCommand(t *testing.T) {
+	l := newLog(0)
+	b := &capBuilder{}
+	l.open(0, 0.1, "0")
+	b.handshake(0.05, devConn)
+	other := mkConn(2, "10.0.0.7:50007", "10.0.0.1:1999")
+	b.handshake(0.3, other)
+	b.pkt(0.31, other, true, connectPkt("x", "", "", 60, true))
+	b.pkt(1.03, devConn, true, connectPkt("dev1", "", "", 120, true))
+	b.pkt(1.05, devConn, false, connack(5))
+	l.event(1.08, "+ECMTCONN: 0,0,5", at.OpConnect, args(at.ArgConn, "0", at.ArgResult, "0", at.ArgReturnCode, "5"), "")
+	res := Analyze(&l.log, b.recs, Options{})
+	if len(res.Device.Connections) != 1 || res.Device.Connections[0].Conn != devConn.id {
+		t.Fatalf("device %+v (%s)", res.Device.Connections, res.Device.Reason)
+	}
+	requireCodes(t, res, CodeConnackRefused, CodeNoCredentials)
+	if len(res.Events[0].Frames) != 2 {
+		t.Errorf("connect URC frames %v", res.Events[0].Frames)
+	}
+}
+
+// The capture started after the device connected: no SYN, no CONNECT,
+// but its PUBLISHes carry the log's content.
+func TestMidstreamCapture(t *testing.T) {
+	s := buildHealthy(30*time.Minute, false, true)
+	var recs []netcap.Record
+	for _, r := range s.recs {
+		if r.Conn == devConn.id && r.Time.Before(capAt(2.5)) {
+			continue // before the capture started
+		}
+		recs = append(recs, r)
+	}
+	res := Analyze(s.log, recs, Options{})
+	if len(res.Device.Connections) != 1 || res.Device.Connections[0].Conn != devConn.id {
+		t.Fatalf("device %+v: %s", res.Device.Connections, res.Device.Reason)
+	}
+	if !equalInts(res.Transactions[4].Frames, s.want[4]) {
+		t.Errorf("QoS 1 publish frames %v, want %v", res.Transactions[4].Frames, s.want[4])
+	}
+	if res.HasErrors() {
+		t.Errorf("errors: %v", describeFindings(res))
+	}
+	requireCodes(t, res, CodeNotOnWire) // the open, connect and subscribe before the capture
+}
+
+// A refused open with others' SYNs around: the SYN-only clock match must
+// not crash device selection or pick another client's connection.
+func TestRefusedOpenAmongOthers(t *testing.T) {
+	l := newLog(90 * time.Second)
+	b := &capBuilder{}
+	for i := 0; i < 3; i++ {
+		c := mkConn(10+i, "10.0.0.3"+string(rune('0'+i))+":5000", "10.0.0.1:1883")
+		b.handshake(float64(i)*3, c)
+		b.pkt(float64(i)*3+0.1, c, true, connectPkt("other", "", "", 60, true))
+	}
+	l.open(4, 4.2, "-1")
+	syn := b.ev(4.05, devConn, netcap.EventSYN, "client", "")
+	rst := b.ev(4.051, devConn, netcap.EventRST, "server", "connection refused: RST in answer to SYN")
+	res := Analyze(&l.log, b.recs, Options{})
+	requireCodes(t, res, CodeTCPRefused)
+	if !equalInts(res.Transactions[0].Frames, []int{syn, rst}) {
+		t.Errorf("open frames %v (clock %+v) device %s", res.Transactions[0].Frames, res.Clock, res.Device.Reason)
+	}
+}
+
+func TestMQTT5Refusals(t *testing.T) {
+	for _, c := range []struct {
+		reason byte
+		cause  string
+	}{{0x87, CodeNoCredentials}, {0x84, CodeProtocolVersion}, {0x85, CodeClientIDRejected}} {
+		b := &capBuilder{}
+		b.handshake(0, devConn)
+		p := connectPkt("dev1", "", "", 60, true)
+		p.ProtocolLevel, p.Version = 5, mqtt.Version5
+		b.pkt(0.1, devConn, true, p)
+		b.pkt(0.2, devConn, false, &mqtt.Packet{Type: mqtt.CONNACK, Version: mqtt.Version5, ReasonCode: c.reason, HasReasonCode: true})
+		res := Analyze(nil, b.recs, Options{})
+		requireCodes(t, res, CodeConnackRefused, c.cause)
+		if f := findFinding(res, CodeConnackRefused); f == nil || f.ConnackCode == nil || *f.ConnackCode != int(c.reason) {
+			t.Errorf("0x%02X: %+v", c.reason, f)
+		}
+	}
+}
+
+func TestMQTT5SessionTakenOver(t *testing.T) {
+	b := &capBuilder{}
+	b.handshake(0, devConn)
+	p := connectPkt("dev1", "", "", 60, true)
+	p.ProtocolLevel = 5
+	b.pkt(0.1, devConn, true, p)
+	b.pkt(0.2, devConn, false, &mqtt.Packet{Type: mqtt.CONNACK, Version: mqtt.Version5})
+	b.pkt(9, devConn, false, &mqtt.Packet{Type: mqtt.DISCONNECT, Version: mqtt.Version5, ReasonCode: 0x8E, HasReasonCode: true})
+	res := Analyze(nil, b.recs, Options{})
+	requireCodes(t, res, CodeClientIDTakeover)
+	if findFinding(res, CodeServerClosed) != nil {
+		t.Errorf("%v", describeFindings(res))
+	}
+}
+
+// The module's own auto-reconnect replacing a half-dead connection is no
+// takeover.
+func TestOwnReconnectIsNoTakeover(t *testing.T) {
+	l := newLog(0)
+	b := &capBuilder{}
+	l.open(0, 0.1, "0")
+	b.handshake(0.05, devConn)
+	l.connect(1, 1.08, "dev1", "", "", "0")
+	b.pkt(1.03, devConn, true, connectPkt("dev1", "", "", 120, true))
+	b.pkt(1.05, devConn, false, connack(0))
+	re := mkConn(2, "10.0.0.5:40002", "10.0.0.1:1883")
+	b.handshake(20, re)
+	b.pkt(20.01, re, true, connectPkt("dev1", "", "", 120, true))
+	b.ev(20.011, devConn, netcap.EventFIN, "server", "")
+	b.pkt(20.02, re, false, connack(0))
+	l.event(20.03, "+ECMTCONN: 0,0,0", at.OpConnect, args(at.ArgConn, "0", at.ArgResult, "0", at.ArgReturnCode, "0"), "")
+	res := Analyze(&l.log, b.recs, Options{})
+	if len(res.Device.Connections) != 2 {
+		t.Errorf("both connections are the device's: %s", res.Device.Reason)
+	}
+	if res.HasErrors() {
+		t.Errorf("errors: %v", describeFindings(res))
+	}
+}
+
+func TestATOnlyOpenResults(t *testing.T) {
+	l := newLog(0)
+	l.log.Dialect = "qmt"
+	l.cmd(0, `AT+QMTOPEN=0,"brokr.example.com",1883`, at.OpOpen, args(at.ArgConn, "0", at.ArgHost, "brokr.example.com", at.ArgPort, "1883"),
+		"OK", 2, "+QMTOPEN: 0,4", args(at.ArgConn, "0", at.ArgResult, "4"))
+	l.cmd(3, `AT+QMTOPEN=1,"10.0.0.1",1883`, at.OpOpen, args(at.ArgConn, "1", at.ArgHost, "10.0.0.1", at.ArgPort, "1883"),
+		"OK", 4, "+QMTOPEN: 1,2", args(at.ArgConn, "1", at.ArgResult, "2"))
+	res := Analyze(&l.log, nil, Options{})
+	requireCodes(t, res, CodeDNSFailure, CodeOpenFailed)
+	if f := findFinding(res, CodeOpenFailed); !strings.Contains(f.Fix, "AT+QMTCLOSE=1") {
+		t.Errorf("open-failed fix %q", f.Fix)
+	}
+}

@@ -19,6 +19,7 @@ const (
 	CodeSubackFailure       = "suback-failure"
 	CodeKeepaliveTimeout    = "keepalive-timeout"
 	CodeServerClosed        = "server-closed"
+	CodeConnectionLost      = "connection-lost"
 	CodeNotOnWire           = "not-on-wire"
 	// Intent against the wire.
 	CodeClientIDMismatch     = "client-id-mismatch"

@@ -111,6 +111,7 @@ func checkHealthy(t *testing.T, s healthySession, res *Result) {
 	if got := res.Events[0].Frames; !equalInts(got, s.wantRcv) {
 		t.Errorf("receive event: frames %v, want %v", got, s.wantRcv)
 	}
+	checkCausalTimeline(t, res)
 	if len(res.Device.Connections) != 1 || res.Device.Connections[0].Conn != devConn.id {
 		t.Errorf("device connections %+v, want only conn %d; reason: %s", res.Device.Connections, devConn.id, res.Device.Reason)
 	}
@@ -204,4 +205,51 @@ func TestCaptureOnly(t *testing.T) {
 	if len(res.Device.Connections) != 1 || res.Device.Connections[0].Conn != 2 {
 		t.Errorf("--device 10.0.0.7: %+v", res.Device.Connections)
 	}
+}
+
+// checkCausalTimeline asserts each command row comes before its frames,
+// and its result row after them.
+func checkCausalTimeline(t *testing.T, res *Result) {
+	t.Helper()
+	cmdRow, resultRow := map[int]int{}, map[int]int{}
+	for i, r := range res.Timeline {
+		if r.Tx == 0 {
+			continue
+		}
+		switch {
+		case r.Lane == LaneHostToModule:
+			cmdRow[r.Tx] = i
+		case r.Lane == LaneModuleToHost && r.Line == res.Transactions[r.Tx-1].ResultLine:
+			resultRow[r.Tx] = i
+		}
+	}
+	for i, r := range res.Timeline {
+		if r.Lane != LaneNetwork || r.Tx == 0 {
+			continue
+		}
+		if i < cmdRow[r.Tx] {
+			t.Errorf("frame %d placed before the command of transaction %d", r.Frame, r.Tx)
+		}
+		if rr, ok := resultRow[r.Tx]; ok && i > rr && res.Transactions[r.Tx-1].Op != at.OpDisconnect {
+			t.Errorf("frame %d placed after the result of transaction %d", r.Frame, r.Tx)
+		}
+	}
+}
+
+// Terminal programs that stamp whole seconds put results "before" the
+// packets they report; pairing and the timeline must still hold.
+func TestSecondResolutionLog(t *testing.T) {
+	s := buildHealthy(-2*time.Hour, false, true)
+	for i := range s.log.Transactions {
+		tx := &s.log.Transactions[i]
+		tx.Time, tx.FinalTime, tx.ResultTime = tx.Time.Truncate(time.Second), tx.FinalTime.Truncate(time.Second), tx.ResultTime.Truncate(time.Second)
+	}
+	for i := range s.log.Events {
+		s.log.Events[i].Time = s.log.Events[i].Time.Truncate(time.Second)
+	}
+	res := Analyze(s.log, s.recs, Options{})
+	if d := math.Abs(res.Clock.OffsetSeconds + 7200); d > 1 {
+		t.Errorf("offset %v", res.Clock.OffsetSeconds)
+	}
+	checkHealthy(t, s, res)
 }

@@ -2,7 +2,6 @@ package correlate
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/atmq/atmq/decode/at"
@@ -15,11 +14,11 @@ func (a *analysis) diagnoseIntent() {
 	for ti := range a.txs {
 		t := &a.txs[ti]
 		switch t.Op {
-		case "connect":
+		case at.OpConnect:
 			if i := a.pairedPacket(ti, mqtt.CONNECT, true); i >= 0 {
 				a.compareConnect(t, i)
 			}
-		case "publish":
+		case at.OpPublish:
 			if i := a.pairedPacket(ti, mqtt.PUBLISH, true); i >= 0 {
 				a.comparePublish(t, i)
 			}
@@ -82,6 +81,17 @@ func (a *analysis) compareConnect(t *at.Transaction, rec int) {
 			fmt.Sprintf("the module sent MQTT %s though MQTT %s was configured", versionName(int(p.ProtocolLevel)), versionName(wantV)),
 			fmt.Sprintf("protocol level: configured %d, wire %d (protocol name %q, frame %d)", wantV, p.ProtocolLevel, p.ProtocolName, frame),
 			"configure the version on the same connection index before the connect command: "+fixVersion(d, idx, wantV))
+	}
+	if !setV {
+		if dv := defaultVersion(d); dv != 0 && dv != int(p.ProtocolLevel) {
+			a.add(Finding{
+				Code: CodeVersionMismatch, Severity: SeverityInfo, Line: t.Line, Frames: a.frames([]int{rec}),
+				Summary: fmt.Sprintf("no version was configured; the module sent MQTT %s, not the documented %s default %s",
+					versionName(int(p.ProtocolLevel)), strings.ToUpper(d), versionName(dv)),
+				Explanation: fmt.Sprintf("protocol level on the wire %d (frame %d); this firmware's default differs from the one documented for the dialect, so set the version explicitly to be independent of it", p.ProtocolLevel, frame),
+				Fix:         fixVersion(d, idx, int(p.ProtocolLevel)),
+			})
+		}
 	}
 	wantKA, setKA := 0, false
 	if v, ok := intArg(t.Args, at.ArgKeepAlive); ok {
@@ -179,13 +189,4 @@ func onOff(b bool) string {
 		return "on"
 	}
 	return "off"
-}
-
-// atoiOr parses s or returns def.
-func atoiOr(s string, def int) int {
-	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil {
-		return def
-	}
-	return n
 }

@@ -18,6 +18,8 @@ type clockMatch struct {
 	// Weight says how specific the content is (a CONNECT with matching
 	// credentials beats a bare topic).
 	Weight float64
+	// Rec is the capture record matched (index into the records).
+	Rec int
 }
 
 func (m clockMatch) offset() time.Duration { return m.Serial.Sub(m.Capture) }
@@ -29,6 +31,9 @@ type offsetEstimate struct {
 	Matches  int           // serial items whose match was accepted
 	Outliers int           // candidate matches rejected
 	Accepted []clockMatch
+	// Ambiguous says another offset, disjoint from this one, fits the
+	// content equally well; the choice fell to the time-zone prior.
+	Ambiguous bool
 }
 
 // clusterWindow bounds how far apart two matches' offsets may be and still
@@ -60,11 +65,15 @@ func estimateOffset(ms []clockMatch) (offsetEstimate, bool) {
 	}
 	sort.SliceStable(valid, func(i, j int) bool { return valid[i].offset() < valid[j].offset() })
 
-	bestScore, bestDev := -1.0, time.Duration(0)
-	bestLo, bestHi := 0, 0
 	// Sliding window over the sorted offsets: every window starting at a
 	// match is a candidate cluster. The window's score is kept up to date
 	// as matches enter and leave, so the sweep is linear.
+	type window struct {
+		lo, hi int
+		score  float64
+	}
+	var wins []window
+	bestScore := -1.0
 	w := newWindowScore()
 	hi := -1
 	for lo := range valid {
@@ -76,11 +85,37 @@ func estimateOffset(ms []clockMatch) (offsetEstimate, bool) {
 			hi++
 			w.add(valid[hi])
 		}
-		dev := valid[hi].offset() - valid[lo].offset()
-		if w.score > bestScore || (w.score == bestScore && dev < bestDev) {
-			bestScore, bestDev, bestLo, bestHi = w.score, dev, lo, hi
-		}
+		wins = append(wins, window{lo, hi, w.score})
+		bestScore = max(bestScore, w.score)
 		w.remove(valid[lo])
+	}
+	// Among the best-scoring windows prefer, in order: the offset nearest
+	// a whole number of quarter hours (clocks differ by time zones plus a
+	// drift of seconds), the smallest offset, the tightest window. A
+	// best-scoring window disjoint from the chosen one is a rival: the
+	// content fits two offsets equally well.
+	best := -1
+	better := func(x, y window) bool {
+		cx, cy := medianOffset(valid[x.lo:x.hi+1]), medianOffset(valid[y.lo:y.hi+1])
+		if px, py := zonePenalty(cx), zonePenalty(cy); px != py {
+			return px < py
+		}
+		if absDur(cx) != absDur(cy) {
+			return absDur(cx) < absDur(cy)
+		}
+		return valid[x.hi].offset()-valid[x.lo].offset() < valid[y.hi].offset()-valid[y.lo].offset()
+	}
+	for i, win := range wins {
+		if win.score == bestScore && (best < 0 || better(win, wins[best])) {
+			best = i
+		}
+	}
+	bestLo, bestHi := wins[best].lo, wins[best].hi
+	rival := false
+	for _, win := range wins {
+		if win.score == bestScore && (win.lo > bestHi || win.hi < bestLo) {
+			rival = true
+		}
 	}
 	cluster := valid[bestLo : bestHi+1]
 	center := medianOffset(cluster)
@@ -103,7 +138,19 @@ func estimateOffset(ms []clockMatch) (offsetEstimate, bool) {
 		}
 	}
 	est.Outliers = len(valid) - len(accepted)
+	est.Ambiguous = rival
 	return est, true
+}
+
+// zonePenalty is how far an offset is from a whole number of quarter
+// hours, rounded to 2 s steps so matches' jitter does not decide.
+func zonePenalty(d time.Duration) time.Duration {
+	const q = 15 * time.Minute
+	r := absDur(d) % q
+	if q-r < r {
+		r = q - r
+	}
+	return r / clusterWindow
 }
 
 // windowScore sums, over the distinct serial items in a window, the best

@@ -87,3 +87,28 @@ func BenchmarkEstimateOffset(b *testing.B) {
 		estimateOffset(ms)
 	}
 }
+
+// Two offsets fit equally (a client id used by two connections, nothing
+// else matched): the one nearest a whole quarter hour wins, then the
+// smaller one, and the estimate says it was ambiguous.
+func TestEstimateOffsetTieBreak(t *testing.T) {
+	pair := func(off time.Duration, key int) clockMatch {
+		return clockMatch{Serial: capStart.Add(off), Capture: capStart, Key: key, Weight: 2}
+	}
+	for _, c := range []struct {
+		a, b, want time.Duration
+	}{
+		{2 * time.Second, -7 * time.Second, 2 * time.Second},
+		{8*time.Hour + 500*time.Millisecond, 3*time.Hour + 17*time.Minute, 8*time.Hour + 500*time.Millisecond},
+		{-5*time.Hour - 30*time.Minute, 41 * time.Minute, -5*time.Hour - 30*time.Minute},
+	} {
+		est, ok := estimateOffset([]clockMatch{pair(c.a, 1), pair(c.b, 1), pair(c.a+10*time.Millisecond, 2), pair(c.b+10*time.Millisecond, 2)})
+		if !ok || absDur(est.Offset-c.want) > 20*time.Millisecond || !est.Ambiguous {
+			t.Errorf("%v vs %v: got %v ambiguous=%v, want %v", c.a, c.b, est.Offset, est.Ambiguous, c.want)
+		}
+	}
+	est, _ := estimateOffset([]clockMatch{pair(3*time.Second, 1), pair(3*time.Second, 2), pair(-7*time.Second, 1)})
+	if est.Ambiguous || absDur(est.Offset-3*time.Second) > time.Millisecond {
+		t.Errorf("a clear winner: %+v", est)
+	}
+}

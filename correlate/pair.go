@@ -155,17 +155,17 @@ func (a *analysis) pairTx(ti, cursor int) []int {
 	lo, hi := a.txWindow(ti, cursor)
 	tk := &taker{a: a}
 	switch t.Op {
-	case "open":
+	case at.OpOpen:
 		a.pairOpen(tk, t, lo, hi)
-	case "connect":
+	case at.OpConnect:
 		a.pairConnect(tk, ti, lo, hi)
-	case "subscribe":
+	case at.OpSubscribe:
 		a.pairSubscribe(tk, t, lo, hi, mqtt.SUBSCRIBE, mqtt.SUBACK)
-	case "unsubscribe":
+	case at.OpUnsubscribe:
 		a.pairSubscribe(tk, t, lo, hi, mqtt.UNSUBSCRIBE, mqtt.UNSUBACK)
-	case "publish":
+	case at.OpPublish:
 		a.pairPublish(tk, t, lo, hi)
-	case "disconnect", "close":
+	case at.OpDisconnect, at.OpClose:
 		a.pairClose(tk, lo, hi)
 	}
 	return tk.got
@@ -181,7 +181,12 @@ func (a *analysis) pairOpen(tk *taker, t *at.Transaction, lo, hi int) int {
 	isStart := func(i int) bool {
 		return a.isEvent(i, netcap.EventSYN) || a.isEvent(i, netcap.EventSYNUnanswered)
 	}
-	syn := a.find(lo, hi, func(i int) bool { return isStart(i) && (host == "" || tg.matches(a.recs[i].Server)) })
+	syn := a.find(lo, hi, func(i int) bool {
+		return isStart(i) && (host == "" || tg.matches(a.recs[i].Server)) && a.outcomeAgrees(t, a.connOf(i))
+	})
+	if syn < 0 {
+		syn = a.find(lo, hi, func(i int) bool { return isStart(i) && (host == "" || tg.matches(a.recs[i].Server)) })
+	}
 	if syn < 0 {
 		// Port forwarding or NAT on the broker side: any device SYN.
 		syn = a.find(lo, hi, isStart)
@@ -472,11 +477,11 @@ func (a *analysis) pairEvent(ej, cursor int) []int {
 	lo, hi, timed := a.evWindow(e, cursor)
 	tk := &taker{a: a}
 	switch e.Op {
-	case "receive":
+	case at.OpReceive:
 		a.pairReceive(tk, e, lo, hi)
-	case "status":
+	case at.OpStatus:
 		a.pairStatus(tk, lo, hi, timed)
-	case "connect":
+	case at.OpConnect:
 		conn := a.find(lo, hi, func(i int) bool {
 			return a.isPacket(i, mqtt.CONNECT, true) && (len(a.deviceIDs) == 0 || a.deviceIDs[a.recs[i].Packet.ClientID])
 		})

@@ -193,9 +193,16 @@ func credentialsDiff(p *mqtt.Packet, user string, hasUser bool, pass string, has
 	if len(diffs) == 0 {
 		return Finding{}, false
 	}
+	summary := "the credentials on the wire differ from the connect command's"
+	switch {
+	case hasPass && p.PasswordFlag && len(p.Password) < len(pass) && strings.HasPrefix(pass, string(p.Password)):
+		summary = fmt.Sprintf("the module cut the password from %d to %d bytes", len(pass), len(p.Password))
+	case hasUser && p.UsernameFlag && len(p.Username) < len(user) && strings.HasPrefix(user, p.Username):
+		summary = fmt.Sprintf("the module cut the username from %d to %d bytes", len(user), len(p.Username))
+	}
 	return Finding{
 		Code:        CodeCredentialsMismatch,
-		Summary:     "the credentials on the wire differ from the connect command's",
+		Summary:     summary,
 		Explanation: strings.Join(diffs, "; "),
 	}, true
 }

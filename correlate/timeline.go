@@ -78,12 +78,25 @@ func (a *analysis) timeline() []Row {
 		srows = append(srows, serialRow{Row{Lane: LaneModuleToHost, Event: j + 1, Line: e.Line, Text: e.Text}, e.Time, last, false})
 	}
 	sort.SliceStable(srows, func(i, j int) bool { return srows[i].row.Line < srows[j].row.Line })
+	// Keys: the serial time on the capture clock, clamped so a command
+	// sits before its first frame and a result after its last (timestamp
+	// resolution and the offset's spread can invert them by a few ms);
+	// rows without a time take their anchor or follow the previous row.
+	keys := make([]time.Time, len(srows))
 	var prev time.Time
-	for _, s := range srows {
+	for i := range srows {
+		s := &srows[i]
 		key := time.Time{}
 		if ct, ok := a.toCapture(s.t); ok {
 			key = ct
 			s.row.Time = ct
+			if !s.anchor.IsZero() {
+				if s.anchorBefore && !key.Before(s.anchor) {
+					key = s.anchor.Add(-time.Nanosecond)
+				} else if !s.anchorBefore && !key.After(s.anchor) {
+					key = s.anchor.Add(time.Nanosecond)
+				}
+			}
 		} else if !s.anchor.IsZero() {
 			if s.anchorBefore {
 				key = s.anchor.Add(-time.Nanosecond)
@@ -94,8 +107,18 @@ func (a *analysis) timeline() []Row {
 		if key.IsZero() || (!a.timed && key.Before(prev)) {
 			key = prev // keep the log's own order
 		}
+		keys[i] = key
 		prev = key
-		push(s.row, key)
+	}
+	// The log's order is the truth for serial rows: a row never sorts
+	// after the row that follows it in the log.
+	for i := len(keys) - 2; i >= 0; i-- {
+		if keys[i].After(keys[i+1]) {
+			keys[i] = keys[i+1]
+		}
+	}
+	for i := range srows {
+		push(srows[i].row, keys[i])
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
 		if !rows[i].key.Equal(rows[j].key) {

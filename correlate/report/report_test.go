@@ -157,3 +157,31 @@ func keys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// A serial log alone renders in every format.
+func TestRenderSerialOnly(t *testing.T) {
+	log := &at.Log{Dialect: "ecmt", Transactions: []at.Transaction{{Line: 1, Command: `AT+ECMTCONN=0,"d"`, Op: at.OpConnect,
+		Args: map[string]string{at.ArgClientID: "d"}, Final: "OK", Result: "+ECMTCONN: 0,0,5", ResultLine: 3,
+		ResultArgs: map[string]string{at.ArgResult: "0", at.ArgReturnCode: "5"}}}}
+	res := correlate.Analyze(log, nil, correlate.Options{})
+	for name, render := range map[string]func(*bytes.Buffer) error{
+		"table":   func(b *bytes.Buffer) error { return Table(b, res) },
+		"json":    func(b *bytes.Buffer) error { return JSON(b, res) },
+		"mermaid": func(b *bytes.Buffer) error { return Mermaid(b, res) },
+	} {
+		var buf bytes.Buffer
+		if err := render(&buf); err != nil || !strings.Contains(buf.String(), "connack-refused") {
+			t.Errorf("%s: %v\n%s", name, err, buf.String())
+		}
+	}
+}
+
+func TestMermaidEscape(t *testing.T) {
+	got := mermaidEscape("a;b#c<d>\ne")
+	if got != "a#59;b#35;c#lt;d#gt; e" {
+		t.Errorf("got %q", got)
+	}
+	if long := mermaidEscape(strings.Repeat("é", 200)); len([]rune(long)) != mermaidText+1 {
+		t.Errorf("not cut: %d runes", len([]rune(long)))
+	}
+}

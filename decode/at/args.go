@@ -54,7 +54,11 @@ func ParseArgs(s string, syn ArgSyntax, maxFields int) []Field {
 	if maxFields <= 0 {
 		maxFields = 64
 	}
-	var out []Field
+	n := strings.Count(s, ",") + 1
+	if n > maxFields {
+		n = maxFields
+	}
+	out := make([]Field, 0, n)
 	i := 0
 	for {
 		if len(out) == maxFields-1 {
@@ -88,6 +92,8 @@ func parseField(s string, i int, syn ArgSyntax) (Field, int) {
 		f.Typographic = r != '"'
 		j := i + size
 		var val strings.Builder
+		escaped := false // val is in use: an escape was resolved
+		vstart := j
 		closed := false
 		for j < len(s) {
 			c, n := utf8.DecodeRuneInString(s[j:])
@@ -95,6 +101,10 @@ func parseField(s string, i int, syn ArgSyntax) (Field, int) {
 				// ESP-AT: \, \" \\ stand for the character.
 				nx := s[j+1]
 				if nx == ',' || nx == '"' || nx == '\\' {
+					if !escaped {
+						escaped = true
+						val.WriteString(s[vstart:j])
+					}
 					val.WriteByte(nx)
 					j += 2
 					continue
@@ -117,10 +127,22 @@ func parseField(s string, i int, syn ArgSyntax) (Field, int) {
 			if syn.Escapes && c == ',' {
 				f.UnescapedComma = true
 			}
-			val.WriteString(s[j : j+n])
+			if escaped {
+				val.WriteString(s[j : j+n])
+			}
 			j += n
 		}
-		f.Value = val.String()
+		if escaped {
+			f.Value = val.String()
+		} else {
+			end := j
+			if closed {
+				// j is past the closing quote
+				_, qn := utf8.DecodeLastRuneInString(s[:j])
+				end = j - qn
+			}
+			f.Value = s[vstart:end]
+		}
 		f.Unterminated = !closed
 		// skip to the separator
 		k := j

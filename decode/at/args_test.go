@@ -26,8 +26,8 @@ func TestParseArgs(t *testing.T) {
 		{`0,"a,b",1`, ArgSyntax{Escapes: true}, []Field{{Value: "0", Raw: "0"}, {Value: "a,b", Raw: `"a,b"`, Quoted: true, UnescapedComma: true}, {Value: "1", Raw: "1"}}},
 		{``, ArgSyntax{}, []Field{{}}},
 		{`0,`, ArgSyntax{}, []Field{{Value: "0", Raw: "0"}, {}}},
-		// text after a closing quote stays with its field
-		{`"a"b,1`, ArgSyntax{}, []Field{{Value: "ab", Raw: `"a"b`, Quoted: true}, {Value: "1", Raw: "1"}}},
+		// a quote that is not followed by a separator does not close
+		{`"a"b,1`, ArgSyntax{}, []Field{{Value: `a"b,1`, Raw: `"a"b,1`, Quoted: true, Unterminated: true}}},
 	}
 	for _, c := range cases {
 		got := ParseArgs(c.in, c.syn, 0)

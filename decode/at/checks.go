@@ -22,6 +22,24 @@ const (
 	WarnUnquotedString   = "unquoted-string"
 )
 
+// warningCause says a warning in a few words, for the meaning of a refused
+// command.
+var warningCause = map[string]string{
+	WarnTypographicQuote: "typographic quotes",
+	WarnFullWidthComma:   "a full-width comma",
+	WarnUnbalancedQuote:  "an unclosed quote",
+	WarnArgCount:         "wrong argument count",
+	WarnRange:            "a value out of range",
+	WarnNotNumber:        "a number expected",
+	WarnMsgIDZero:        "msg id 0 with QoS > 0",
+	WarnMsgIDQoS0:        "msg id not 0 with QoS 0",
+	WarnLength:           "a string too long",
+	WarnLengthDoc:        "a string over the documented length",
+	WarnUnescapedComma:   "an unescaped comma",
+	WarnCommandLength:    "the command is too long",
+	WarnUnquotedString:   "a string without quotes",
+}
+
 // checkQuotes runs the checks that apply to any command: typographic
 // quotes, full-width commas, unbalanced quotes.
 func checkQuotes(t *Transaction, fields []Field, syn ArgSyntax) []Warning {

@@ -23,6 +23,17 @@ func isCommand(s string) bool {
 		return true
 	}
 	c := s[2]
+	// Words such as "ATTACH" are module text, not basic commands (V.250
+	// basic commands are one letter, mostly with a number: ATE0, ATI, ATZ).
+	if isLetter(c) {
+		n := 2
+		for n < len(s) && isLetter(s[n]) {
+			n++
+		}
+		if n-2 >= 3 && (n == len(s) || s[n] == ' ') {
+			return false
+		}
+	}
 	// AT+X, AT&F, ATE0, AT^X, AT$X, AT#X, AT%X, AT*X, ATI, AT\Q
 	return c == '+' || c == '&' || c == '^' || c == '$' || c == '#' || c == '%' || c == '*' || c == '\\' ||
 		(c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == ' ' || (c >= '0' && c <= '9')
@@ -166,3 +177,5 @@ func splitGlued(s string) (string, string, bool) {
 	}
 	return s, "", false
 }
+
+func isLetter(c byte) bool { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') }

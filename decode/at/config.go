@@ -9,6 +9,11 @@ package at
 
 func (e *engine) confFor(t *Transaction) *ConnConfig {
 	idx, _ := atoi(t.Args[ArgConn]) // absent (Luat, single connection): 0
+	if idx < 0 || idx > 255 {
+		// No module has such an index (the range check says so); do not
+		// let hostile input grow the state.
+		return &ConnConfig{}
+	}
 	c := e.config[idx]
 	if c == nil {
 		c = &ConnConfig{}
@@ -72,7 +77,12 @@ func (e *engine) snapshot() map[int]ConnConfig {
 	}
 	out := make(map[int]ConnConfig, len(e.config))
 	for k, v := range e.config {
-		out[k] = *v
+		if *v != (ConnConfig{}) {
+			out[k] = *v
+		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }

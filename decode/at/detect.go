@@ -17,7 +17,7 @@ func detectFormat(head []byte) string {
 	if len(lines) > 1 && len(head) == detectBytes {
 		lines = lines[:len(lines)-1] // the last one may be cut
 	}
-	var atmqOK, atmqBad, sscom, socat, jpn, putty, arrows, hostlib, stamped, text int
+	var atmqOK, atmqBad, sscom, socat, jpn, putty, arrows, hostlib, stamped, icty, slsnif, text int
 	for _, l := range lines {
 		l = bytes.TrimRight(l, "\r")
 		if len(l) == 0 {
@@ -38,7 +38,7 @@ func detectFormat(head []byte) string {
 		if _, _, _, _, ok := sscomHeader(l); ok {
 			sscom++
 		}
-		if _, _, _, _, ok := socatHeader(l); ok {
+		if _, _, _, ok := socatHeader(l); ok {
 			socat++
 		}
 		if _, _, ok := jpnHeader(l); ok {
@@ -56,6 +56,12 @@ func detectFormat(head []byte) string {
 		if _, ok := lineStamp(l); ok {
 			stamped++
 		}
+		if _, _, ok := intercepttyLine(l); ok {
+			icty++
+		}
+		if bytes.HasPrefix(l, slsnifHost) || bytes.HasPrefix(l, slsnifDevice) {
+			slsnif++
+		}
 	}
 	switch {
 	case atmqOK > 0 && atmqBad == 0:
@@ -72,6 +78,10 @@ func detectFormat(head []byte) string {
 		return "arrows"
 	case hostlib > 0:
 		return "hostlib"
+	case slsnif > 0:
+		return "slsnif"
+	case icty > 1 && icty*2 >= text:
+		return "interceptty"
 	case stamped > 0 && stamped*3 >= text:
 		return "stamped"
 	}

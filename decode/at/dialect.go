@@ -120,19 +120,21 @@ type URCSpec struct {
 	Meaning func(f map[string]string) string
 }
 
-var dialects = map[string]*Dialect{}
+var (
+	dialects = map[string]*Dialect{}
+	// dialectNames is sorted, so lookups across dialects are deterministic.
+	dialectNames []string
+)
 
-func register(d *Dialect) { dialects[d.Name] = d }
+// register adds a dialect (from init functions only).
+func register(d *Dialect) {
+	dialects[d.Name] = d
+	dialectNames = append(dialectNames, d.Name)
+	sort.Strings(dialectNames)
+}
 
 // Dialects lists the dialect names.
-func Dialects() []string {
-	var out []string
-	for n := range dialects {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
+func Dialects() []string { return append([]string(nil), dialectNames...) }
 
 // LookupDialect returns the dialect named name, or nil.
 func LookupDialect(name string) *Dialect { return dialects[strings.ToLower(name)] }
@@ -146,7 +148,7 @@ func commandDialect(name string, forced *Dialect) (*Dialect, *CommandSpec) {
 		}
 		return nil, nil
 	}
-	for _, n := range Dialects() {
+	for _, n := range dialectNames {
 		d := dialects[n]
 		if c := d.Commands[name]; c != nil {
 			return d, c
@@ -168,7 +170,7 @@ func urcDialect(name string, forced, prefer *Dialect) (*Dialect, *URCSpec) {
 			return prefer, u
 		}
 	}
-	for _, n := range Dialects() {
+	for _, n := range dialectNames {
 		d := dialects[n]
 		if u := d.URCs[name]; u != nil {
 			return d, u

@@ -64,7 +64,8 @@ func TestECMTSession(t *testing.T) {
 		t.Errorf("second ECMTCONN %+v", ok)
 	}
 	typo := txn(t, l, "ECMTSUB", 0)
-	if typo.Final != "ERROR" || !hasWarning(typo, WarnTypographicQuote, `AT+ECMTSUB=0,1,"test",2`) || typo.Args[ArgTopic] != "test" {
+	if typo.Final != "ERROR" || !hasWarning(typo, WarnTypographicQuote, `AT+ECMTSUB=0,1,"test",2`) || typo.Args[ArgTopic] != "test" ||
+		typo.Meaning != "refused by the module (ERROR: syntax, arguments or state); likely cause: typographic quotes" {
 		t.Errorf("typographic ECMTSUB %+v", typo)
 	}
 	sub := txn(t, l, "ECMTSUB", 1)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/atmq/atmq/internal/record"
 )
@@ -31,13 +32,6 @@ type txnState struct {
 	okFirst   bool // OK came before the prompt (ESP-AT MQTTPUBRAW)
 }
 
-// followData collects raw data announced by a length (+CMQTTRXTOPIC: 0,7).
-type followData struct {
-	ev        *Event
-	key       string
-	remaining int
-}
-
 // engine turns lines into transactions and events, incrementally: every
 // line is handled when it arrives, so live capture and files share it.
 type engine struct {
@@ -50,6 +44,7 @@ type engine struct {
 	txns     []*Transaction
 	events   []*Event
 	cont     *Event // receive event whose unquoted payload may go on
+	contBase int    // its payload's length on the URC's own line
 	block    *Event // SIMCom +CMQTTRXSTART … +CMQTTRXEND
 	follow   *followData
 	stash    map[string]string // dialect/conn/key → value
@@ -80,7 +75,7 @@ func (e *engine) majority() *Dialect {
 		return e.forced
 	}
 	best, n := "", 0
-	for _, name := range Dialects() {
+	for _, name := range dialectNames {
 		if c := e.counts[name]; c > n {
 			best, n = name, c
 		}
@@ -104,7 +99,12 @@ func (e *engine) Line(l Line) {
 		e.blank()
 		return
 	}
-	text := strings.TrimSpace(stripAnnotation(string(l.Text)))
+	raw := string(l.Text)
+	if n := garbagePrefix(raw); n > 0 {
+		e.problem("line %d: %d bytes of binary noise before %q dropped", l.Line, n, clip(raw[n:], 40))
+		raw = raw[n:]
+	}
+	text := strings.TrimSpace(stripAnnotation(raw))
 	if text == "" {
 		e.blank()
 		return
@@ -140,7 +140,7 @@ func clip(s string, n int) string {
 }
 
 func (e *engine) blank() {
-	e.cont = nil
+	e.endCont()
 }
 
 // payload takes the host's data-mode bytes.
@@ -157,7 +157,11 @@ func (e *engine) payload(l Line) {
 		p.t.Payload = nil
 		return
 	}
-	p.t.Payload = append(p.t.Payload, l.Text...)
+	if len(p.t.Payload)+len(l.Text) <= MaxLine {
+		p.t.Payload = append(p.t.Payload, l.Text...)
+	}
+	// Some commands end with the payload (declared length): give it to
+	// the args now, so a live reader sees it before the final result.
 	e.fillPayload(p)
 }
 
@@ -171,6 +175,9 @@ func (e *engine) fillPayload(p *txnState) {
 	}
 	p.t.Args[key] = string(p.t.Payload)
 	if p.spec != nil && p.spec.Stash != "" {
+		if len(e.stash) >= 64 {
+			clear(e.stash) // only a handful of indexes are real
+		}
 		e.stash[stashKey(p.d, p.t.Args[ArgConn], p.spec.Stash)] = string(p.t.Payload)
 	}
 }
@@ -188,10 +195,18 @@ func (e *engine) hostLine(text string, l Line) {
 		e.command(text, l)
 		return
 	}
+	// Bytes the host sent without a line end (a payload whose prompt is
+	// not in the log) run into the next command: split them off.
+	if i := indexATPlus(text); i > 0 {
+		e.hostLine(strings.TrimSpace(text[:i]), l)
+		e.command(text[i:], l)
+		return
+	}
 	// Text typed after the prompt without Ctrl-Z reaching the log.
 	if p := e.pending; p != nil && p.prompted {
-		p.t.Payload = append(p.t.Payload, text...)
-		e.fillPayload(p)
+		if len(p.t.Payload)+len(text) <= MaxLine {
+			p.t.Payload = append(p.t.Payload, text...)
+		}
 		return
 	}
 	e.problem("line %d: host sent %q, which is no AT command", l.Line, clip(text, 40))
@@ -204,35 +219,26 @@ func (e *engine) moduleLine(text string, l Line) {
 		return
 	}
 	if f := e.follow; f != nil {
-		if f.ev.Args == nil {
-			f.ev.Args = map[string]string{}
+		if len(f.buf) > 0 {
+			f.buf = append(f.buf, '\r', '\n')
 		}
-		v := f.ev.Args[f.key]
-		if v != "" {
-			v += "\r\n"
-		}
-		f.ev.Args[f.key] = v + text
-		f.remaining -= len(text)
-		if f.remaining > 2 {
-			f.remaining -= 2
-		} else {
-			e.follow = nil
-		}
-		if f.key == ArgPayload {
-			f.ev.Payload = []byte(f.ev.Args[f.key])
+		f.buf = append(f.buf, text...)
+		f.remaining -= len(text) + 2 // the line's CR LF
+		if f.remaining <= 0 || len(f.buf) >= MaxLine {
+			e.endFollow()
 		}
 		return
 	}
 	_, isFinal := parseFinal(text)
 	_, _, isURC := parseURC(text)
 	if c := e.cont; c != nil {
-		if !isFinal && !isURC && !isCommand(text) && !e.isPlainURC(text) {
+		if len(c.Payload)+len(text) > MaxLine {
+			e.problem("line %d: received payload longer than %d bytes; the rest is taken as other lines", l.Line, MaxLine)
+		} else if !isFinal && !isURC && !isCommand(text) && !e.isPlainURC(text) {
 			c.Payload = append(append(c.Payload, '\n'), text...)
-			c.Args[ArgPayload] = string(c.Payload)
-			c.Text += "\n" + text
 			return
 		}
-		e.cont = nil
+		e.endCont()
 	}
 	p := e.pending
 	// Module-only logs: what follows the prompt is the echoed payload.
@@ -242,7 +248,6 @@ func (e *engine) moduleLine(text string, l Line) {
 		}
 		if len(p.t.Payload)+len(text) <= MaxLine {
 			p.t.Payload = append(p.t.Payload, text...)
-			e.fillPayload(p)
 		}
 		return
 	}
@@ -257,12 +262,17 @@ func (e *engine) moduleLine(text string, l Line) {
 		}
 		if rest := strings.TrimSpace(text[1:]); rest != "" && !e.hostSeen {
 			p.t.Payload = append(p.t.Payload, rest...)
-			e.fillPayload(p)
 		}
 		return
 	}
 	if isCommand(text) {
-		if p != nil && !e.echoSeen && p.t.Final == "" && sameCommand(text, p.t.Command) {
+		if p != nil && !e.echoSeen && p.t.Final == "" && (sameCommand(text, p.t.Command) || l.Dir == record.DirModuleToHost) {
+			// The module never sends commands: in a log that shows both
+			// directions an AT line from the module is the echo, even
+			// when a bit was garbled on the way.
+			if !sameCommand(text, p.t.Command) {
+				e.problem("line %d: echo %q differs from the command sent on line %d", l.Line, clip(text, 40), p.t.Line)
+			}
 			e.echoSeen = true
 			return
 		}
@@ -306,7 +316,7 @@ func (e *engine) isPlainURC(text string) bool {
 		u := d.URCs[key]
 		return u != nil && u.Plain
 	}
-	for _, n := range Dialects() {
+	for _, n := range dialectNames {
 		if u := dialects[n].URCs[key]; u != nil && u.Plain {
 			return true
 		}
@@ -325,7 +335,8 @@ func (e *engine) command(text string, l Line) {
 		e.close(p)
 	}
 	e.echoSeen = l.Dir != record.DirHostToModule // a module-side line is its own echo
-	e.cont, e.follow = nil, nil
+	e.endCont()
+	e.endFollow()
 	e.split.SetDataMode(0)
 	name, form, argText := parseCommand(text)
 	t := &Transaction{Line: l.Line, Time: l.Time, Command: text, Name: name}
@@ -413,6 +424,9 @@ func keysOf(specs []ArgSpec) []string {
 // started (or the log ended) before one was seen.
 func (e *engine) close(p *txnState) {
 	e.pending = nil
+	if len(p.t.Payload) > 0 {
+		e.fillPayload(p)
+	}
 	e.split.SetDataMode(0)
 	if p.expectsResult() && !p.resulted && !isErrorFinal(p.t.Final) {
 		e.await(p)
@@ -443,6 +457,9 @@ func (e *engine) final(final string, l Line) {
 	}
 	t := p.t
 	t.Final, t.FinalLine, t.FinalTime = final, l.Line, l.Time
+	if len(t.Payload) > 0 {
+		e.fillPayload(p)
+	}
 	if final == "OK" && p.data != DataNone && !p.prompted && !p.cancelled {
 		// ESP-AT AT+MQTTPUBRAW answers OK first, then '>' (ESPAT-MQTT):
 		// the command stays open for its prompt and payload.
@@ -487,7 +504,7 @@ func (e *engine) urc(name, argText, text string, l Line) {
 		return
 	}
 	e.counts[d.Name]++
-	fields, args := e.urcArgs(u, d, argText)
+	args := e.urcArgs(u, d, argText)
 	if !u.Event {
 		if p != nil && !p.resulted && p.spec != nil && has(p.spec.Results, name) && matches(p, args) {
 			e.result(p, text, args, l, u)
@@ -513,7 +530,6 @@ func (e *engine) urc(name, argText, text string, l Line) {
 	if !u.Event {
 		ev.Meaning = "unsolicited: " + ev.Meaning
 	}
-	_ = fields
 	switch {
 	case u.BlockStart:
 		e.block = ev
@@ -522,6 +538,7 @@ func (e *engine) urc(name, argText, text string, l Line) {
 		return
 	case u.FollowLen != "" && e.block != nil:
 		if n, ok := atoi(args[u.FollowLen]); ok && n > 0 {
+			e.endFollow()
 			e.follow = &followData{ev: e.block, key: u.FollowKey, remaining: n}
 		}
 		e.block.Text += "\n" + text
@@ -536,11 +553,16 @@ func (e *engine) urc(name, argText, text string, l Line) {
 	}
 	if u.FollowLen != "" {
 		if n, ok := atoi(args[u.FollowLen]); ok && n > 0 {
+			e.endFollow()
 			e.follow = &followData{ev: ev, key: u.FollowKey, remaining: n}
 		}
 	}
 	if u.Continues {
-		e.cont = ev
+		e.endCont()
+		e.cont, e.contBase = ev, len(ev.Payload)
+		if ev.Args == nil {
+			ev.Args = map[string]string{}
+		}
 	}
 	e.event(ev)
 }
@@ -552,47 +574,11 @@ func (e *engine) event(ev *Event) {
 	}
 }
 
-// urcArgs names a URC's fields; a receive URC's payload is the rest of the
-// line as sent (quotes removed when it is one quoted string).
-func (e *engine) urcArgs(u *URCSpec, d *Dialect, argText string) ([]Field, map[string]string) {
-	syn := d.Syntax
-	if u.PayloadFrom < 0 {
-		f := ParseArgs(argText, syn, maxFields)
-		return f, named(u.Fields, f)
-	}
-	f := ParseArgs(argText, syn, u.PayloadFrom+2)
-	// +QMTRECV: <idx>,<msgid>,"<topic>",<len>,"<payload>" (recv/mode
-	// msg_len_enable=1, QUEC-UFP ql_mqtt_urc_recv)
-	if len(f) == u.PayloadFrom+2 && !f[u.PayloadFrom].Quoted && u.Name == "QMTRECV" {
-		if _, ok := atoi(f[u.PayloadFrom].Value); ok && strings.HasPrefix(f[u.PayloadFrom+1].Raw, `"`) {
-			args := named(u.Fields[:u.PayloadFrom], f[:u.PayloadFrom])
-			args["length"] = f[u.PayloadFrom].Value
-			args[ArgPayload] = unquoteWhole(f[u.PayloadFrom+1].Raw)
-			return f, args
-		}
-	}
-	f = ParseArgs(argText, syn, u.PayloadFrom+1)
-	args := named(u.Fields, f)
-	if len(f) == u.PayloadFrom+1 {
-		args[ArgPayload] = unquoteWhole(f[u.PayloadFrom].Raw)
-	}
-	return f, args
-}
-
 func namedURC(keys []string, argText string) map[string]string {
 	if argText == "" {
 		return nil
 	}
 	return named(keys, ParseArgs(argText, ArgSyntax{}, maxFields))
-}
-
-// unquoteWhole removes the quotes around a payload that is one quoted
-// string, leaving inner quotes as sent.
-func unquoteWhole(s string) string {
-	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
-		return s[1 : len(s)-1]
-	}
-	return s
 }
 
 func has(list []string, s string) bool {
@@ -630,67 +616,13 @@ func (e *engine) result(p *txnState, text string, args map[string]string, l Line
 	p.resulted = true
 	t.Result, t.ResultLine, t.ResultTime, t.ResultArgs = text, l.Line, l.Time, args
 	t.Meaning = e.meaning(p)
-	if u.Continues {
-		e.cont = nil
-	}
 	e.notify(t)
-}
-
-// meaning says the outcome of a transaction in words.
-func (e *engine) meaning(p *txnState) string {
-	t := p.t
-	if p.spec != nil && p.spec.Meaning != nil {
-		if m := p.spec.Meaning(t); m != "" {
-			return m
-		}
-	}
-	if t.Result != "" && p.d != nil {
-		name := resultName(t.Result)
-		if u := p.d.URCs[name]; u != nil && has(u.Fields, ArgResult) && t.ResultArgs[ArgResult] == "" {
-			return "result URC cut short in the log"
-		}
-		if u := p.d.URCs[name]; u != nil && u.Meaning != nil {
-			m := u.Meaning(t.ResultArgs)
-			if isErrorFinal(t.Final) {
-				m += " (final " + t.Final + ")"
-			}
-			return m
-		}
-	}
-	if isErrorFinal(t.Final) {
-		return errorMeaning(t.Final)
-	}
-	if p.cancelled {
-		return "payload cancelled with ESC: nothing sent"
-	}
-	switch {
-	case t.Final == "" && p.query:
-		return ""
-	case t.Final == "":
-		if p.expectsResult() {
-			return "no final result and no result URC in the log"
-		}
-		return "no final result in the log"
-	case p.expectsResult():
-		return "accepted; no result URC in the log"
-	}
-	if t.Final == "OK" {
-		return "ok"
-	}
-	return strings.ToLower(t.Final)
-}
-
-// resultName is the URC name of a result line ("+ECMTCONN: 0,0,5" →
-// ECMTCONN; "CONNACK OK" → CONNACK OK).
-func resultName(s string) string {
-	if name, _, ok := parseURC(s); ok {
-		return name
-	}
-	return strings.ToUpper(s)
 }
 
 // finish closes what is still open at the end of input.
 func (e *engine) finish() {
+	e.endCont()
+	e.endFollow()
 	if p := e.pending; p != nil {
 		e.close(p)
 	}
@@ -701,10 +633,27 @@ func (e *engine) finish() {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// expectsResult says a result URC should answer the command.
-func (p *txnState) expectsResult() bool {
-	if p.spec == nil || p.query || p.cancelled || len(p.spec.Results) == 0 {
-		return false
+// garbagePrefix is the length of control bytes and invalid UTF-8 at the
+// start of s (line noise before the first real character).
+func garbagePrefix(s string) int {
+	i := 0
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !(r == utf8.RuneError && n <= 1) && !(r < 0x20 && r != '\t') && r != 0x7f {
+			break
+		}
+		i += n
 	}
-	return p.spec.ResultWhen == nil || p.spec.ResultWhen(p.t.Args)
+	return i
+}
+
+// indexATPlus finds the first "AT+" in s, in either case (ASCII only, so
+// the index is one into s itself).
+func indexATPlus(s string) int {
+	for i := 0; i+2 < len(s); i++ {
+		if (s[i] == 'A' || s[i] == 'a') && (s[i+1] == 'T' || s[i+1] == 't') && s[i+2] == '+' {
+			return i
+		}
+	}
+	return -1
 }

@@ -28,28 +28,28 @@ type socatReader struct {
 	started   bool
 }
 
-// socatHeader parses a header at the start of b and returns its length.
-func socatHeader(b []byte) (dir record.Direction, st stamp, length, n int, ok bool) {
+// socatHeader parses a header taking all of b (the rest of a file line).
+func socatHeader(b []byte) (dir record.Direction, st stamp, length int, ok bool) {
 	if len(b) < 30 || (b[0] != '>' && b[0] != '<') || b[1] != ' ' {
-		return 0, st, 0, 0, false
+		return 0, st, 0, false
 	}
 	j, ok := dateAt(b, 2, &st)
 	if !ok || j >= len(b) || b[j] != ' ' {
-		return 0, st, 0, 0, false
+		return 0, st, 0, false
 	}
 	if j, ok = clockAt(b, j+1, &st); !ok {
-		return 0, st, 0, 0, false
+		return 0, st, 0, false
 	}
 	rest := string(b[j:])
 	var from, to int
 	if _, err := fmt.Sscanf(rest, "  length=%d from=%d to=%d", &length, &from, &to); err != nil || length < 0 {
-		return 0, st, 0, 0, false
+		return 0, st, 0, false
 	}
 	dir = record.DirHostToModule
 	if b[0] == '<' {
 		dir = record.DirModuleToHost
 	}
-	return dir, st, length, len(b), true
+	return dir, st, length, true
 }
 
 func (r *socatReader) feed(p piece, emit func(record.SerialChunk)) error {
@@ -60,7 +60,7 @@ func (r *socatReader) feed(p piece, emit func(record.SerialChunk)) error {
 			if len(text) == 0 {
 				return err
 			}
-			dir, st, length, n, ok := socatHeader(text)
+			dir, st, length, ok := socatHeader(text)
 			if !ok {
 				if err == nil && r.started {
 					err = fmt.Errorf("line %d: socat data longer than its declared length, or a damaged header: %q", p.n, clip(string(text), 40))
@@ -77,7 +77,6 @@ func (r *socatReader) feed(p piece, emit func(record.SerialChunk)) error {
 				st.ns *= 1000
 			}
 			r.dir, r.time, r.remaining = dir, r.clock.at(st), length
-			_ = n
 			return err // the header takes the rest of its line, LF included
 		}
 		data, used := socatUnescape(text, &r.remaining)

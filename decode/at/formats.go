@@ -168,3 +168,7 @@ func (c *clock) source(opts Options) string {
 }
 
 func errorf(format string, a ...any) error { return fmt.Errorf(format, a...) }
+
+// KnownFormat says name is a format or one of the tool names it answers to
+// (tio, teraterm, picocom, minicom, screen, …).
+func KnownFormat(name string) bool { return lookupFormat(name) != nil }

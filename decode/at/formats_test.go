@@ -46,6 +46,8 @@ func TestFormatsOnOneSession(t *testing.T) {
 		{"atmq", writeAtmq(chunks), "atmq", true, false, "log"},
 		{"socat", writeSocat(chunks), "socat", true, false, "log"},
 		{"jpnevulator", writeJpnevulator(chunks), "jpnevulator", true, true, "log"},
+		{"interceptty", writeInterceptty(chunks), "interceptty", true, true, "none"},
+		{"slsnif", writeSlsnif(chunks), "slsnif", true, true, "log"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

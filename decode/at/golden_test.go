@@ -253,6 +253,7 @@ func TestRealSerialLogs(t *testing.T) {
 		{"07_minicom.txt", "raw", 5},
 		{"09_jpnevulator.txt", "jpnevulator", 6},
 		{"10_socat-v.txt", "socat", 6},
+		{"12_slsnif_reconstructed.txt", "slsnif", 3},
 	} {
 		l := readFile(t, filepath.Join("testdata", "seriallogs", c.file), Options{})
 		if l.Format != c.format || len(l.Transactions) != c.n || len(l.Problems) > 0 {

@@ -227,3 +227,51 @@ func dump(l *Log) string {
 	}
 	return b.String()
 }
+
+// writeInterceptty renders interceptty's one-byte-per-line dump.
+func writeInterceptty(chunks []record.SerialChunk) []byte {
+	var b bytes.Buffer
+	for _, c := range chunks {
+		for _, x := range c.Data {
+			if c.Dir == record.DirHostToModule {
+				fmt.Fprintf(&b, " < 0x%02x", x)
+			} else {
+				fmt.Fprintf(&b, " >\t0x%02x", x)
+			}
+			if x > 0x20 && x < 0x7f {
+				fmt.Fprintf(&b, " (%c)", x)
+			}
+			b.WriteByte('\n')
+		}
+	}
+	return b.Bytes()
+}
+
+// writeSlsnif renders slsnif -t: a ctime line with hundredths, then the
+// block with glyphs and decimal values.
+func writeSlsnif(chunks []record.SerialChunk) []byte {
+	var b bytes.Buffer
+	for _, c := range chunks {
+		t := c.Time.UTC()
+		fmt.Fprintf(&b, "\n\n%s.%02d %d\n", t.Format("Mon Jan _2 15:04:05"), t.Nanosecond()/1e7, t.Year())
+		if c.Dir == record.DirHostToModule {
+			b.WriteString("Host   --> ")
+		} else {
+			b.WriteString("Device --> ")
+		}
+		for _, x := range c.Data {
+			switch {
+			case x == '\r':
+				b.WriteString("<CR>")
+			case x == '\n':
+				b.WriteString("<LF>")
+			case x < 0x20 || x >= 0x7f:
+				b.WriteString("<XX>")
+			default:
+				b.WriteByte(x)
+			}
+			fmt.Fprintf(&b, " (%03d) ", x)
+		}
+	}
+	return b.Bytes()
+}

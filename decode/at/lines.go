@@ -36,7 +36,7 @@ const (
 type Line struct {
 	Dir  record.Direction
 	Kind LineKind
-	Text []byte // without its terminator
+	Text []byte // without its terminator; valid only during Splitter.Out
 	Line int    // 1-based source line where it begins (0 for live sources)
 	Time time.Time
 	End  byte // how it ended: EndLF, EndCR, EndCtrlZ, EndESC, EndLength, EndPartial
@@ -203,16 +203,17 @@ func (s *Splitter) kind(st *lineStream) LineKind {
 	return KindText
 }
 
+// emit gives out the line held in st. Its Text is the splitter's buffer:
+// Out must copy what it keeps (the engine turns it into a string at once),
+// which saves a copy of every line of a large log.
 func (s *Splitter) emit(d record.Direction, st *lineStream, k LineKind, end byte) {
-	text := make([]byte, len(st.buf))
-	copy(text, st.buf)
-	l := Line{Dir: d, Kind: k, Text: text, Line: st.line, Time: st.time, End: end}
-	st.buf = st.buf[:0]
-	st.started = false
-	st.cut = false
+	l := Line{Dir: d, Kind: k, Text: st.buf, Line: st.line, Time: st.time, End: end}
 	if s.Out != nil {
 		s.Out(l)
 	}
+	st.buf = st.buf[:0]
+	st.started = false
+	st.cut = false
 }
 
 func (s *Splitter) problem(msg string) {
@@ -222,10 +223,11 @@ func (s *Splitter) problem(msg string) {
 }
 
 // isNoise says a line is binary noise (a wrong baud rate, a boot ROM's
-// output at another speed): a NUL, or more than a quarter of its runes are
-// control bytes or invalid UTF-8.
+// output at another speed): a NUL, more than a quarter of control bytes, or
+// more than a quarter of invalid UTF-8 that is not GBK text either (a module
+// may send GBK payloads, SSCOM users often do).
 func isNoise(b []byte) bool {
-	bad, n := 0, 0
+	ctrl, invalid, n := 0, 0, 0
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
 		n++
@@ -233,11 +235,34 @@ func isNoise(b []byte) bool {
 		case b[i] == 0:
 			return true
 		case r == utf8.RuneError && size <= 1:
-			bad++
+			invalid++
 		case r < 0x20 && r != '\t', r == 0x7f:
-			bad++
+			ctrl++
 		}
 		i += size
 	}
-	return bad > 0 && bad*4 > n
+	if ctrl > 0 && ctrl*4 > n {
+		return true
+	}
+	return invalid > 0 && invalid*4 > n && !isGBK(b)
+}
+
+// isGBK says every byte that is not ASCII pairs up as a GBK double-byte
+// character (lead 0x81–0xFE, trail 0x40–0xFE except 0x7F).
+func isGBK(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c < 0x80 {
+			continue
+		}
+		if c == 0x80 || c == 0xff || i+1 >= len(b) {
+			return false
+		}
+		t := b[i+1]
+		if t < 0x40 || t == 0x7f || t == 0xff {
+			return false
+		}
+		i++
+	}
+	return true
 }

@@ -89,9 +89,11 @@ func (p *Parser) Close() *Log {
 	if d := p.eng.majority(); d != nil {
 		l.Dialect = d.Name
 	}
+	l.Transactions = make([]Transaction, 0, len(p.eng.txns))
 	for _, t := range p.eng.txns {
 		l.Transactions = append(l.Transactions, *t)
 	}
+	l.Events = make([]Event, 0, len(p.eng.events))
 	for _, e := range p.eng.events {
 		l.Events = append(l.Events, *e)
 	}

@@ -45,7 +45,9 @@ func (c *Conn) Decode(raw []byte, fromClient bool) (*Packet, error) {
 	switch {
 	case len(raw) > 0 && Type(raw[0]>>4) == CONNECT:
 		p, _, err = decode(raw, c.ForceVersion, true)
-		if p != nil && err == nil {
+		// Even a malformed CONNECT (a truncated payload) that got as far
+		// as its protocol level has started a new session.
+		if p != nil && (err == nil || p.Version != VersionUnknown) {
 			c.aliases = [2]map[uint16]string{}
 			c.aliasBytes = [2]int{}
 			if p.Version != VersionUnknown {

@@ -13,6 +13,9 @@ import (
 // (a field running past the end, an impossible length); the *Error names the
 // field and its offset, and the returned Packet (nil only when the fixed
 // header itself is unreadable) holds what was decoded before the failure.
+// A packet shorter than its Remaining Length (the first bytes of an
+// oversize packet, the end of a capture) is decoded as far as it goes and
+// reported with an ErrTruncated error.
 // Spec breaches that still decode are listed in Packet.Violations.
 //
 // The Packet owns a copy of the bytes; b may be reused after the call.
@@ -34,6 +37,9 @@ func decode(b []byte, version byte, copyRaw bool) (p *Packet, confident bool, er
 		if e, ok := err.(*Error); ok {
 			e.Type = t
 			e.Field = "remaining length"
+			if len(b) == 0 {
+				e.Field = "fixed header"
+			}
 		}
 		return nil, false, err
 	}
@@ -44,9 +50,11 @@ func decode(b []byte, version byte, copyRaw bool) (p *Packet, confident bool, er
 		RemainingLength: remaining,
 		Length:          total,
 	}
+	var short error
 	if len(b) < total {
-		return p, false, &Error{Type: p.Type, Field: "packet", Offset: hdrLen, Err: ErrTruncated,
+		short = &Error{Type: p.Type, Field: "packet", Offset: hdrLen, Err: ErrTruncated,
 			Detail: fmt.Sprintf("remaining length %d, only %d bytes present", remaining, len(b)-hdrLen)}
+		total = len(b)
 	}
 	if copyRaw {
 		p.Raw = append([]byte(nil), b[:total]...)
@@ -57,13 +65,16 @@ func decode(b []byte, version byte, copyRaw bool) (p *Packet, confident bool, er
 	shape := version
 	switch {
 	case p.Type == CONNECT:
-		// The CONNECT states its own version; decodeConnect picks it.
+		// The CONNECT states its own version; d.connect picks it.
 	case version == Version31 || version == Version311 || version == Version5:
 	default:
 		shape, confident = inferVersion(p.Raw, p.Type, hdrLen)
 		p.VersionGuessed = shape != VersionUnknown
 	}
 	p.Version = shape
+	if p.Type == CONNECT {
+		p.Version = VersionUnknown // until d.connect reads the protocol level
+	}
 	d := decoder{p: p, b: p.Raw, v: shape}
 	if shape == VersionUnknown {
 		// Packets whose layout is the same in every version (PINGREQ, a
@@ -79,6 +90,12 @@ func decode(b []byte, version byte, copyRaw bool) (p *Packet, confident bool, er
 	}
 	err = d.body(hdrLen, version)
 	d.finish()
+	if err == nil {
+		err = short
+	}
+	if short != nil {
+		return p, false, err
+	}
 	if p.Type == CONNECT && err == nil {
 		confident = p.Version != VersionUnknown
 	}

@@ -379,6 +379,9 @@ func TestDecodeSubscribe(t *testing.T) {
 			viol: []string{"[MQTT-4.7.1-2]"}},
 		{name: "plus inside level", version: Version311, raw: pkt(0x82, u16(1), s16("a/b+/c"), raw(0)),
 			viol: []string{"[MQTT-4.7.1-3] '+' must occupy a whole level in filter \"a/b+/c\""}},
+		{name: "3.1 retried SUBSCRIBE with DUP", version: Version31, raw: pkt(0x8A, u16(1), s16("a"), raw(1))},
+		{name: "3.1.1 SUBSCRIBE with DUP", version: Version311, raw: pkt(0x8A, u16(1), s16("a"), raw(1)),
+			viol: []string{"[MQTT-3.8.1-1] SUBSCRIBE fixed header flags 0xA, must be 0x2"}},
 		{name: "valid wildcards", version: Version311, raw: pkt(0x82, u16(1), s16("+/+/#"), raw(0), s16("#"), raw(0), s16("/+"), raw(0))},
 		{name: "empty filter", version: Version311, raw: pkt(0x82, u16(1), s16(""), raw(0)),
 			viol: []string{"[MQTT-4.7.3-1] empty topic filter"}},
@@ -486,10 +489,11 @@ func TestDecodeErrors(t *testing.T) {
 		offset  int
 		cause   error
 	}{
-		{"empty", Version311, nil, "remaining length", 0, ErrTruncated},
+		{"empty", Version311, nil, "fixed header", 0, ErrTruncated},
 		{"varint unfinished", Version311, raw(0x30, 0x80), "remaining length", 1, ErrTruncated},
 		{"varint too large", Version311, raw(0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01), "remaining length", 1, ErrMalformed},
 		{"body shorter than remaining length", Version311, raw(0x30, 5, 0, 1, 'a'), "packet", 2, ErrTruncated},
+		{"topic cut by the end of the bytes", Version311, raw(0x30, 9, 0, 5, 'a'), "topic", 2, ErrTruncated},
 		{"CONNECT protocol name", Version311, raw(0x10, 1, 0), "protocol name", 2, ErrTruncated},
 		{"CONNECT client id past end", Version311, pkt(0x10, s16("MQTT"), raw(4, 2), u16(60), raw(0, 9, 'a')), "client identifier", 12, ErrTruncated},
 		{"CONNECT password past end", Version311, pkt(0x10, s16("MQTT"), raw(4, 0xC2), u16(60), s16("c"), s16("u"), raw(0, 4, 'p')), "password", 18, ErrTruncated},
@@ -556,5 +560,29 @@ func TestDecodeCapsExpansion(t *testing.T) {
 	}
 	if got := p.Violations[maxViolations+1].Message; got != "9968 further violations not listed" {
 		t.Errorf("cap note = %q", got)
+	}
+}
+
+func TestDecodeTruncatedKeepsWhatArrived(t *testing.T) {
+	// The first bytes of an oversize PUBLISH, as StreamSplitter hands them.
+	full := pkt(0x32, s16("big/topic"), u16(7), bytes.Repeat([]byte{'x'}, 1000))
+	p, err := Decode(full[:100], VersionUnknown)
+	if !errors.Is(err, ErrTruncated) || p == nil {
+		t.Fatalf("p %v err %v", p, err)
+	}
+	eq(t, "Topic", p.Topic, "big/topic")
+	eq(t, "PacketID", p.PacketID, 7)
+	eq(t, "Length", p.Length, len(full))
+	eq(t, "len(Raw)", len(p.Raw), 100)
+}
+
+func TestConnTruncatedConnectStillSetsVersion(t *testing.T) {
+	var c Conn
+	full := pkt(0x10, s16("MQTT"), raw(5, 2), u16(60), props(), s16("client"))
+	if _, err := c.Decode(full[:len(full)-3], true); !errors.Is(err, ErrTruncated) {
+		t.Fatalf("err = %v", err)
+	}
+	if v, fromConnect := c.Version(); v != Version5 || !fromConnect {
+		t.Fatalf("Version() = %d %v", v, fromConnect)
 	}
 }

@@ -1,9 +1,6 @@
 package mqtt
 
-import (
-	"fmt"
-	"strconv"
-)
+import "fmt"
 
 // PropKind is the wire data type of an MQTT 5.0 property value (§2.2.2.2).
 type PropKind uint8
@@ -259,19 +256,4 @@ func (d *decoder) readProperties(off int, will bool) ([]Property, int, error) {
 		}
 	}
 	return props, end, nil
-}
-
-// propertyValueString renders a property value for summaries and JSON.
-func propertyValueString(pr Property) string {
-	switch v := pr.Value.(type) {
-	case uint32:
-		return strconv.FormatUint(uint64(v), 10)
-	case string:
-		return strconv.Quote(v)
-	case []byte:
-		return fmt.Sprintf("%x", v)
-	case [2]string:
-		return strconv.Quote(v[0]) + "=" + strconv.Quote(v[1])
-	}
-	return fmt.Sprint(pr.Value)
 }

@@ -107,9 +107,10 @@ func (s *StreamSplitter) Gap() {
 
 // Flush ends the stream: a resynchronisation still waiting for more bytes
 // to confirm a candidate packet decides without them, so every packet the
-// stream holds is emitted. It returns how many unsynchronised bytes were
-// discarded. A packet whose start was found but whose end never came stays
-// buffered: Pending reports its length (a truncated packet).
+// stream holds is emitted. Call it at the end of a stream before Pending.
+// It returns how many unsynchronised bytes were discarded. A packet whose
+// start was found but whose end never came stays buffered: Pending reports
+// its length (a truncated packet).
 func (s *StreamSplitter) Flush(emit func(raw []byte, note SplitNote)) (discarded int) {
 	if !s.syncing {
 		return 0
@@ -248,7 +249,14 @@ func (s *StreamSplitter) resync(b []byte, emit func([]byte, SplitNote)) []byte {
 	for i := 0; i < len(s.buf); i++ {
 		v := s.candidate(s.buf[i:], s.atStart && i == 0)
 		if v == wait && s.final {
-			v = reject
+			// No more bytes will come. At the stream's start a plausible
+			// but unfinished packet is a truncated packet (Pending reports
+			// it); elsewhere the candidate was never confirmed.
+			if s.atStart && i == 0 {
+				v = accept
+			} else {
+				v = reject
+			}
 		}
 		switch v {
 		case reject:

@@ -252,18 +252,25 @@ func TestSplitterFlush(t *testing.T) {
 	// Mid-stream, a candidate that claims more bytes than the stream has
 	// holds back the packets after it until Flush.
 	tail := raw(0xC0, 0)
-	data := cat(raw(0x10, 0x7F, 0, 4), tail) // "CONNECT" of 127 bytes that never completes
+	data := cat(raw(0xFF, 0x10, 0x7F, 0, 4), tail) // "CONNECT" of 127 bytes that never completes
 	s := NewStreamSplitter(true)
 	var out []emitted
 	s.Feed(data, collect(&out))
-	if len(out) != 0 || s.Unsynced() != len(data) {
+	if len(out) != 0 || s.Unsynced() != len(data)-1 {
 		t.Fatalf("before Flush: %v, unsynced %d", out, s.Unsynced())
 	}
 	if n := s.Flush(collect(&out)); n != 0 {
 		t.Fatalf("Flush discarded %d", n)
 	}
-	if len(out) != 1 || !bytes.Equal(out[0].raw, tail) || out[0].note.Skipped != 4 {
+	if len(out) != 1 || !bytes.Equal(out[0].raw, tail) || out[0].note.Skipped != 5 {
 		t.Fatalf("after Flush: %v", out)
+	}
+	// Mid-stream, a plausible packet at the very start that never
+	// completes is a truncated packet, not garbage.
+	s = NewStreamSplitter(true)
+	s.Feed(pkt(0x30, s16("t"), make([]byte, 100))[:50], func([]byte, SplitNote) { t.Fatal("emitted") })
+	if n := s.Flush(func([]byte, SplitNote) { t.Fatal("emitted") }); n != 0 || s.Pending() != 50 {
+		t.Fatalf("Flush = %d, Pending = %d", n, s.Pending())
 	}
 	// A truncated packet in a synced stream stays pending.
 	s = NewStreamSplitter(false)
@@ -289,6 +296,25 @@ func TestSplitterRandomChunking(t *testing.T) {
 			if !sameEmitted(got, want) {
 				t.Fatalf("midstream=%v sizes %v differ", midstream, sizes)
 			}
+		}
+	}
+}
+
+func TestSplitterMidstreamLargePublish(t *testing.T) {
+	// After garbage, a PUBLISH longer than the resync window is taken on
+	// the strength of its topic, without waiting for all of it.
+	big := pkt(0x30, s16("bulk/data"), bytes.Repeat([]byte{0xAB}, 3*resyncWindow))
+	data := cat(raw(0xFF, 0xFF, 0xFF), big, raw(0xC0, 0))
+	got, _ := splitChunks(true, 0, data, []int{20})
+	if len(got) != 2 || !bytes.Equal(got[0].raw, big) || got[0].note.Skipped != 3 || !got[0].note.Resynced {
+		t.Fatalf("got %d packets: %v", len(got), got[0].note)
+	}
+	// A long candidate whose "topic" has a wildcard is not a PUBLISH.
+	bad := pkt(0x30, s16("a/#"), bytes.Repeat([]byte{0xAB}, 3*resyncWindow))
+	got, _ = splitChunks(true, 0, cat(raw(0xFF), bad), nil)
+	for _, e := range got {
+		if bytes.Equal(e.raw, bad) {
+			t.Fatal("wildcard topic accepted as a large PUBLISH")
 		}
 	}
 }

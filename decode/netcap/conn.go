@@ -39,6 +39,7 @@ type conn struct {
 	synFirst  stamp
 	synLast   stamp
 	synAck    stamp // zero frame: no SYN-ACK seen
+	synNoted  bool  // the unanswered SYN was reported
 	rstByPeer bool  // the server answered with RST
 	rstSeen   bool
 	finSeen   [2]bool
@@ -100,6 +101,7 @@ func (d *Decoder) newConn(s *segment) *conn {
 		c.becomeMQTT(d)
 	case d.tlsPort[c.server.Port()]:
 		c.kind = kindTLS
+		d.stats.TLSConns++
 	default:
 		c.kind = kindProbe
 	}
@@ -108,6 +110,7 @@ func (d *Decoder) newConn(s *segment) *conn {
 
 // becomeMQTT starts decoding MQTT on the connection.
 func (c *conn) becomeMQTT(d *Decoder) {
+	d.stats.MQTTConns++
 	c.kind = kindMQTT
 	c.mq = &mqtt.Conn{ForceVersion: d.opts.ForceVersion}
 }
@@ -118,7 +121,7 @@ func (c *conn) announced() bool { return c.kind == kindMQTT || c.kind == kindTLS
 // dir returns direction i, creating it with the sink the kind needs.
 func (c *conn) dir(d *Decoder, i int) *direction {
 	if c.dirs[i] == nil {
-		dr := &direction{}
+		dr := &direction{hs: halfStream{total: &d.held}}
 		dr.sink = c.newSink(d, i, dr)
 		c.dirs[i] = dr
 	}
@@ -182,13 +185,24 @@ func (c *conn) segment(d *Decoder, s *segment, st stamp) {
 	if s.wireLen > 0 {
 		dr := c.dir(d, from)
 		dr.hs.add(seq, s.payload, s.wireLen, st, dr.sink)
-		if c.closed || c.kind == kindOther {
-			return // the sink decided the connection is not MQTT
+		if c.kind == kindOther {
+			c.dropStreams() // the probe decided the connection is not MQTT
+			return
+		}
+		if d.held > maxHeldTotal {
+			dr.hs.skipAll(st, dr.sink) // over the global bound: give up waiting
+		}
+		if s.src != c.client && from == toServer || s.src == c.client && from == toClient {
+			from = 1 - from // a CONNECT from the side first taken for the server swapped the roles
 		}
 	}
 	if s.ackf {
 		if r := c.dirs[1-from]; r != nil && r.hs.started {
 			r.hs.noteAck(s.ack, st, r.sink)
+			if c.kind == kindOther {
+				c.dropStreams()
+				return
+			}
 		}
 	}
 	if s.fin {
@@ -213,6 +227,16 @@ func (c *conn) segment(d *Decoder, s *segment, st stamp) {
 	}
 	if c.finSeen[toServer] && c.finSeen[toClient] && c.dirs[toServer] == nil && c.dirs[toClient] == nil {
 		c.close(d, st)
+	}
+}
+
+// dropStreams forgets both directions of a connection that is not decoded.
+func (c *conn) dropStreams() {
+	for i, dr := range c.dirs {
+		if dr != nil {
+			dr.hs.release()
+			c.dirs[i] = nil
+		}
 	}
 }
 
@@ -256,14 +280,21 @@ func (c *conn) close(d *Decoder, st stamp) {
 		dr.sink.end(st)
 		c.dirs[i] = nil
 	}
-	if c.synCount > 0 && c.synAck.frame == 0 && !c.rstByPeer && c.announced() {
-		detail := fmt.Sprintf("%d SYN(s) over %s, no SYN-ACK", c.synCount,
-			c.synLast.time.Sub(c.synFirst.time).Round(time.Millisecond))
-		d.emitEvent(c, c.synLast, EventSYNUnanswered, "client", detail)
-	}
+	c.noteUnansweredSYN(d)
 	c.closed = true
 	c.mq = nil
 	c.probe = [2]probeState{}
+}
+
+// noteUnansweredSYN reports a connection attempt nobody answered (once).
+func (c *conn) noteUnansweredSYN(d *Decoder) {
+	if c.synNoted || c.synCount == 0 || c.synAck.frame != 0 || c.rstByPeer || !c.announced() {
+		return
+	}
+	c.synNoted = true
+	detail := fmt.Sprintf("%d SYN(s) over %s, no SYN-ACK", c.synCount,
+		c.synLast.time.Sub(c.synFirst.time).Round(time.Millisecond))
+	d.emitEvent(c, c.synLast, EventSYNUnanswered, "client", detail)
 }
 
 // end finishes a connection at Flush or idle expiry.

@@ -34,12 +34,17 @@ const (
 	// table is scanned for idle connections.
 	sweepEvery    = 1 << 14
 	sweepInterval = 10 * time.Second
+	// synTimeout (capture time) after the last SYN without an answer, the
+	// attempt is reported as unanswered even if the capture goes on.
+	synTimeout = 20 * time.Second
 )
 
-// Stats counts what a Decoder skipped, for a summary line.
+// Stats counts what a Decoder saw and skipped, for a summary line.
 type Stats struct {
 	Frames          int
 	UnsupportedLink map[int]int // link type → frames
+	MQTTConns       int         // connections decoded as MQTT
+	TLSConns        int         // connections on a TLS port
 }
 
 // Decoder turns frames into Records. It is incremental — live capture feeds
@@ -56,6 +61,7 @@ type Decoder struct {
 
 	conns    map[connKey]*conn
 	nextConn int
+	held     int // out-of-order bytes held over all connections
 
 	now       time.Time // latest capture time seen (captures may step back)
 	sinceScan int
@@ -65,8 +71,8 @@ type Decoder struct {
 }
 
 // NewDecoder returns a Decoder that calls emit for every record, in the
-// order the capture completes them. emit must not keep Record.Packet's
-// byte slices beyond the call only if it modifies them; they are copies.
+// order the capture completes them. Records own their data (packets hold
+// copies of their bytes), so emit may keep them.
 func NewDecoder(opts Options, emit func(Record)) *Decoder {
 	if len(opts.Ports) == 0 {
 		opts.Ports = []uint16{DefaultMQTTPort}
@@ -153,11 +159,17 @@ func (d *Decoder) Stats() Stats { return d.stats }
 func (d *Decoder) sweep() {
 	d.sinceScan = 0
 	d.lastScan = d.now
-	var idle []connKey
+	var idle, unanswered []connKey
 	for k, c := range d.conns {
 		if d.now.Sub(c.lastSeen) > d.idleFor(c) {
 			idle = append(idle, k)
+		} else if !c.synNoted && c.synCount > 0 && c.synAck.frame == 0 && d.now.Sub(c.synLast.time) > synTimeout {
+			unanswered = append(unanswered, k)
 		}
+	}
+	slices.SortFunc(unanswered, func(a, b connKey) int { return d.conns[a].id - d.conns[b].id })
+	for _, k := range unanswered {
+		d.conns[k].noteUnansweredSYN(d)
 	}
 	slices.SortFunc(idle, func(a, b connKey) int { return d.conns[a].id - d.conns[b].id })
 	for _, k := range idle {

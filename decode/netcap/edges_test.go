@@ -269,6 +269,30 @@ func TestSYNUnanswered(t *testing.T) {
 	}
 }
 
+func TestSYNUnansweredBeforeCaptureEnds(t *testing.T) {
+	// Live capture never flushes: an attempt is reported once the SYN has
+	// gone unanswered for synTimeout of capture time.
+	f := newFlow("10.0.0.2:40000", "10.0.0.1:1883")
+	other := newFlow("10.0.0.3:40000", "10.0.0.1:1883")
+	var rs []Record
+	d := NewDecoder(Options{}, func(r Record) { rs = append(rs, r) })
+	syn := f.syn()
+	d.Frame(frameAt(1, linkEthernet, syn))
+	d.Frame(frameAt(101, linkEthernet, syn)) // retransmitted after 1 s
+	n := 102
+	for ; n < 102+3500; n++ { // 35 s of unrelated traffic
+		d.Frame(frameAt(n, linkEthernet, other.c2s(pingreq())))
+	}
+	un := events(rs, EventSYNUnanswered)
+	if len(un) != 1 || un[0].Frame != 101 || !strings.HasPrefix(un[0].Event.Detail, "2 SYN(s) over 1s") {
+		t.Fatalf("unanswered %+v", un)
+	}
+	d.Flush()
+	if len(events(rs, EventSYNUnanswered)) != 1 {
+		t.Errorf("reported twice")
+	}
+}
+
 func TestRSTMidSession(t *testing.T) {
 	f := newFlow("10.0.0.2:40000", "10.0.0.1:1883")
 	frames := [][]byte{f.syn(), f.synAck(), f.ack(), f.c2s(connect311("dev-1"))}
@@ -323,11 +347,17 @@ func TestMQTTOnOtherPort(t *testing.T) {
 	// Without the handshake, the CONNECT still identifies the client, even
 	// when the first frame seen is the server's.
 	mid := newFlow("10.0.0.3:40000", "10.0.0.1:6666")
-	frames = [][]byte{mid.s2c(nil), mid.c2s(connect311("dev-late")), mid.s2c(connack(0))}
+	connectAndFin := mid.frame(true, fACK|fPSH|fFIN, mid.cseq, mid.sseq, connect311("dev-late"))
+	frames = [][]byte{mid.s2c(nil), connectAndFin, mid.s2c(connack(0))}
 	rs = decodeFrames(t, linkEthernet, frames, Options{})
 	p := packets(rs)
 	if len(p) != 2 || p[0].Client != mid.client || !p[0].FromClient || p[1].FromClient {
 		t.Fatalf("midstream heuristic: %s %+v", summary(rs), p)
+	}
+	// The FIN riding on the CONNECT is the client's, though the first
+	// frame seen made the other side look like the client.
+	if fin := events(rs, EventFIN); len(fin) != 1 || fin[0].Event.By != "client" || fin[0].Frame != 2 {
+		t.Errorf("FIN %+v", fin)
 	}
 }
 

@@ -62,8 +62,8 @@ func FuzzFrame(f *testing.F) {
 			d.Frame(frameAt(i+1, lts[i], fr))
 		}
 		d.Flush()
-		if len(d.conns) != 0 {
-			t.Fatalf("%d connections after Flush", len(d.conns))
+		if len(d.conns) != 0 || d.held != 0 {
+			t.Fatalf("%d connections, %d held bytes after Flush", len(d.conns), d.held)
 		}
 	})
 }
@@ -94,15 +94,25 @@ func FuzzTCPSegments(f *testing.F) {
 		d := NewDecoder(Options{}, func(Record) {})
 		for i, fr := range frames {
 			d.Frame(frameAt(i+1, linkEthernet, fr))
+			sum := 0
 			for _, c := range d.conns {
 				for _, dr := range c.dirs {
 					if dr != nil && (dr.hs.held > maxPendingBytes+65535 || len(dr.hs.pending) > maxPendingSegs+1) {
 						t.Fatalf("holding %d bytes in %d segments", dr.hs.held, len(dr.hs.pending))
 					}
+					if dr != nil {
+						sum += dr.hs.held
+					}
 				}
+			}
+			if sum != d.held {
+				t.Fatalf("decoder counts %d held bytes, streams hold %d", d.held, sum)
 			}
 		}
 		d.Flush()
+		if d.held != 0 {
+			t.Fatalf("%d held bytes after Flush", d.held)
+		}
 	})
 }
 

@@ -6,6 +6,11 @@ import (
 	"github.com/atmq/atmq/decode/mqtt"
 )
 
+// maxPacket caps the bytes buffered for one MQTT packet. Longer packets are
+// reported from their first bytes (marked oversize) and the rest skipped:
+// a corrupt or hostile length cannot make a connection hold more.
+const maxPacket = 16 << 20
+
 // mqttSink splits one direction's bytes into MQTT packets and decodes them
 // with the connection's shared MQTT state.
 type mqttSink struct {
@@ -21,6 +26,7 @@ type mqttSink struct {
 func (m *mqttSink) data(b []byte, st stamp) {
 	if m.split == nil {
 		m.split = mqtt.NewStreamSplitter(m.midstream)
+		m.split.MaxPacket = maxPacket
 		m.onPacket = m.packet
 	}
 	m.st = st
@@ -44,7 +50,7 @@ func (m *mqttSink) packet(raw []byte, note mqtt.SplitNote) {
 	case note.Oversize:
 		pkt.Violations = append(pkt.Violations, mqtt.Violation{Message: fmt.Sprintf(
 			"packet of %d bytes is over atmq's %d-byte limit: only its first %d bytes were decoded",
-			note.Length, mqtt.DefaultMaxPacket, len(raw))})
+			note.Length, maxPacket, len(raw))})
 	case err != nil:
 		// What was decoded before the failure is kept; the failure itself
 		// becomes a violation so it shows next to the packet.

@@ -148,8 +148,9 @@ func (p *probeSink) reject() {
 	c := p.c
 	c.probe[p.i].decided = true
 	if c.rolesKnown && p.i == toServer || c.probe[1-p.i].decided {
+		// The reassembler calling us may still be iterating its held
+		// segments: conn.segment drops the streams once it returns.
 		c.kind = kindOther
-		c.dirs = [2]*direction{}
 		c.probe = [2]probeState{}
 	}
 }

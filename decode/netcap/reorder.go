@@ -26,6 +26,9 @@ type byteSink interface {
 const (
 	maxPendingBytes = 1 << 20
 	maxPendingSegs  = 512
+	// maxHeldTotal bounds out-of-order data over all connections of a
+	// Decoder, so thousands of connections with holes cannot add up.
+	maxHeldTotal = 32 << 20
 )
 
 // halfStream reassembles one direction of a TCP connection: it drops
@@ -36,7 +39,8 @@ type halfStream struct {
 	started bool
 	next    uint32 // sequence number of the next byte to deliver
 	pending []heldSegment
-	held    int // bytes in pending
+	held    int  // bytes in pending
+	total   *int // the Decoder's count of held bytes over all streams (may be nil)
 
 	finSeen bool
 	finSeq  uint32 // sequence number of the FIN (one past the last byte)
@@ -119,15 +123,28 @@ func (h *halfStream) hold(seq uint32, payload []byte, wireLen int, st stamp) {
 		if h.pending[i].wireLen >= wireLen {
 			return
 		}
-		h.held -= len(h.pending[i].data)
+		h.account(len(payload) - len(h.pending[i].data))
 		h.pending[i] = heldSegment{seq: seq, data: append([]byte(nil), payload...), wireLen: wireLen, st: st}
-		h.held += len(payload)
 		return
 	}
 	h.pending = append(h.pending, heldSegment{})
 	copy(h.pending[i+1:], h.pending[i:])
 	h.pending[i] = heldSegment{seq: seq, data: append([]byte(nil), payload...), wireLen: wireLen, st: st}
-	h.held += len(payload)
+	h.account(len(payload))
+}
+
+// account changes the held byte count here and in the Decoder's total.
+func (h *halfStream) account(delta int) {
+	h.held += delta
+	if h.total != nil {
+		*h.total += delta
+	}
+}
+
+// release forgets held data without delivering it (the stream is dropped).
+func (h *halfStream) release() {
+	h.account(-h.held)
+	h.pending = nil
 }
 
 // drain delivers held segments that have become contiguous.
@@ -136,7 +153,7 @@ func (h *halfStream) drain(st stamp, sink byteSink) {
 	for n < len(h.pending) && seqDiff(h.pending[n].seq, h.next) <= 0 {
 		p := h.pending[n]
 		h.deliver(p.seq, p.data, p.wireLen, h.later(st, p.st), sink)
-		h.held -= len(p.data)
+		h.account(-len(p.data))
 		n++
 	}
 	if n == 0 {
@@ -172,12 +189,17 @@ func (h *halfStream) skipToHeld(st stamp, sink byteSink) {
 	h.drain(st, sink)
 }
 
-// flush delivers everything held, reporting each hole as a gap, then any
-// bytes missing before a FIN that was seen.
-func (h *halfStream) flush(st stamp, sink byteSink) {
+// skipAll delivers everything held, reporting each hole as a gap.
+func (h *halfStream) skipAll(st stamp, sink byteSink) {
 	for len(h.pending) > 0 {
 		h.skipToHeld(st, sink)
 	}
+}
+
+// flush delivers everything held, reporting each hole as a gap, then any
+// bytes missing before a FIN that was seen.
+func (h *halfStream) flush(st stamp, sink byteSink) {
+	h.skipAll(st, sink)
 	if h.finSeen && h.started {
 		if missing := seqDiff(h.finSeq, h.next); missing > 0 {
 			sink.gap(int(missing), st)
@@ -196,6 +218,3 @@ func (h *halfStream) noteAck(ack uint32, st stamp, sink byteSink) {
 		h.skipToHeld(st, sink)
 	}
 }
-
-// heldBytes is the memory this direction holds.
-func (h *halfStream) heldBytes() int { return h.held }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -129,17 +130,25 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 		return withCode(ExitUsage, errors.New("nothing to analyze: give DIR, --serial LOG and/or --pcap CAPTURE"))
 	}
 
-	var recs []netcap.Record
+	// The capture's first frame dates a time-only serial log, and the log's
+	// open commands name the broker port to decode: read the first frame,
+	// then the log, then the whole capture.
 	var firstFrame time.Time
 	if pcap != "" {
-		recs, firstFrame, err = readCapture(pcap, o.Ports, s.Err)
-		if err != nil {
+		if firstFrame, err = captureStart(pcap); err != nil {
 			return withCode(ExitUsage, err)
 		}
 	}
 	var log *at.Log
 	if serial != "" {
 		log, err = readSerial(serial, o, firstFrame, s.Err)
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+	}
+	var recs []netcap.Record
+	if pcap != "" {
+		recs, err = readCapture(pcap, mqttPorts(o.Ports, log), s.Err)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -259,39 +268,65 @@ func sessionFiles(dir string) (serial, pcap string, err error) {
 	return serial, pcap, nil
 }
 
-// readCapture decodes a whole capture and returns its records and the
-// time of its first frame (the date for time-only serial logs). A damaged
-// file is reported on stderr and what could be read is used.
-func readCapture(path string, ports []uint16, stderr io.Writer) ([]netcap.Record, time.Time, error) {
+// captureStart returns the time of a capture's first frame (zero for an
+// empty capture).
+func captureStart(path string) (time.Time, error) {
 	fr, err := netcap.OpenFile(path)
 	if err != nil {
-		return nil, time.Time{}, err
+		return time.Time{}, err
 	}
 	defer fr.Close()
-	var recs []netcap.Record
-	var first time.Time
-	d := netcap.NewDecoder(netcap.Options{Ports: ports}, func(r netcap.Record) { recs = append(recs, r) })
-	for {
-		f, err := fr.Next()
-		if err != nil {
-			d.Flush()
-			if err == io.EOF {
-				break
-			}
-			var damaged *netcap.DamagedError
-			if errors.As(err, &damaged) && len(recs) > 0 {
-				fmt.Fprintf(stderr, "atmq: %v; analysing the frames before it\n", err)
-				break
-			}
-			return nil, first, err
+	f, err := fr.Next()
+	if err != nil && err != io.EOF {
+		var damaged *netcap.DamagedError
+		if errors.As(err, &damaged) {
+			return time.Time{}, nil // readCapture reports it
 		}
-		if first.IsZero() {
-			first = f.Time
-		}
-		_ = d.Frame(f) // undecodable frames are counted in the stats
+		return time.Time{}, err
 	}
-	warnSkipped(stderr, path, d.Stats())
-	return recs, first, nil
+	return f.Time, nil
+}
+
+// mqttPorts is the --port list (default 1883) plus every port the log's
+// open and connect commands name, so a broker on a non-standard port is
+// decoded without --port. TLS's 8883 stays with the TLS decoder.
+func mqttPorts(flag []uint16, log *at.Log) []uint16 {
+	ports := append([]uint16(nil), flag...)
+	if len(ports) == 0 {
+		ports = append(ports, netcap.DefaultMQTTPort)
+	}
+	if log == nil {
+		return ports
+	}
+	for _, t := range log.Transactions {
+		if t.Op != at.OpOpen && t.Op != at.OpConnect {
+			continue
+		}
+		p, err := strconv.Atoi(strings.TrimSpace(t.Args[at.ArgPort]))
+		if err != nil || p <= 0 || p > 65535 || p == netcap.DefaultTLSPort {
+			continue
+		}
+		if !slices.Contains(ports, uint16(p)) {
+			ports = append(ports, uint16(p))
+		}
+	}
+	return ports
+}
+
+// readCapture decodes a whole capture. A damaged file is reported on
+// stderr and what could be read is used.
+func readCapture(path string, ports []uint16, stderr io.Writer) ([]netcap.Record, error) {
+	var recs []netcap.Record
+	stats, err := netcap.ReadFile(path, netcap.Options{Ports: ports}, func(r netcap.Record) { recs = append(recs, r) })
+	var damaged *netcap.DamagedError
+	switch {
+	case errors.As(err, &damaged):
+		fmt.Fprintf(stderr, "atmq: %v; analysing the frames before it\n", err)
+	case err != nil:
+		return nil, err
+	}
+	warnSkipped(stderr, path, stats)
+	return recs, nil
 }
 
 // readSerial decodes the serial log. Time-only logs get their date from

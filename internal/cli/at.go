@@ -44,7 +44,7 @@ Dialects: ` + strings.Join(at.Dialects(), ", ") + ` (detected unless --dialect).
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Format, "format", "", "log format: "+strings.Join(at.Formats(), ", "))
+	f.StringVar(&o.Format, "format", "", "log format: "+strings.Join(at.Formats(), ", ")+" (or a tool name: tio, teraterm, picocom, minicom, screen)")
 	f.StringVar(&o.Dialect, "dialect", "", "AT dialect: "+strings.Join(at.Dialects(), ", "))
 	f.StringVar(&o.Date, "date", "", "date (YYYY-MM-DD) for logs that stamp only the time of day; default: the file's modification time")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON document instead of a table")
@@ -54,7 +54,7 @@ Dialects: ` + strings.Join(at.Dialects(), ", ") + ` (detected unless --dialect).
 // runAt reads the log at path and prints it.
 func runAt(path string, o atOptions, s Streams) error {
 	opts := at.Options{Format: o.Format, Dialect: o.Dialect}
-	if o.Format != "" && !knownFormat(o.Format) {
+	if o.Format != "" && !at.KnownFormat(o.Format) {
 		return withCode(ExitUsage, fmt.Errorf("--format %q: known formats are %s", o.Format, strings.Join(at.Formats(), ", ")))
 	}
 	if o.Dialect != "" && at.LookupDialect(o.Dialect) == nil {
@@ -111,17 +111,6 @@ func runAt(path string, o atOptions, s Streams) error {
 		return withCode(ExitDamaged, fmt.Errorf("%s: %d part(s) of the file could not be read; the rest was decoded", path, log.Damaged))
 	}
 	return nil
-}
-
-func knownFormat(name string) bool {
-	for _, f := range at.Formats() {
-		if f == name {
-			return true
-		}
-	}
-	// aliases (tio, picocom, …) are resolved by the reader
-	_, err := at.ReadLog(strings.NewReader(""), at.Options{Format: name})
-	return err == nil
 }
 
 // formatTime writes a stamp: dated logs in full, time-only logs without a
@@ -315,3 +304,6 @@ func writeAtJSON(w io.Writer, log *at.Log) error {
 	}
 	return nil
 }
+
+// knownFormat says name is a serial log format (or a tool name it answers to).
+func knownFormat(name string) bool { return at.KnownFormat(name) }

@@ -150,3 +150,12 @@ func TestAtExitCodes(t *testing.T) {
 		t.Errorf("damaged: exit %d\n%s\n%s", code, out, errs)
 	}
 }
+
+func TestAtStdin(t *testing.T) {
+	var out, errw bytes.Buffer
+	in := strings.NewReader("AT+QMTOPEN=0,\"h\",1883\r\r\nOK\r\n\r\n+QMTOPEN: 0,4\r\n")
+	code := Main([]string{"at", "--json", "-"}, in, &out, &errw)
+	if code != ExitOK || !strings.Contains(out.String(), `"meaning": "failed to parse domain name"`) || !strings.Contains(out.String(), `"format": "raw"`) {
+		t.Errorf("exit %d\n%s\n%s", code, out.String(), errw.String())
+	}
+}

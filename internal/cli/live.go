@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -141,6 +142,16 @@ func (o *liveOptions) validate() error {
 	return nil
 }
 
+// captureFilter keeps the MQTT ports, the TLS port (so a device that
+// talks TLS shows its ClientHello and alerts instead of nothing) and DNS.
+func (o *liveOptions) captureFilter() capture.Filter {
+	ports := append([]uint16(nil), o.Ports...)
+	if !slices.Contains(ports, netcap.DefaultTLSPort) {
+		ports = append(ports, netcap.DefaultTLSPort)
+	}
+	return capture.Filter{TCPPorts: ports, DNS: true}
+}
+
 // liveState accumulates what the sources produce and keeps the live view.
 type liveState struct {
 	mu      sync.Mutex
@@ -199,13 +210,14 @@ func runLive(ctx context.Context, o *liveOptions, stdout, stderr io.Writer) erro
 	var ifc *capture.InterfaceCapture
 	if o.Iface != "" {
 		var err error
-		ifc, err = capture.OpenInterface(o.Iface, capture.CaptureOptions{Filter: capture.Filter{TCPPorts: o.Ports, DNS: true}})
+		filter := o.captureFilter()
+		ifc, err = capture.OpenInterface(o.Iface, capture.CaptureOptions{Filter: filter})
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
 		defer ifc.Close()
 		sessOpts.LinkType = ifc.LinkType()
-		sessOpts.Filter = capture.Filter{TCPPorts: o.Ports, DNS: true}.String()
+		sessOpts.Filter = filter.String()
 	}
 	sess, err := capture.NewSession(dir, sessOpts)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -186,5 +187,37 @@ func TestPacketsExitCodes(t *testing.T) {
 				t.Errorf("exit %d (want %d)\nstdout: %s\nstderr: %s", code, c.code, out.String(), errw.String())
 			}
 		})
+	}
+}
+
+// BenchmarkPacketsJSON runs `atmq packets --json` on $ATMQ_BENCH_PCAP (made
+// by bench/gencap) with output discarded.
+func BenchmarkPacketsJSON(b *testing.B) {
+	path := os.Getenv("ATMQ_BENCH_PCAP")
+	if path == "" {
+		b.Skip("set ATMQ_BENCH_PCAP to a capture file")
+	}
+	for b.Loop() {
+		if err := runPackets(packetsOptions{File: path, JSON: true}, io.Discard, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestRFC3339(t *testing.T) {
+	for _, c := range []struct {
+		in   time.Time
+		want string
+	}{
+		{time.Date(2026, 11, 26, 5, 4, 3, 120000000, time.UTC), "2026-11-26T05:04:03.120000Z"},
+		{time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC), "2026-01-02T03:04:05.123456789Z"},
+		{time.Date(1970, 1, 1, 0, 0, 0, 0, time.FixedZone("x", 3600)), "1969-12-31T23:00:00.000000Z"},
+	} {
+		if got := rfc3339(c.in); got != c.want {
+			t.Errorf("%v: %s, want %s", c.in, got, c.want)
+		}
+		if _, err := time.Parse(time.RFC3339Nano, rfc3339(c.in)); err != nil {
+			t.Error(err)
+		}
 	}
 }

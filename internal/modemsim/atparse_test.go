@@ -108,10 +108,19 @@ func FuzzModuleInput(f *testing.F) {
 			m.out = out
 			m.feed(in)
 			cancel()
-			m.wg.Wait()
+			<-m.pending.idle()
 			if len(m.line) > maxLine || (m.data != nil && len(m.data.buf) > maxLine*16) {
 				t.Fatalf("%s: unbounded input state", d)
 			}
 		}
 	})
+}
+
+func BenchmarkParseCommand(b *testing.B) {
+	line := []byte(`AT+ECMTPUB=0,7,1,0,"devices/tracker-1/telemetry","t=21.5;h=40"`)
+	for b.Loop() {
+		if _, err := parseCommand(line, false); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

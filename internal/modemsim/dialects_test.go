@@ -13,6 +13,7 @@ import (
 // quoted receive URCs (with the recv/mode length field), unsubscribe,
 // disconnect, close.
 func TestQMTSession(t *testing.T) {
+	t.Parallel()
 	b := mosquittotest.Start(t, mosquittotest.Config{})
 	h := startModule(t, Options{Dialect: DialectQMT})
 	h.cmd(`AT+QMTCFG="version",1,4`, "OK")
@@ -70,6 +71,7 @@ func TestQMTSession(t *testing.T) {
 // +QMTCONN: <idx>,0,<rc> and followed by +QMTSTAT: <idx>,4 when the
 // broker closes (as in atlogs/10); a kicked session gives +QMTSTAT: 0,1.
 func TestQMTRefusedAndStatus(t *testing.T) {
+	t.Parallel()
 	b := mosquittotest.Start(t, mosquittotest.Config{ClientIDPrefixes: "tracker-"})
 	h := startModule(t, Options{Dialect: DialectQMT})
 	h.cmd(fmt.Sprintf(`AT+QMTOPEN=0,"%s",%d`, b.Host, b.Port), "OK")
@@ -94,6 +96,7 @@ func TestQMTRefusedAndStatus(t *testing.T) {
 // SUBTOPIC + SUB, TOPIC + PAYLOAD + PUB with typed lengths, the receive
 // block, DISC, REL, STOP — against a password broker.
 func TestCMQTTSession(t *testing.T) {
+	t.Parallel()
 	b := mosquittotest.Start(t, mosquittotest.Config{Users: map[string]string{"sim": "pw-7600"}})
 	h := startModule(t, Options{Dialect: DialectCMQTT})
 	h.cmd("AT+CMQTTSTART", "OK")
@@ -156,6 +159,7 @@ func TestCMQTTSession(t *testing.T) {
 // TestCMQTTConnLost: the broker closes a silent client (NoPingreq,
 // keepalive 2 s) and the module prints +CMQTTCONNLOST: 0,1.
 func TestCMQTTConnLost(t *testing.T) {
+	t.Parallel()
 	b := mosquittotest.Start(t, mosquittotest.Config{})
 	h := startModule(t, Options{Dialect: DialectCMQTT, Faults: Faults{NoPingreq: true}})
 	h.cmd("AT+CMQTTSTART", "OK")
@@ -170,6 +174,7 @@ func TestCMQTTConnLost(t *testing.T) {
 // broker's ack, prints +MQTTSUBRECV with the length, and takes escaped
 // strings.
 func TestESPATSession(t *testing.T) {
+	t.Parallel()
 	b := mosquittotest.Start(t, mosquittotest.Config{})
 	h := startModule(t, Options{Dialect: DialectESPAT})
 	h.cmd(`AT+MQTTUSERCFG=0,1,"esp\,32","","",0,0,""`, "OK")
@@ -211,6 +216,7 @@ func TestESPATSession(t *testing.T) {
 // ERROR (atlogs/02); an invalid filter makes the broker close the
 // connection: +MQTTDISCONNECTED:0 then ERROR for the SUB (atlogs/03).
 func TestESPATRefused(t *testing.T) {
+	t.Parallel()
 	b := mosquittotest.Start(t, mosquittotest.Config{Users: map[string]string{"u": "p"}})
 	h := startModule(t, Options{Dialect: DialectESPAT})
 	h.cmd(`AT+MQTTUSERCFG=0,1,"esp1","u","bad",0,0,""`, "OK")
@@ -234,4 +240,39 @@ func TestESPATRefused(t *testing.T) {
 	if i, j := strings.LastIndex(out, "+MQTTDISCONNECTED:0"), strings.LastIndex(out, "ERROR"); i > j {
 		t.Fatalf("ERROR printed before +MQTTDISCONNECTED:\n%s", h.transcript())
 	}
+}
+
+// TestFaultsAcrossDialects: the MQTT 3.1 default and password truncation
+// apply to every dialect's CONNECT (mosquitto logs p1 for 3.1 and refuses
+// the truncated password).
+func TestFaultsAcrossDialects(t *testing.T) {
+	t.Parallel()
+	b := mosquittotest.Start(t, mosquittotest.Config{Users: map[string]string{"u": "0123456789"}})
+	faults := Faults{DefaultVersion31: true}
+
+	sim := startModule(t, Options{Dialect: DialectCMQTT, Faults: faults})
+	sim.cmd("AT+CMQTTSTART", "OK")
+	sim.cmd(`AT+CMQTTACCQ=0,"cm31"`, "OK")
+	sim.cmd(fmt.Sprintf(`AT+CMQTTCONNECT=0,"tcp://%s:%d",60,1,"u","0123456789"`, b.Host, b.Port), "OK")
+	sim.expectURC("+CMQTTCONNECT: 0,0")
+	waitLog(t, b, "as cm31 (p1, c1, k60, u'u')")
+
+	esp := startModule(t, Options{Dialect: DialectESPAT, Faults: faults})
+	esp.cmd(`AT+MQTTUSERCFG=0,1,"esp31","u","0123456789",0,0,""`, "OK")
+	esp.send(fmt.Sprintf(`AT+MQTTCONN=0,"%s",%d,0`+"\r\n", b.Host, b.Port))
+	esp.urc("+MQTTCONNECTED:0,")
+	esp.final()
+	waitLog(t, b, "as esp31 (p1, c1, k120, u'u')")
+
+	qmt := startModule(t, Options{Dialect: DialectQMT, Faults: Faults{TruncatePassword: 8}})
+	qmt.cmd(fmt.Sprintf(`AT+QMTOPEN=0,"%s",%d`, b.Host, b.Port), "OK")
+	qmt.expectURC("+QMTOPEN: 0,0")
+	qmt.cmd(`AT+QMTCONN=0,"qt","u","0123456789"`, "OK")
+	qmt.expectURC("+QMTCONN: 0,0,5")
+
+	short := startModule(t, Options{Dialect: DialectCMQTT, Faults: Faults{TruncatePassword: 8}})
+	short.cmd("AT+CMQTTSTART", "OK")
+	short.cmd(`AT+CMQTTACCQ=0,"ct"`, "OK")
+	short.cmd(fmt.Sprintf(`AT+CMQTTCONNECT=0,"tcp://%s:%d",60,1,"u","0123456789"`, b.Host, b.Port), "OK")
+	short.expectURC("+CMQTTCONNECT: 0,31")
 }

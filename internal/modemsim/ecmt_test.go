@@ -25,6 +25,7 @@ func openECMT(h *host, b *mosquittotest.Broker, connArgs string) string {
 // (inline and through the prompt), receive our own messages, cancel a
 // prompt, unsubscribe, disconnect.
 func TestECMTFullSession(t *testing.T) {
+	t.Parallel()
 	b := mosquittotest.Start(t, mosquittotest.Config{})
 	h := startModule(t, Options{Dialect: DialectECMT, Echo: true, LocalAddr: "127.0.0.5"})
 
@@ -152,6 +153,7 @@ func recvID(t *testing.T, h *host, topic string) string {
 // credentials, a wrong password and a password the firmware truncated;
 // ECMT reports the return code in +ECMTCONN: 0,0,<rc>.
 func TestECMTAuthRefusals(t *testing.T) {
+	t.Parallel()
 	const user, pass = "dev", "a-long-password-0123456789"
 	b := mosquittotest.Start(t, mosquittotest.Config{Users: map[string]string{user: pass}})
 	cases := []struct {
@@ -186,6 +188,7 @@ func TestECMTAuthRefusals(t *testing.T) {
 // TestECMTEmptyClientIDPersistentSession: an empty client id with clean
 // session off is refused with CONNACK 2 [MQTT-3.1.3-8].
 func TestECMTEmptyClientIDPersistentSession(t *testing.T) {
+	t.Parallel()
 	b := mosquittotest.Start(t, mosquittotest.Config{})
 	h := startModule(t, Options{Dialect: DialectECMT})
 	h.cmd(`AT+ECMTCFG="session",0,0`, "OK")
@@ -198,6 +201,7 @@ func TestECMTEmptyClientIDPersistentSession(t *testing.T) {
 // TestECMTTypographicQuotes: a command pasted with “ ” is answered ERROR
 // and no connection is made; the AcceptTypographicQuotes fault opens it.
 func TestECMTTypographicQuotes(t *testing.T) {
+	t.Parallel()
 	b := mosquittotest.Start(t, mosquittotest.Config{})
 	h := startModule(t, Options{Dialect: DialectECMT, LocalAddr: "127.0.0.5"})
 	h.cmd(fmt.Sprintf("AT+ECMTOPEN=0,\u201c%s\u201d,%d", b.Host, b.Port), "ERROR")
@@ -214,6 +218,7 @@ func TestECMTTypographicQuotes(t *testing.T) {
 // TestECMTPeerClose: a second connection with the same client id makes
 // the broker close ours; the module prints +ECMTSTAT: 0,1.
 func TestECMTPeerClose(t *testing.T) {
+	t.Parallel()
 	b := mosquittotest.Start(t, mosquittotest.Config{})
 	h := startModule(t, Options{Dialect: DialectECMT})
 	if got := openECMT(h, b, `"twin"`); got != "+ECMTCONN: 0,0,0" {
@@ -231,6 +236,7 @@ func TestECMTPeerClose(t *testing.T) {
 // and keepalive 2 the broker closes the silent connection (after 1.5 ×
 // keepalive [MQTT-3.1.2-24]) and the module reports +ECMTSTAT: 0,1.
 func TestECMTKeepalive(t *testing.T) {
+	t.Parallel()
 	b := mosquittotest.Start(t, mosquittotest.Config{})
 
 	h := startModule(t, Options{Dialect: DialectECMT})
@@ -255,6 +261,7 @@ func TestECMTKeepalive(t *testing.T) {
 // TestECMTInvalidFilterServerCloses: mosquitto closes the connection on a
 // SUBSCRIBE with an invalid filter; the SUB fails and STAT follows.
 func TestECMTInvalidFilterServerCloses(t *testing.T) {
+	t.Parallel()
 	b := mosquittotest.Start(t, mosquittotest.Config{})
 	h := startModule(t, Options{Dialect: DialectECMT})
 	if got := openECMT(h, b, `"filt"`); got != "+ECMTCONN: 0,0,0" {
@@ -267,6 +274,7 @@ func TestECMTInvalidFilterServerCloses(t *testing.T) {
 
 // TestECMTOpenRefusedPort: nothing listens → +ECMTOPEN: 0,-1.
 func TestECMTOpenRefusedPort(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -282,6 +290,7 @@ func TestECMTOpenRefusedPort(t *testing.T) {
 // (mosquitto logs p1) until ECMTCFG "version" says 4; DropURC hides the
 // CONN result while the CONNECT still happens; SlowURC still delivers.
 func TestECMTFaultVersionAndURCs(t *testing.T) {
+	t.Parallel()
 	b := mosquittotest.Start(t, mosquittotest.Config{})
 	h := startModule(t, Options{Dialect: DialectECMT, Faults: Faults{DefaultVersion31: true, DropURC: "+ECMTCONN", SlowURC: 50 * time.Millisecond}})
 	h.send("AT+ECMTCFG=\"version\",0\r\n")
@@ -295,5 +304,33 @@ func TestECMTFaultVersionAndURCs(t *testing.T) {
 	h.expectURC("+ECMTSUB: 0,1,0,0")
 	if h.seen(func(l string) bool { return strings.HasPrefix(l, "+ECMTCONN") }) {
 		t.Fatal("dropped URC was printed")
+	}
+}
+
+// TestECMTWillOnSilentDeath: the will configured with ECMTCFG "will" is
+// in the CONNECT: when the broker drops the silent device (NoPingreq), it
+// publishes the will, and a second device subscribed to it receives it.
+func TestECMTWillOnSilentDeath(t *testing.T) {
+	t.Parallel()
+	b := mosquittotest.Start(t, mosquittotest.Config{})
+	watcher := startModule(t, Options{Dialect: DialectECMT})
+	if got := openECMT(watcher, b, `"watcher"`); got != "+ECMTCONN: 0,0,0" {
+		t.Fatal(got)
+	}
+	watcher.cmd(`AT+ECMTSUB=0,1,"status/#",1`, "OK")
+	watcher.expectURC("+ECMTSUB: 0,1,0,1")
+
+	dying := startModule(t, Options{Dialect: DialectECMT, Faults: Faults{NoPingreq: true}})
+	dying.cmd(`AT+ECMTCFG="will",0,1,1,0,"status/dev9","offline"`, "OK")
+	dying.send("AT+ECMTCFG=\"will\",0\r\n")
+	dying.expectURC(`+ECMTCFG: "will",1,1,0,"status/dev9","offline"`)
+	dying.final()
+	dying.cmd(`AT+ECMTCFG="keepalive",0,2`, "OK")
+	if got := openECMT(dying, b, `"dev9"`); got != "+ECMTCONN: 0,0,0" {
+		t.Fatal(got)
+	}
+	dying.expectURC("+ECMTSTAT: 0,1")
+	if l := watcher.urc("+ECMTRECV: 0,"); !strings.HasSuffix(l, `,"status/dev9",offline`) {
+		t.Fatalf("will delivery: %s", l)
 	}
 }

@@ -230,15 +230,10 @@ func (h *host) raw() string {
 }
 
 // waitLog waits until the broker's log contains s (mosquitto logs every
-// packet with log_type all, which makes it an independent witness of what
-// the module put on the wire).
+// packet with log_type all: an independent witness of the wire).
 func waitLog(t *testing.T, b *mosquittotest.Broker, s string) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for !strings.Contains(b.Log(), s) {
-		if time.Now().After(deadline) {
-			t.Fatalf("broker log never showed %q", s)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := b.WaitLog(s, waitLimit); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -105,7 +105,46 @@ type Module struct {
 	overflow bool
 	data     *dataMode
 
-	wg sync.WaitGroup // URC goroutines
+	pending inflight // network operations and delayed URCs still to print
+}
+
+// inflight counts goroutines that will still print something. Unlike a
+// sync.WaitGroup it may gain members while someone waits for zero (a
+// message arriving while the host has just hung up).
+type inflight struct {
+	mu   sync.Mutex
+	n    int
+	zero chan struct{}
+}
+
+func (f *inflight) add() {
+	f.mu.Lock()
+	if f.n == 0 {
+		f.zero = make(chan struct{})
+	}
+	f.n++
+	f.mu.Unlock()
+}
+
+func (f *inflight) done() {
+	f.mu.Lock()
+	f.n--
+	if f.n == 0 {
+		close(f.zero)
+	}
+	f.mu.Unlock()
+}
+
+// idle is closed when nothing is in flight.
+func (f *inflight) idle() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == 0 {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	return f.zero
 }
 
 // dialect is one AT MQTT command family.
@@ -166,7 +205,7 @@ func (m *Module) ServeContext(ctx context.Context, rw io.ReadWriter) error {
 		m.mu.Lock()
 		m.dialect.shutdown()
 		m.mu.Unlock()
-		m.wg.Wait()
+		<-m.pending.idle()
 	}()
 
 	chunks := make(chan []byte)
@@ -196,6 +235,13 @@ func (m *Module) ServeContext(ctx context.Context, rw io.ReadWriter) error {
 			m.feed(c)
 		case err := <-readErr:
 			if errors.Is(err, io.EOF) || errors.Is(err, syscall.EIO) || errors.Is(err, os.ErrClosed) {
+				// The host hung up: commands already answered OK still
+				// print their result (`printf … | atmq simulate` shows
+				// the URCs), unless ctx ends first.
+				select {
+				case <-m.pending.idle():
+				case <-ctx.Done():
+				}
 				return nil
 			}
 			return err
@@ -353,9 +399,9 @@ func (m *Module) urcRaw(name string, framed []byte) {
 		return
 	}
 	if d := m.opts.Faults.SlowURC; d > 0 {
-		m.wg.Add(1)
+		m.pending.add()
 		go func() {
-			defer m.wg.Done()
+			defer m.pending.done()
 			t := time.NewTimer(d)
 			defer t.Stop()
 			select {
@@ -371,9 +417,9 @@ func (m *Module) urcRaw(name string, framed []byte) {
 
 // async runs a network operation whose result is a URC.
 func (m *Module) async(f func()) {
-	m.wg.Add(1)
+	m.pending.add()
 	go func() {
-		defer m.wg.Done()
+		defer m.pending.done()
 		f()
 	}()
 }

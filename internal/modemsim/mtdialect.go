@@ -325,6 +325,13 @@ func (d *mtDialect) open(cmd command) bool {
 	if !ok {
 		return false
 	}
+	if c.refused && c.conn != nil {
+		// The broker refused the CONNECT and is closing this socket; a
+		// host that reopens at once must not depend on who wins that
+		// race, so the dying socket is dropped here.
+		c.conn.close()
+		c.conn, c.state, c.refused = nil, mtIdle, false
+	}
 	if c.state != mtIdle {
 		if !d.f.busyOpenURC {
 			return false

@@ -2,6 +2,7 @@ package mosquittotest
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -62,8 +63,11 @@ func TestAnonymousBroker(t *testing.T) {
 	if rc := connect3(t, b.Addr(), "", "", "", false); rc != 2 {
 		t.Fatalf("empty client id, clean 0: CONNACK %d, want 2", rc)
 	}
-	if !strings.Contains(b.Log(), "dev1") {
-		t.Errorf("broker log does not mention the client:\n%s", b.Log())
+	if err := b.WaitLog("New client connected from 127.0.0.1", 5*time.Second); err != nil {
+		t.Error(err)
+	}
+	if err := b.WaitLog("no such line", 50*time.Millisecond); err == nil || !strings.Contains(err.Error(), "no such line") {
+		t.Errorf("WaitLog for a missing line: %v", err)
 	}
 }
 
@@ -100,10 +104,19 @@ func TestSecondLoopbackAddressAndStop(t *testing.T) {
 	if rc := connect3(t, b.Addr(), "x", "", "", true); rc != 0 {
 		t.Fatalf("CONNACK %d", rc)
 	}
-	// Nothing listens on 127.0.0.1 at that port.
+	// The broker does not listen on 127.0.0.1 at that port. (Another
+	// process may, by chance: the test only asks that our broker never
+	// sees the connection.)
+	before := strings.Count(b.Log(), "New connection from")
 	if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", itoa(b.Port)), time.Second); err == nil {
+		c.Write([]byte{0xC0, 0}) // a PINGREQ, for mosquitto to log if it were ours
 		c.Close()
-		t.Errorf("broker bound to 127.0.0.2 also accepts on 127.0.0.1")
+	}
+	if rc := connect3(t, b.Addr(), "y", "", "", true); rc != 0 { // a known connection as a fence
+		t.Fatalf("CONNACK %d", rc)
+	}
+	if after := strings.Count(b.Log(), "New connection from"); after != before+1 {
+		t.Errorf("broker bound to 127.0.0.2 saw %d connections, want only the one to 127.0.0.2:\n%s", after-before, b.Log())
 	}
 	if err := b.Stop(); err != nil {
 		t.Fatal(err)
@@ -157,5 +170,53 @@ func itoa(n int) string {
 		if n == 0 {
 			return string(b[i:])
 		}
+	}
+}
+
+// fakeTB records how Start gives up; Fatalf and Skipf stop it by
+// panicking, as the real ones stop the goroutine.
+type fakeTB struct {
+	testing.TB
+	how, msg string
+}
+
+type stopped struct{}
+
+func (f *fakeTB) Helper()        {}
+func (f *fakeTB) Cleanup(func()) {}
+func (f *fakeTB) Fatalf(format string, args ...any) {
+	f.how, f.msg = "fatal", fmt.Sprintf(format, args...)
+	panic(stopped{})
+}
+func (f *fakeTB) Skipf(format string, args ...any) {
+	f.how, f.msg = "skip", fmt.Sprintf(format, args...)
+	panic(stopped{})
+}
+
+func startWithout(t *testing.T, ci string) *fakeTB {
+	t.Setenv("ATMQ_MOSQUITTO", "/nonexistent/mosquitto")
+	t.Setenv("CI", ci)
+	f := &fakeTB{TB: t}
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				if _, ok := r.(stopped); !ok {
+					panic(r)
+				}
+			}
+		}()
+		Start(f, Config{})
+	}()
+	return f
+}
+
+// TestMissingMosquitto: without a broker a test skips locally and fails
+// in CI, each time saying how to install it.
+func TestMissingMosquitto(t *testing.T) {
+	if f := startWithout(t, ""); f.how != "skip" || !strings.Contains(f.msg, "apt-get install mosquitto") {
+		t.Errorf("locally: %s %q, want a skip naming the package", f.how, f.msg)
+	}
+	if f := startWithout(t, "true"); f.how != "fatal" || !strings.Contains(f.msg, "CI is set") || !strings.Contains(f.msg, "apt-get install mosquitto") {
+		t.Errorf("in CI: %s %q, want a failure naming the package", f.how, f.msg)
 	}
 }
