@@ -82,8 +82,17 @@ func resultCodes(t *at.Transaction) (result, rc int, hasResult, hasRC bool) {
 	return
 }
 
-// txSucceeded reports whether the module says the command worked.
+// txSucceeded reports whether the module says the command worked. The
+// dialect decides (at.Transaction.Outcome); only when it could not (no
+// answer yet, a result it does not know) are the result URC's numbers
+// read here, where 0 means success in every dialect.
 func txSucceeded(t *at.Transaction) bool {
+	switch t.Outcome {
+	case at.OutcomeOK:
+		return true
+	case at.OutcomeFailed:
+		return false
+	}
 	if isErrorFinal(t.Final) {
 		return false
 	}

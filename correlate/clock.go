@@ -3,6 +3,7 @@ package correlate
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/atmq/atmq/decode/at"
@@ -70,8 +71,8 @@ func (a *analysis) estimateClock() {
 		Outliers:         est.Outliers,
 		SpreadSeconds:    est.Spread.Seconds(),
 		SerialTimeSource: a.clock.SerialTimeSource,
-		Explanation: fmt.Sprintf("serial clock is %s the capture's: median of %d content matches (CONNECT client id, SUBSCRIBE packet id and filter, PUBLISH topic and payload, received PUBLISH), spread ±%s, %d rejected as outliers",
-			fmtOffset(est.Offset), est.Matches, fmtDur(est.Spread), est.Outliers),
+		Explanation: fmt.Sprintf("serial clock is %s the capture's: median of %d content matches (%s), spread ±%s, %d rejected as outliers",
+			fmtOffset(est.Offset), est.Matches, a.matchKinds(est.Accepted), fmtDur(est.Spread), est.Outliers),
 	}
 	if weak {
 		a.clock.Explanation = fmt.Sprintf("serial clock is %s the capture's, from the open command's SYN and its answer only (nothing else reached the wire)", fmtOffset(est.Offset))
@@ -79,6 +80,59 @@ func (a *analysis) estimateClock() {
 	if est.Ambiguous {
 		a.clock.Explanation += "; another offset fits the content as well, this one was chosen as the nearest to a whole time-zone step: check it, or give --clock-offset"
 	}
+}
+
+// matchKind names the two sides of one kind of content match: the
+// command's packet, the broker's answer to it (paired with the result
+// URC) and the content both sides share.
+type matchKind struct {
+	sent, answer, by string
+}
+
+var matchKinds = map[string]matchKind{
+	at.OpOpen:        {"SYN", "SYN answer", "host and port"},
+	at.OpConnect:     {"CONNECT", "CONNACK", "client id"},
+	at.OpSubscribe:   {"SUBSCRIBE", "SUBACK", "packet id and filter"},
+	at.OpUnsubscribe: {"UNSUBSCRIBE", "UNSUBACK", "packet id and filter"},
+	at.OpPublish:     {"PUBLISH", "publish result", "topic and payload"},
+	at.OpReceive:     {"received PUBLISH", "", "topic and payload"},
+}
+
+// matchKindOrder is the order kinds are listed in: a session's order.
+var matchKindOrder = []string{at.OpOpen, at.OpConnect, at.OpSubscribe, at.OpUnsubscribe, at.OpPublish, at.OpReceive}
+
+// matchKinds says which kinds of content the accepted matches used, with
+// counts, so a reader can judge the estimate: "2 CONNECT and 2 CONNACK by
+// client id; 3 received PUBLISH by topic and payload".
+func (a *analysis) matchKinds(ms []clockMatch) string {
+	sent, answer := map[string]int{}, map[string]int{}
+	for _, m := range ms {
+		if m.Key >= a.eventKey(0) {
+			sent[at.OpReceive]++
+			continue
+		}
+		op := a.txs[m.Key/2].Op
+		if m.Key == a.resultKey(m.Key/2) {
+			answer[op]++
+		} else {
+			sent[op]++
+		}
+	}
+	var parts []string
+	for _, op := range matchKindOrder {
+		k := matchKinds[op]
+		var sides []string
+		if n := sent[op]; n > 0 {
+			sides = append(sides, fmt.Sprintf("%d %s", n, k.sent))
+		}
+		if n := answer[op]; n > 0 {
+			sides = append(sides, fmt.Sprintf("%d %s", n, k.answer))
+		}
+		if len(sides) > 0 {
+			parts = append(parts, strings.Join(sides, " and ")+" by "+k.by)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // fmtOffset writes an offset for people: "3.012s ahead of", "8h0m0s behind".

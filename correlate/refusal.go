@@ -131,11 +131,16 @@ func (a *analysis) refusalCause(c *connInfo, p *mqtt.Packet, t *at.Transaction, 
 					Fix:         "check that the firmware takes credentials in this command form: " + fixConnect(d, idx, p.ClientID, cmdUser, cmdPass),
 				}
 			}
-			return Finding{
-				Code:        CodeNoCredentials,
-				Summary:     "the CONNECT carried no username or password and the broker requires them",
-				Explanation: "the connect command gave no credentials, so the CONNECT had neither the username nor the password flag; the broker refuses anonymous clients",
-				Fix:         fixConnect(d, idx, p.ClientID, "<user>", "<password>") + " — or, broker side, allow anonymous clients (mosquitto: `allow_anonymous true`)",
+			// The same broker accepting other clients without
+			// credentials rules out "anonymous refused": look for what
+			// else differs (the client id) below.
+			if !anonymousAccepted(others) {
+				return Finding{
+					Code:        CodeNoCredentials,
+					Summary:     "the CONNECT carried no username or password and the broker requires them",
+					Explanation: "the connect command gave no credentials, so the CONNECT had neither the username nor the password flag; the broker refuses anonymous clients",
+					Fix:         fixConnect(d, idx, p.ClientID, "<user>", "<password>") + " — or, broker side, allow anonymous clients (mosquitto: `allow_anonymous true`)",
+				}
 			}
 		}
 		if t != nil {
@@ -149,11 +154,22 @@ func (a *analysis) refusalCause(c *connInfo, p *mqtt.Packet, t *at.Transaction, 
 				Code:        CodeClientIDRejected,
 				Summary:     fmt.Sprintf("the client id %q lacks the prefix %q every accepted client uses", p.ClientID, prefix),
 				Explanation: fmt.Sprintf("the credentials on the wire match the command, but every client this broker accepted has a client id starting with %q; brokers restricting client ids (mosquitto `clientid_prefixes`) refuse others as not authorized", prefix),
-				Fix:         fixConnect(d, idx, prefix+p.ClientID, cmdUser, cmdPass) + fmt.Sprintf(" — or, broker side, drop the client id restriction (mosquitto: `clientid_prefixes %s`)", prefix),
+				Fix:         fixConnect(d, idx, prefix+p.ClientID, cmdUser, cmdPass) + fmt.Sprintf(" — or, broker side, lift the client id restriction (mosquitto: remove `clientid_prefixes %s`)", prefix),
 			}
 		}
 	}
 	return Finding{}
+}
+
+// anonymousAccepted reports whether the broker accepted a client that
+// sent neither a username nor a password.
+func anonymousAccepted(accepted []*mqtt.Packet) bool {
+	for _, o := range accepted {
+		if !o.UsernameFlag && !o.PasswordFlag {
+			return true
+		}
+	}
+	return false
 }
 
 // clientIDCause explains an "identifier rejected" refusal.

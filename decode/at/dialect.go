@@ -118,6 +118,10 @@ type URCSpec struct {
 	// keyed by its whole text.
 	Plain   bool
 	Meaning func(f map[string]string) string
+	// Outcome, if set, says whether the URC reports success
+	// (OutcomeOK, OutcomeFailed, OutcomePending); nil reads the result
+	// field (see resultOutcome).
+	Outcome func(f map[string]string) string
 }
 
 var (
@@ -217,6 +221,57 @@ var connackWords = map[int]string{
 	3: "refused: server unavailable",
 	4: "refused: bad user name or password",
 	5: "refused: not authorized",
+}
+
+// resultOutcome is the outcome of a result URC whose spec gives no
+// Outcome: every dialect writes success as result 0, anything else
+// numeric as failure; a URC without a result field (ECMT's and QMT's
+// all carry one) reports success by being sent at all.
+func resultOutcome(u *URCSpec, f map[string]string) string {
+	if u.Outcome != nil {
+		return u.Outcome(f)
+	}
+	if !has(u.Fields, ArgResult) {
+		return OutcomeOK
+	}
+	return resultFieldOutcome(f)
+}
+
+// resultFieldOutcome reads the result field: 0 success, another number
+// failure, anything else (cut short, not a number) says nothing.
+func resultFieldOutcome(f map[string]string) string {
+	n, ok := atoi(f[ArgResult])
+	switch {
+	case !ok:
+		return OutcomePending
+	case n == 0:
+		return OutcomeOK
+	}
+	return OutcomeFailed
+}
+
+// connackOutcome reads result and CONNACK return code of ECMT's and
+// QMT's connect URCs: success needs both 0 (the return code may be
+// left out).
+func connackOutcome(f map[string]string) string {
+	o := resultFieldOutcome(f)
+	if o != OutcomeOK {
+		return o
+	}
+	if rc, ok := f[ArgReturnCode]; ok && strings.TrimSpace(rc) != "" && strings.TrimSpace(rc) != "0" {
+		return OutcomeFailed
+	}
+	return OutcomeOK
+}
+
+// subackOutcome: result 0 with a granted QoS of 128 (0x80) is the SUBACK
+// failure return code (MQTT 3.1.1 §3.9.3, [MQTT-3.9.3-2]); the broker refused.
+func subackOutcome(f map[string]string) string {
+	o := resultFieldOutcome(f)
+	if o == OutcomeOK && strings.TrimSpace(f[ArgValue]) == "128" {
+		return OutcomeFailed
+	}
+	return o
 }
 
 func lookupWord(m map[int]string, s, unknown string) string {

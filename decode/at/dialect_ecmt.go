@@ -115,6 +115,7 @@ func init() {
 					return "unknown result " + f[ArgResult]
 				}},
 			"ECMTCONN": {Name: "ECMTCONN", Op: OpConnect, Fields: []string{ArgConn, ArgResult, ArgReturnCode}, PayloadFrom: -1,
+				Outcome: connackOutcome,
 				Meaning: func(f map[string]string) string {
 					switch f[ArgResult] {
 					case "0":
@@ -132,6 +133,7 @@ func init() {
 					return "unknown result " + f[ArgResult]
 				}},
 			"ECMTSUB": {Name: "ECMTSUB", Op: OpSubscribe, Fields: []string{ArgConn, ArgMsgID, ArgResult, ArgValue}, PayloadFrom: -1,
+				Outcome: subackOutcome,
 				Meaning: func(f map[string]string) string {
 					m := sendResult("subscribed")(f)
 					if f[ArgResult] == "0" && f[ArgValue] != "" {

@@ -1,5 +1,7 @@
 package at
 
+import "strings"
+
 // Espressif ESP-AT MQTT dialect (ESP32, ESP8266, ESP32-C3 AT firmware).
 // Sources (docs/at-dialects.md §4): ESPAT-MQTT = espressif/esp-at
 // docs/en/AT_Command_Set/MQTT_AT_Commands.rst, ESPAT-IDX = …/index.rst
@@ -56,16 +58,31 @@ func init() {
 			"MQTTCONNECTED": {Name: "MQTTCONNECTED", Op: OpConnect,
 				Fields: []string{ArgConn, "scheme", ArgHost, ArgPort, "path", "reconnect"}, PayloadFrom: -1,
 				Meaning: func(map[string]string) string { return "connected (CONNACK accepted)" }},
+			// As the answer to AT+MQTTCONN it means the connect failed.
 			"MQTTDISCONNECTED": {Name: "MQTTDISCONNECTED", Op: OpStatus, Fields: []string{ArgConn}, PayloadFrom: -1,
+				Outcome: func(map[string]string) string { return OutcomeFailed },
 				Meaning: func(map[string]string) string {
 					return "disconnected: the connection failed or the broker closed it"
 				}},
+			// +MQTTPUB:OK / +MQTTPUB:FAIL after AT+MQTTPUBRAW's payload.
 			"MQTTPUB": {Name: "MQTTPUB", Op: OpPublish, Fields: []string{ArgResult}, PayloadFrom: -1,
-				Meaning: func(f map[string]string) string {
-					if f[ArgResult] == "OK" {
-						return "published"
+				Outcome: func(f map[string]string) string {
+					switch strings.ToUpper(strings.TrimSpace(f[ArgResult])) {
+					case "OK":
+						return OutcomeOK
+					case "FAIL":
+						return OutcomeFailed
 					}
-					return "publish failed"
+					return OutcomePending
+				},
+				Meaning: func(f map[string]string) string {
+					switch strings.ToUpper(strings.TrimSpace(f[ArgResult])) {
+					case "OK":
+						return "published"
+					case "FAIL":
+						return "publish failed"
+					}
+					return "unknown result " + f[ArgResult]
 				}},
 			"MQTTSUBRECV": {Name: "MQTTSUBRECV", Op: OpReceive, Event: true,
 				Fields: []string{ArgConn, ArgTopic, "length", ArgPayload}, PayloadFrom: 3,

@@ -8,9 +8,11 @@ package at
 
 func init() {
 	qos := ArgSpec{Key: ArgQoS, Int: true, Min: 0, Max: 2}
-	plain := func(name, op, meaning string) *URCSpec {
+	// Luat's result URCs are fixed texts, each one outcome.
+	plain := func(name, op, outcome, meaning string) *URCSpec {
 		return &URCSpec{Name: name, Op: op, Plain: true, PayloadFrom: -1,
-			Meaning: func(map[string]string) string { return meaning }}
+			Meaning: func(map[string]string) string { return meaning },
+			Outcome: func(map[string]string) string { return outcome }}
 	}
 	register(&Dialect{
 		Name:  "luat",
@@ -45,14 +47,14 @@ func init() {
 			"MIPCLOSE":    {Name: "MIPCLOSE", Op: OpClose},
 		},
 		URCs: map[string]*URCSpec{
-			"CONNECT OK":      plain("CONNECT OK", OpOpen, "TCP connection opened (no MQTT packet yet)"),
-			"ALREADY CONNECT": plain("ALREADY CONNECT", OpOpen, "a connection is already open (close it with AT+MIPCLOSE)"),
-			"CONNECT FAIL":    plain("CONNECT FAIL", OpOpen, "TCP connection failed"),
-			"CONNACK OK":      plain("CONNACK OK", OpConnect, "CONNACK accepted"),
-			"SUBACK":          plain("SUBACK", OpSubscribe, "subscribed (SUBACK received)"),
-			"UNSUBACK":        plain("UNSUBACK", OpUnsubscribe, "unsubscribed (UNSUBACK received)"),
-			"PUBACK":          plain("PUBACK", OpPublish, "published (PUBACK received)"),
-			"PUBCOMP":         plain("PUBCOMP", OpPublish, "published (PUBCOMP received)"),
+			"CONNECT OK":      plain("CONNECT OK", OpOpen, OutcomeOK, "TCP connection opened (no MQTT packet yet)"),
+			"ALREADY CONNECT": plain("ALREADY CONNECT", OpOpen, OutcomeFailed, "no new connection: one is already open (close it with AT+MIPCLOSE)"),
+			"CONNECT FAIL":    plain("CONNECT FAIL", OpOpen, OutcomeFailed, "TCP connection failed"),
+			"CONNACK OK":      plain("CONNACK OK", OpConnect, OutcomeOK, "CONNACK accepted"),
+			"SUBACK":          plain("SUBACK", OpSubscribe, OutcomeOK, "subscribed (SUBACK received)"),
+			"UNSUBACK":        plain("UNSUBACK", OpUnsubscribe, OutcomeOK, "unsubscribed (UNSUBACK received)"),
+			"PUBACK":          plain("PUBACK", OpPublish, OutcomeOK, "published (PUBACK received)"),
+			"PUBCOMP":         plain("PUBCOMP", OpPublish, OutcomeOK, "published (PUBCOMP received)"),
 			"CLOSED": {Name: "CLOSED", Op: OpStatus, Event: true, Plain: true, PayloadFrom: -1,
 				Meaning: func(map[string]string) string {
 					return "TCP connection closed passively; recover with AT+MIPCLOSE, then MCONFIG/MIPSTART/MCONNECT"

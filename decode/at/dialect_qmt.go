@@ -26,6 +26,14 @@ func init() {
 			return "unknown result " + f[ArgResult]
 		}
 	}
+	// Result 1 reports a retransmission while the module keeps trying
+	// (QUEC-UFP): it decides nothing yet.
+	sendOutcome := func(f map[string]string) string {
+		if f[ArgResult] == "1" {
+			return OutcomePending
+		}
+		return resultFieldOutcome(f)
+	}
 	okFail := func(what string) func(f map[string]string) string {
 		return func(f map[string]string) string {
 			switch f[ArgResult] {
@@ -114,6 +122,12 @@ func init() {
 					}, f[ArgResult], "unknown result")
 				}},
 			"QMTCONN": {Name: "QMTCONN", Op: OpConnect, Fields: []string{ArgConn, ArgResult, ArgReturnCode}, PayloadFrom: -1,
+				Outcome: func(f map[string]string) string {
+					if f[ArgResult] == "1" {
+						return OutcomePending
+					}
+					return connackOutcome(f)
+				},
 				Meaning: func(f map[string]string) string {
 					switch f[ArgResult] {
 					case "0":
@@ -129,6 +143,12 @@ func init() {
 					return "unknown result " + f[ArgResult]
 				}},
 			"QMTSUB": {Name: "QMTSUB", Op: OpSubscribe, Fields: []string{ArgConn, ArgMsgID, ArgResult, ArgValue}, PayloadFrom: -1,
+				Outcome: func(f map[string]string) string {
+					if f[ArgResult] == "1" {
+						return OutcomePending
+					}
+					return subackOutcome(f)
+				},
 				Meaning: func(f map[string]string) string {
 					if f[ArgResult] == "0" {
 						if f[ArgValue] == "128" {
@@ -142,9 +162,9 @@ func init() {
 					}
 					return sendResult("subscribed")(f)
 				}},
-			"QMTUNS":   {Name: "QMTUNS", Op: OpUnsubscribe, Fields: []string{ArgConn, ArgMsgID, ArgResult}, PayloadFrom: -1, Meaning: sendResult("unsubscribed")},
-			"QMTPUB":   {Name: "QMTPUB", Op: OpPublish, Fields: []string{ArgConn, ArgMsgID, ArgResult, ArgValue}, PayloadFrom: -1, Meaning: sendResult("published")},
-			"QMTPUBEX": {Name: "QMTPUBEX", Op: OpPublish, Fields: []string{ArgConn, ArgMsgID, ArgResult, ArgValue}, PayloadFrom: -1, Meaning: sendResult("published")},
+			"QMTUNS":   {Name: "QMTUNS", Op: OpUnsubscribe, Fields: []string{ArgConn, ArgMsgID, ArgResult}, PayloadFrom: -1, Meaning: sendResult("unsubscribed"), Outcome: sendOutcome},
+			"QMTPUB":   {Name: "QMTPUB", Op: OpPublish, Fields: []string{ArgConn, ArgMsgID, ArgResult, ArgValue}, PayloadFrom: -1, Meaning: sendResult("published"), Outcome: sendOutcome},
+			"QMTPUBEX": {Name: "QMTPUBEX", Op: OpPublish, Fields: []string{ArgConn, ArgMsgID, ArgResult, ArgValue}, PayloadFrom: -1, Meaning: sendResult("published"), Outcome: sendOutcome},
 			"QMTDISC":  {Name: "QMTDISC", Op: OpDisconnect, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: okFail("disconnected")},
 			"QMTCLOSE": {Name: "QMTCLOSE", Op: OpClose, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: okFail("network closed")},
 			"QMTSTAT": {Name: "QMTSTAT", Op: OpStatus, Event: true, Fields: []string{ArgConn, "err_code"}, PayloadFrom: -1,

@@ -431,7 +431,7 @@ func (e *engine) close(p *txnState) {
 	if p.expectsResult() && !p.resulted && !isErrorFinal(p.t.Final) {
 		e.await(p)
 	}
-	p.t.Meaning = e.meaning(p)
+	e.settle(p)
 	e.notify(p.t)
 }
 
@@ -476,7 +476,7 @@ func (e *engine) final(final string, l Line) {
 			e.await(p)
 		}
 	}
-	t.Meaning = e.meaning(p)
+	e.settle(p)
 	e.notify(t)
 }
 
@@ -615,7 +615,7 @@ func (e *engine) result(p *txnState, text string, args map[string]string, l Line
 	t := p.t
 	p.resulted = true
 	t.Result, t.ResultLine, t.ResultTime, t.ResultArgs = text, l.Line, l.Time, args
-	t.Meaning = e.meaning(p)
+	e.settle(p)
 	e.notify(t)
 }
 
@@ -627,7 +627,7 @@ func (e *engine) finish() {
 		e.close(p)
 	}
 	for _, a := range e.awaiting {
-		a.t.Meaning = e.meaning(a)
+		e.settle(a)
 	}
 }
 

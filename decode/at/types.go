@@ -29,12 +29,26 @@ type Transaction struct {
 	ResultLine int
 	ResultTime time.Time
 	ResultArgs map[string]string
-	Meaning    string    // the outcome in words
-	Warnings   []Warning // checks on how the command was written
+	Meaning    string // the outcome in words
+	// Outcome is whether the module says the command did its job
+	// (OutcomeOK, OutcomeFailed), decided by the dialect from the final
+	// result and the result URC; OutcomePending while the answer is
+	// still missing or does not say.
+	Outcome  string
+	Warnings []Warning // checks on how the command was written
 	// Config is the configuration in force for the command's connection
 	// index (set on connect transactions).
 	Config *ConnConfig
 }
+
+// Outcomes of a transaction.
+const (
+	OutcomeOK     = "ok"
+	OutcomeFailed = "failed"
+	// OutcomePending: no answer yet, or one that decides nothing (a
+	// QMT "retransmitted" URC, a command cut off by the end of the log).
+	OutcomePending = ""
+)
 
 // Event is a URC that answers no command: received messages, status
 // changes, auto-reconnect results.

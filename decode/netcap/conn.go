@@ -35,7 +35,7 @@ type conn struct {
 	last           stamp // the connection's latest frame
 
 	synCount  int
-	synISN    uint32
+	synISN    uint32 // the client's initial sequence number, once known
 	synFirst  stamp
 	synLast   stamp
 	synAck    stamp // zero frame: no SYN-ACK seen
@@ -66,9 +66,14 @@ type streamSink interface {
 
 func (d *Decoder) tcp(s *segment, st stamp) {
 	key := keyOf(s.src, s.dst)
-	c := d.conns[key]
-	if c != nil && s.syn && !s.ackf && (c.closed || c.synCount == 0 && c.handshake || c.synCount > 0 && c.synISN != s.seq) {
-		// The port pair is reused by a new connection.
+	c := d.lastConn
+	if c == nil || key != d.lastKey {
+		c = d.conns[key]
+	}
+	if c != nil && s.syn && !s.ackf && (c.closed || !c.handshake || c.synISN != s.seq) {
+		// A SYN that does not belong to the connection's own handshake
+		// (known from its SYN, or from the SYN-ACK's acknowledgement):
+		// the port pair is reused by a new connection.
 		c.end(d, st)
 		delete(d.conns, key)
 		c = nil
@@ -77,6 +82,7 @@ func (d *Decoder) tcp(s *segment, st stamp) {
 		c = d.newConn(s)
 		d.conns[key] = c
 	}
+	d.lastKey, d.lastConn = key, c
 	c.lastSeen = d.now
 	c.last = st
 	c.segment(d, s, st)
@@ -171,6 +177,9 @@ func (c *conn) segment(d *Decoder, s *segment, st stamp) {
 			}
 		} else if s.ackf && from == toClient && c.synAck.frame == 0 {
 			c.synAck, c.handshake = st, true
+			if c.synCount == 0 {
+				c.synISN = s.ack - 1 // the SYN was not captured
+			}
 			c.dir(d, toClient).hs.start(s.seq + 1)
 			if c.announced() {
 				d.emitEvent(c, st, EventSYNACK, "server", "")

@@ -32,7 +32,7 @@ const (
 	defaultIdleTimeout = 5 * time.Minute
 	// sweepEvery frames (or sweepInterval of capture time) the connection
 	// table is scanned for idle connections.
-	sweepEvery    = 1 << 14
+	sweepEvery    = 1 << 18
 	sweepInterval = 10 * time.Second
 	// synTimeout (capture time) after the last SYN without an answer, the
 	// attempt is reported as unanswered even if the capture goes on.
@@ -60,6 +60,8 @@ type Decoder struct {
 	seg    segment
 
 	conns    map[connKey]*conn
+	lastKey  connKey // the previous frame's connection, looked up without the map
+	lastConn *conn
 	nextConn int
 	held     int // out-of-order bytes held over all connections
 
@@ -139,6 +141,7 @@ func (d *Decoder) Frame(f record.Frame) error {
 // Flush ends every open connection: held data is delivered (holes become
 // gaps), unfinished packets and unanswered SYNs are reported.
 func (d *Decoder) Flush() {
+	d.lastConn = nil
 	keys := make([]connKey, 0, len(d.conns))
 	for k := range d.conns {
 		keys = append(keys, k)
@@ -157,6 +160,7 @@ func (d *Decoder) Stats() Stats { return d.stats }
 // sweep frees connections idle for longer than the idle timeout, so state
 // stays bounded on captures with many connections that never close.
 func (d *Decoder) sweep() {
+	d.lastConn = nil
 	d.sinceScan = 0
 	d.lastScan = d.now
 	var idle, unanswered []connKey

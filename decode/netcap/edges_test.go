@@ -321,6 +321,25 @@ func TestPortReuseNewConnection(t *testing.T) {
 	}
 }
 
+func TestSYNAfterMidstreamIsNewConnection(t *testing.T) {
+	// A connection seen mid-stream, then a SYN on the same port pair: the
+	// port was reused, and the new connection gets its own number. A SYN
+	// retransmitted after its SYN-ACK stays in its connection.
+	f := newFlow("10.0.0.2:40000", "10.0.0.1:1883")
+	old := f.c2s(publish0("t/old", "x"))
+	f.cseq += 5000
+	syn := f.syn()
+	frames := [][]byte{old, syn, f.synAck(), syn, f.ack(), f.c2s(connect311("new")), f.s2c(connack(0))}
+	rs := decodeFrames(t, linkEthernet, frames, Options{})
+	p := packets(rs)
+	if len(p) != 3 || p[0].Conn != 1 || p[1].Conn != 2 || p[2].Conn != 2 || p[1].Packet.ClientID != "new" || p[1].Midstream {
+		t.Fatalf("%s %+v", summary(rs), p)
+	}
+	if n := len(events(rs, EventSYN)); n != 1 {
+		t.Errorf("%d SYN events", n)
+	}
+}
+
 func TestMQTTOnOtherPort(t *testing.T) {
 	mq := newFlow("10.0.0.2:40000", "10.0.0.1:5555")
 	other := newFlow("10.0.0.2:40001", "10.0.0.1:8080")

@@ -62,6 +62,12 @@ func newFrameParser() *frameParser {
 			&p.ip4, &p.ip6, &p.tcp, &p.udp)
 		// Stop quietly at the first layer we don't need (ARP, ICMP, payload).
 		dlp.IgnoreUnsupported = true
+		// A slice indexed by layer type: the default map lookup per layer
+		// was a tenth of the decoding time.
+		dlp.SetDecodingLayerContainer(gopacket.DecodingLayerSparse(nil))
+		for _, l := range []gopacket.DecodingLayer{&p.eth, &p.dot1q, &p.sll, &p.sll2, &p.loop, &p.ip4, &p.ip6, &p.tcp, &p.udp} {
+			dlp.AddDecodingLayer(l)
+		}
 		p.byFirst[first] = dlp
 	}
 	p.decoded = make([]gopacket.LayerType, 0, 8)

@@ -189,17 +189,77 @@ func ReadFile(path string, opts Options, emit func(Record)) (Stats, error) {
 
 // Decode feeds every frame of fr to a new Decoder and flushes it. Frames
 // of unsupported link types are skipped and counted in the Stats.
+//
+// The file is read on a second goroutine, a few batches ahead, so reading
+// and decoding overlap; the batches bound the memory this takes.
 func Decode(fr *FileReader, opts Options, emit func(Record)) (Stats, error) {
 	d := NewDecoder(opts, emit)
-	for {
-		f, err := fr.Next()
-		if err != nil {
+	full := make(chan *frameBatch, readAhead)
+	free := make(chan *frameBatch, readAhead+1)
+	for range readAhead + 1 {
+		free <- &frameBatch{}
+	}
+	go readBatches(fr, free, full)
+	for b := range full {
+		start := 0
+		for i, f := range b.frames {
+			f.Data = b.data[start:b.ends[i]:b.ends[i]]
+			start = b.ends[i]
+			_ = d.Frame(f) // unsupported link types are counted in Stats
+		}
+		if b.err != nil {
 			d.Flush()
+			err := b.err
 			if err == io.EOF {
 				err = nil
 			}
 			return d.Stats(), err
 		}
-		_ = d.Frame(f) // counted in Stats
+		free <- b
+	}
+	// Not reached: the reader's last batch always carries io.EOF or an error.
+	d.Flush()
+	return d.Stats(), errors.New("capture reader stopped without a reason")
+}
+
+// Read-ahead bounds: batches in flight, and frames and bytes per batch.
+const (
+	readAhead   = 3
+	batchFrames = 256
+	batchBytes  = 1 << 20
+)
+
+// frameBatch is a run of frames copied out of the reader's buffer.
+type frameBatch struct {
+	frames []record.Frame // Data nil: frame i is data[ends[i-1]:ends[i]]
+	ends   []int          // end offset of each frame's bytes in data
+	data   []byte
+	err    error // io.EOF or the read error after the frames
+}
+
+// readBatches reads fr into batches until the end of the file or an error,
+// which travels in the last batch.
+func readBatches(fr *FileReader, free <-chan *frameBatch, full chan<- *frameBatch) {
+	defer close(full)
+	for b := range free {
+		if cap(b.data) > 4*batchBytes {
+			b.data = nil // a jumbo frame grew it: do not keep that much
+		}
+		b.frames, b.ends, b.data, b.err = b.frames[:0], b.ends[:0], b.data[:0], nil
+		for len(b.frames) < batchFrames && len(b.data) < batchBytes {
+			f, err := fr.Next()
+			if err != nil {
+				b.err = err
+				break
+			}
+			b.data = append(b.data, f.Data...)
+			f.Data = nil
+			b.frames = append(b.frames, f)
+			b.ends = append(b.ends, len(b.data))
+		}
+		full <- b
+		if b.err != nil {
+			return
+		}
 	}
 }

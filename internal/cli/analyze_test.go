@@ -9,15 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// sampleExpectation is a pcaps/<name>/expected.json.
-type sampleExpectation struct {
-	Findings              []string `json:"findings"`
-	NoErrors              bool     `json:"no_errors"`
-	ClockOffsetSeconds    *float64 `json:"clock_offset_seconds"`
-	ClockToleranceSeconds float64  `json:"clock_tolerance_seconds"`
-}
+	"github.com/atmq/atmq/internal/scenario"
+)
 
 // analyzeDoc is the part of the --json document the tests read.
 type analyzeDoc struct {
@@ -64,7 +58,7 @@ func TestAnalyzeSamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var want sampleExpectation
+			var want scenario.Expected
 			if err := json.Unmarshal(raw, &want); err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
@@ -86,6 +80,11 @@ func TestAnalyzeSamples(t *testing.T) {
 			for _, c := range want.Findings {
 				if !codes[c] {
 					t.Errorf("finding %s missing; got %v", c, all)
+				}
+			}
+			for _, c := range want.Absent {
+				if codes[c] {
+					t.Errorf("finding %s must not be reported; got %v", c, all)
 				}
 			}
 			if want.NoErrors && errs > 0 {

@@ -158,21 +158,30 @@ func writeAtTable(w io.Writer, log *at.Log) error {
 			result += fmt.Sprintf(" (%d)", t.ResultLine)
 		}
 		rows = append(rows, row{t.Line, []string{fmt.Sprint(t.Line), formatTime(t.Time, log.TimeSource),
-			clipText(t.Command, 70), final, result, t.Meaning, strings.Join(ws, "\n")}})
+			clipText(t.Command, 70), final, result, outcomeCell(t.Outcome), t.Meaning, strings.Join(ws, "\n")}})
 	}
 	for _, e := range log.Events {
 		rows = append(rows, row{e.Line, []string{fmt.Sprint(e.Line), formatTime(e.Time, log.TimeSource),
-			"", "", "(event) " + clipText(e.Text, 60), e.Meaning, ""}})
+			"", "", "(event) " + clipText(e.Text, 60), "", e.Meaning, ""}})
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].line < rows[j].line })
 	tbl := tablewriter.NewTable(w)
-	tbl.Header("Line", "Time", "Command", "Final", "Result", "Meaning", "Warnings")
+	tbl.Header("Line", "Time", "Command", "Final", "Result", "Outcome", "Meaning", "Warnings")
 	for _, r := range rows {
 		if err := tbl.Append(r.cells); err != nil {
 			return err
 		}
 	}
 	return tbl.Render()
+}
+
+// outcomeCell shows a transaction's outcome; "pending" when the module's
+// answer is missing or decides nothing yet.
+func outcomeCell(o string) string {
+	if o == at.OutcomePending {
+		return "pending"
+	}
+	return o
 }
 
 func orDash(s string) string {
@@ -219,8 +228,11 @@ type atJSONTxn struct {
 	ResultTime *string           `json:"result_time,omitempty"`
 	ResultArgs map[string]string `json:"result_args,omitempty"`
 	Meaning    string            `json:"meaning"`
-	Warnings   []atJSONWarning   `json:"warnings"`
-	Config     *atConf           `json:"config,omitempty"`
+	// Outcome is "ok", "failed" or "" (pending: no answer, or one that
+	// decides nothing).
+	Outcome  string          `json:"outcome"`
+	Warnings []atJSONWarning `json:"warnings"`
+	Config   *atConf         `json:"config,omitempty"`
 }
 
 type atJSONWarning struct {
@@ -265,7 +277,7 @@ func writeAtJSON(w io.Writer, log *at.Log) error {
 		j := atJSONTxn{Line: t.Line, Time: jsonTime(t.Time, src), Command: t.Command, Dialect: t.Dialect, Name: t.Name,
 			Op: t.Op, Args: t.Args, Responses: t.Responses, Final: t.Final, FinalLine: t.FinalLine,
 			FinalTime: jsonTime(t.FinalTime, src), Result: t.Result, ResultLine: t.ResultLine,
-			ResultTime: jsonTime(t.ResultTime, src), ResultArgs: t.ResultArgs, Meaning: t.Meaning, Warnings: []atJSONWarning{}}
+			ResultTime: jsonTime(t.ResultTime, src), ResultArgs: t.ResultArgs, Meaning: t.Meaning, Outcome: t.Outcome, Warnings: []atJSONWarning{}}
 		if j.Args == nil {
 			j.Args = map[string]string{}
 		}

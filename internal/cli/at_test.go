@@ -39,6 +39,7 @@ func TestAtJSON(t *testing.T) {
 			Result     string            `json:"result"`
 			ResultLine int               `json:"result_line"`
 			Meaning    string            `json:"meaning"`
+			Outcome    string            `json:"outcome"`
 			Warnings   []struct {
 				Code, Message, Fix string
 			} `json:"warnings"`
@@ -70,11 +71,11 @@ func TestAtJSON(t *testing.T) {
 	c := doc.Transactions[conn]
 	if c.Command != `AT+ECMTCONN=0,"ci_mqtt_001","neoway","neoway"` || c.Op != "connect" || c.Dialect != "ecmt" ||
 		c.Args["client_id"] != "ci_mqtt_001" || c.Final != "OK" || c.FinalLine != 11 || c.Result != "+ECMTCONN: 0,2,2" ||
-		c.ResultLine != 12 || c.Meaning != "send failed: the CONNECT could not be sent" || c.Time != nil {
+		c.ResultLine != 12 || c.Meaning != "send failed: the CONNECT could not be sent" || c.Outcome != "failed" || c.Time != nil {
 		t.Errorf("ECMTCONN: %+v", c)
 	}
 	s := doc.Transactions[sub]
-	if s.Final != "ERROR" || len(s.Warnings) != 1 || s.Warnings[0].Code != "unquoted-string" || s.Warnings[0].Fix != `AT+ECMTSUB=0,1,"test",2` {
+	if s.Final != "ERROR" || s.Outcome != "failed" || len(s.Warnings) != 1 || s.Warnings[0].Code != "unquoted-string" || s.Warnings[0].Fix != `AT+ECMTSUB=0,1,"test",2` {
 		t.Errorf("ECMTSUB: %+v", s)
 	}
 	if len(doc.Events) != 2 || doc.Events[0].Line != 13 || doc.Events[0].Op != "connect" || doc.Events[0].Args["return_code"] != "0" ||
@@ -93,7 +94,7 @@ func TestAtTable(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d", code)
 	}
-	for _, want := range []string{"format stamped, dialect ecmt", "+ECMTCONN: 0,2,2 (12)", "send failed", "(event) +ECMTCONN: 0,0,0", "unquoted-string"} {
+	for _, want := range []string{"format stamped, dialect ecmt", "+ECMTCONN: 0,2,2 (12)", "send failed", "OUTCOME", "│ failed  │ send failed", "(event) +ECMTCONN: 0,0,0", "unquoted-string"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

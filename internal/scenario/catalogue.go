@@ -83,6 +83,8 @@ AT+ECMTCONN=0,"nt35e-0001","nt35e","not-the-password"
 @sleep 500ms
 `,
 			LogFormat: LogAtmq, Expected: []string{"connack-refused"},
+			// The wire carried exactly what the command gave.
+			Absent: []string{"no-credentials", "credentials-mismatch"},
 		},
 		{
 			Name:  "ecmt-password-truncated",
@@ -109,6 +111,28 @@ AT+ECMTCONN=0,""
 @sleep 500ms
 `,
 			LogFormat: LogAtmq, Expected: []string{"connack-refused", "client-id-rejected"},
+		},
+		{
+			Name:  "ecmt-client-id-prefix",
+			Title: "The broker only admits client ids starting with `fleet-`: the device's `nt35e-0001` is refused with CONNACK 5 while the fleet's other devices connect.",
+			Description: "mosquitto's `clientid_prefixes fleet-` answers a client id without the prefix with CONNACK 5 (not 2). " +
+				"atmq compares the refused CONNECT with the clients the broker accepted in the same capture and points at the client id.",
+			Broker: mosquittotest.Config{ClientIDPrefixes: "fleet-"}, Module: ecmt(),
+			Script: `AT+ECMTOPEN=0,"127.0.0.1",1883
+AT+ECMTCONN=0,"nt35e-0001"
+@sleep 1500ms
+`,
+			Others: []Other{{Delay: 0, Script: `AT+ECMTOPEN=0,"127.0.0.1",1883
+AT+ECMTCONN=0,"fleet-sensor-0042"
+AT+ECMTPUB=0,0,0,0,"fleet/sensor-0042/telemetry","t=21.5"
+AT+ECMTDISC=0
+`}, {Delay: 800 * time.Millisecond, Script: `AT+ECMTOPEN=0,"127.0.0.1",1883
+AT+ECMTCONN=0,"fleet-gateway-7"
+AT+ECMTDISC=0
+`}},
+			LogFormat: LogAtmq, Expected: []string{"connack-refused", "client-id-rejected"},
+			// The broker accepted the others without credentials.
+			Absent: []string{"no-credentials"},
 		},
 		{
 			Name:  "ecmt-client-id-takeover",

@@ -24,8 +24,9 @@ import (
 
 // Expected is a sample's expected.json: what atmq analyze must report.
 type Expected struct {
-	Findings []string `json:"findings"`  // finding codes that must be present
-	NoErrors bool     `json:"no_errors"` // no error-severity finding allowed
+	Findings []string `json:"findings"`         // finding codes that must be present
+	Absent   []string `json:"absent,omitempty"` // finding codes that must not be
+	NoErrors bool     `json:"no_errors"`        // no error-severity finding allowed
 	// ClockOffsetSeconds, when set, is the serial-minus-capture offset the
 	// analysis must recover within ClockToleranceSeconds.
 	ClockOffsetSeconds    *float64 `json:"clock_offset_seconds,omitempty"`
@@ -262,7 +263,7 @@ func logFormatWords(sc Scenario) string {
 }
 
 func (sc Scenario) expected() Expected {
-	e := Expected{Findings: sc.Expected, NoErrors: sc.NoErrors}
+	e := Expected{Findings: sc.Expected, Absent: sc.Absent, NoErrors: sc.NoErrors}
 	if e.Findings == nil {
 		e.Findings = []string{}
 	}

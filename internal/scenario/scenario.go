@@ -47,6 +47,7 @@ type Scenario struct {
 	// Expected finding codes atmq analyze must report; NoErrors asserts a
 	// healthy session (no error-severity finding).
 	Expected []string
+	Absent   []string // finding codes that would be wrong here
 	NoErrors bool
 	// Settle is how long to keep capturing after the script ends, so
 	// server-side closes (keepalive, takeover) are recorded.
