@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atmq/atmq/internal/rawpty"
 	"github.com/atmq/atmq/internal/record"
 )
 
@@ -24,11 +25,11 @@ type fakeUART struct {
 
 func newFakeUART(t *testing.T) *fakeUART {
 	t.Helper()
-	p, err := openPTY()
+	p, err := rawpty.Open()
 	if err != nil {
 		t.Fatalf("pseudo-terminal: %v", err)
 	}
-	u := &fakeUART{Far: p.master, Path: p.path, tty: p.tty}
+	u := &fakeUART{Far: p.Master, Path: p.Path, tty: p.TTY}
 	t.Cleanup(u.unplug)
 	return u
 }

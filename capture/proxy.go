@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/atmq/atmq/internal/rawpty"
 	"github.com/atmq/atmq/internal/record"
 )
 
@@ -51,13 +52,13 @@ func StartProxy(ctx context.Context, cfg SerialConfig, sink SerialSink, opts Pro
 	if err != nil {
 		return nil, err
 	}
-	pt, err := openPTY()
+	pt, err := rawpty.Open()
 	if err != nil {
 		port.Close()
 		return nil, err
 	}
-	px := &Proxy{Path: pt.path, done: make(chan struct{})}
-	em.status(StatusInfo, cfg.Port, fmt.Sprintf("serial port %s is proxied at %s: open that in your terminal program", cfg.Port, pt.path), nil)
+	px := &Proxy{Path: pt.Path, done: make(chan struct{})}
+	em.status(StatusInfo, cfg.Port, fmt.Sprintf("serial port %s is proxied at %s: open that in your terminal program", cfg.Port, pt.Path), nil)
 
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -86,7 +87,7 @@ func StartProxy(ctx context.Context, cfg SerialConfig, sink SerialSink, opts Pro
 			}
 			queued.Add(-int64(len(b)))
 			if !dropping {
-				em.status(StatusWarning, pt.path, fmt.Sprintf("bytes from the module are recorded but not passed to %s until a program reads it", pt.path), errors.New("pseudo-terminal queue full"))
+				em.status(StatusWarning, pt.Path, fmt.Sprintf("bytes from the module are recorded but not passed to %s until a program reads it", pt.Path), errors.New("pseudo-terminal queue full"))
 				dropping = true
 			}
 		})
@@ -94,11 +95,11 @@ func StartProxy(ctx context.Context, cfg SerialConfig, sink SerialSink, opts Pro
 	go func() { // queued module bytes → terminal program
 		defer wg.Done()
 		for b := range toPTY {
-			_, err := pt.master.Write(b)
+			_, err := pt.Master.Write(b)
 			queued.Add(-int64(len(b)))
 			if err != nil {
 				if ctx.Err() == nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-					fail(fmt.Errorf("pseudo-terminal %s: %w", pt.path, err))
+					fail(fmt.Errorf("pseudo-terminal %s: %w", pt.Path, err))
 				}
 				for range toPTY { // drain so the reader never blocks
 				}
@@ -110,16 +111,16 @@ func StartProxy(ctx context.Context, cfg SerialConfig, sink SerialSink, opts Pro
 		defer wg.Done()
 		buf := make([]byte, 4096)
 		for {
-			n, err := pt.master.Read(buf)
+			n, err := pt.Master.Read(buf)
 			if n > 0 {
 				em.chunk(record.DirHostToModule, buf[:n])
 				if w, werr := port.Write(buf[:n]); werr != nil {
-					em.status(StatusWarning, cfg.Port, fmt.Sprintf("%d bytes from %s were recorded but not delivered to %s", n-w, pt.path, cfg.Port), werr)
+					em.status(StatusWarning, cfg.Port, fmt.Sprintf("%d bytes from %s were recorded but not delivered to %s", n-w, pt.Path, cfg.Port), werr)
 				}
 			}
 			if err != nil {
 				if ctx.Err() == nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-					fail(fmt.Errorf("pseudo-terminal %s: %w", pt.path, err))
+					fail(fmt.Errorf("pseudo-terminal %s: %w", pt.Path, err))
 				}
 				return
 			}
@@ -128,7 +129,7 @@ func StartProxy(ctx context.Context, cfg SerialConfig, sink SerialSink, opts Pro
 	go func() {
 		<-ctx.Done()
 		cancel()
-		pt.master.SetDeadline(time.Now()) // ends the pty reader and a blocked pty write
+		pt.Master.SetDeadline(time.Now()) // ends the pty reader and a blocked pty write
 		wg.Wait()
 		port.Close()
 		pt.Close()

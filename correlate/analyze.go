@@ -25,7 +25,7 @@ type analysis struct {
 	byClient  map[string][]int // CONNECT records by client id
 	subByID   map[uint16][]int // client SUBSCRIBE records by packet id
 	unsByID   map[uint16][]int // client UNSUBSCRIBE records by packet id
-	pubByTop  map[string][]int // PUBLISH records (both ways) by topic
+	pubs      *pubIndex        // PUBLISH records by content
 
 	// clock
 	clock  Clock

@@ -24,8 +24,8 @@ func (a *analysis) diagnoseCommands() {
 			w := t.Warnings[0]
 			a.add(Finding{
 				Code: CodeATSyntax, Severity: SeverityWarning, Line: t.Line,
-				Summary:     "the module took the command, but it is written in a way it may misread: " + w.Message,
-				Explanation: warningsText(t.Warnings),
+				Summary:     "the module took the command, but it is written in a way it may misread: " + warningMessage(w, t.Line),
+				Explanation: orDefault(warningsText(t.Warnings[1:], t.Line), "the module may have read an argument differently from what was meant"),
 				Fix:         orDefault(w.Fix, "rewrite the command as the dialect documents it"),
 			})
 		}
@@ -42,8 +42,8 @@ func (a *analysis) commandRefused(t *at.Transaction) {
 		w := t.Warnings[0]
 		a.add(Finding{
 			Code: CodeATSyntax, Severity: SeverityError, Line: t.Line,
-			Summary:     fmt.Sprintf("the module answered %s: %s", t.Final, w.Message),
-			Explanation: fmt.Sprintf("%s was refused before anything went on the network: %s", t.Command, warningsText(t.Warnings)),
+			Summary:     fmt.Sprintf("the module answered %s: %s", t.Final, warningMessage(w, t.Line)),
+			Explanation: refusedText(t),
 			Fix:         orDefault(w.Fix, "rewrite the command as the dialect documents it"),
 		})
 		return
@@ -56,10 +56,27 @@ func (a *analysis) commandRefused(t *at.Transaction) {
 	})
 }
 
-func warningsText(ws []at.Warning) string {
+// refusedText explains a refused command whose first warning the
+// summary already gives: the rest of the warnings, not that one again.
+func refusedText(t *at.Transaction) string {
+	s := t.Command + " was refused before anything went on the network"
+	if more := warningsText(t.Warnings[1:], t.Line); more != "" {
+		s += "; also " + more
+	}
+	return s
+}
+
+// warningMessage is a warning's message without the "line N: " that
+// decode/at starts it with: a finding gives the line in its own field.
+func warningMessage(w at.Warning, line int) string {
+	return strings.TrimPrefix(w.Message, "line "+strconv.Itoa(line)+": ")
+}
+
+// warningsText joins warnings, each with its code.
+func warningsText(ws []at.Warning, line int) string {
 	var parts []string
 	for _, w := range ws {
-		s := w.Message
+		s := warningMessage(w, line)
 		if w.Code != "" {
 			s = w.Code + ": " + s
 		}

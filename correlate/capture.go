@@ -37,7 +37,7 @@ func (a *analysis) indexCapture() {
 	a.byClient = map[string][]int{}
 	a.subByID = map[uint16][]int{}
 	a.unsByID = map[uint16][]int{}
-	a.pubByTop = map[string][]int{}
+	a.pubs = newPubIndex()
 	for i := range a.recs {
 		r := &a.recs[i]
 		if r.Kind == netcap.KindEvent && r.Event != nil && r.Event.Type == netcap.EventDNS {
@@ -73,7 +73,7 @@ func (a *analysis) indexCapture() {
 		case p.Type == mqtt.UNSUBSCRIBE && r.FromClient:
 			a.unsByID[p.PacketID] = append(a.unsByID[p.PacketID], i)
 		case p.Type == mqtt.PUBLISH:
-			a.pubByTop[p.Topic] = append(a.pubByTop[p.Topic], i)
+			a.pubs.add(i, p, r.FromClient)
 		}
 	}
 }

@@ -11,10 +11,13 @@ import (
 	"github.com/atmq/atmq/decode/netcap"
 )
 
-// maxCandidates bounds how many packets one serial item may be matched
-// against (a topic published every second for a day); the rest cannot
-// change the cluster's verdict.
-const maxCandidates = 256
+// maxCandidates is how many packets one serial item may match by content
+// and still vote on the clock. Content repeated more often than that (a
+// heartbeat payload published every minute, a client id reconnecting all
+// day) cannot tell which packet is the item's: such an item does not vote,
+// which keeps the votes linear in the log's length (at most this many per
+// item) instead of items × repeats.
+const maxCandidates = 32
 
 // estimateClock sets a.clock, a.timed and a.offset: from --clock-offset,
 // else from content matches between the log and the capture.
@@ -28,7 +31,7 @@ func (a *analysis) estimateClock() {
 		a.timed = hasSerialTimes
 		a.clock.Method = "override"
 		a.clock.OffsetSeconds = a.offset.Seconds()
-		a.clock.Explanation = fmt.Sprintf("offset %s given with --clock-offset", fmtOffset(a.offset))
+		a.clock.Explanation = "given with --clock-offset: " + clockRelation(a.offset)
 		if !hasSerialTimes {
 			a.clock.Explanation += "; the log has no timestamps, so it is unused: matched by order and content"
 		}
@@ -71,12 +74,13 @@ func (a *analysis) estimateClock() {
 		Outliers:         est.Outliers,
 		SpreadSeconds:    est.Spread.Seconds(),
 		SerialTimeSource: a.clock.SerialTimeSource,
-		Explanation: fmt.Sprintf("serial clock is %s the capture's: median of %d content matches (%s), spread ±%s, %d rejected as outliers",
-			fmtOffset(est.Offset), est.Matches, a.matchKinds(est.Accepted), fmtDur(est.Spread), est.Outliers),
+		Explanation: fmt.Sprintf("%s: median of %d content matches (%s), spread ±%s, %d rejected as outliers",
+			clockRelation(est.Offset), est.Matches, a.matchKinds(est.Accepted), fmtDur(est.Spread), est.Outliers),
 	}
 	if weak {
-		a.clock.Explanation = fmt.Sprintf("serial clock is %s the capture's, from the open command's SYN and its answer only (nothing else reached the wire)", fmtOffset(est.Offset))
+		a.clock.Explanation = clockRelation(est.Offset) + ", from the open command's SYN and its answer only (nothing else reached the wire)"
 	}
+	a.clock.Explanation += zoneNote(est.Offset)
 	if est.Ambiguous {
 		a.clock.Explanation += "; another offset fits the content as well, this one was chosen as the nearest to a whole time-zone step: check it, or give --clock-offset"
 	}
@@ -126,7 +130,11 @@ func (a *analysis) matchKinds(ms []clockMatch) string {
 			sides = append(sides, fmt.Sprintf("%d %s", n, k.sent))
 		}
 		if n := answer[op]; n > 0 {
-			sides = append(sides, fmt.Sprintf("%d %s", n, k.answer))
+			label := k.answer
+			if n > 1 && strings.ContainsRune(label, ' ') {
+				label += "s" // "publish results"; packet names stay as they are
+			}
+			sides = append(sides, fmt.Sprintf("%d %s", n, label))
 		}
 		if len(sides) > 0 {
 			parts = append(parts, strings.Join(sides, " and ")+" by "+k.by)
@@ -135,12 +143,36 @@ func (a *analysis) matchKinds(ms []clockMatch) string {
 	return strings.Join(parts, "; ")
 }
 
-// fmtOffset writes an offset for people: "3.012s ahead of", "8h0m0s behind".
-func fmtOffset(d time.Duration) string {
-	if d < 0 {
-		return (-d).Round(time.Millisecond).String() + " behind"
+// zoneNote explains an offset of whole quarter hours: clocks in
+// different time zones, the usual cause (a terminal program stamps local
+// time, a capture is read in UTC), not a fault.
+func zoneNote(d time.Duration) string {
+	if absDur(d) < 15*time.Minute || zonePenalty(d) != 0 {
+		return ""
 	}
-	return d.Round(time.Millisecond).String() + " ahead of"
+	h := d.Round(15 * time.Minute)
+	sign := "+"
+	if h < 0 {
+		sign, h = "-", -h
+	}
+	zone := fmt.Sprintf("UTC%s%d", sign, int(h.Hours()))
+	if m := int(h.Minutes()) % 60; m != 0 {
+		zone += fmt.Sprintf(":%02d", m)
+	}
+	return fmt.Sprintf("; a whole time-zone step, not drift: the serial log keeps %s time if the capture keeps UTC", zone)
+}
+
+// clockRelation says how the serial clock stands to the capture's, for
+// people: "serial clock is 3.012s ahead of the capture's".
+func clockRelation(d time.Duration) string {
+	d = d.Round(time.Millisecond)
+	switch {
+	case d == 0:
+		return "serial clock agrees with the capture's (to the millisecond)"
+	case d < 0:
+		return "serial clock is " + (-d).String() + " behind the capture's"
+	}
+	return "serial clock is " + d.String() + " ahead of the capture's"
 }
 
 func (a *analysis) serialHasTimes() bool {
@@ -177,11 +209,11 @@ func (a *analysis) clockMatches() []clockMatch {
 	}
 	for i := range a.txs {
 		t := &a.txs[i]
-		n := 0
-		for _, c := range a.txCandidates(t) {
-			if n++; n > maxCandidates {
-				break
-			}
+		cs := a.txCandidates(t)
+		if len(cs) > maxCandidates {
+			continue // ambiguous content
+		}
+		for _, c := range cs {
 			add(t.Time, c.rec, a.cmdKey(i), c.weight)
 			if c.answer >= 0 {
 				add(t.ResultTime, c.answer, a.resultKey(i), c.weight)
@@ -198,19 +230,22 @@ func (a *analysis) clockMatches() []clockMatch {
 			continue
 		}
 		payload, hasPayload := evPayload(e)
-		n := 0
-		for _, i := range a.pubByTop[topic] {
-			r := &a.recs[i]
-			if r.FromClient || (hasPayload && !bytes.Equal(r.Packet.Payload, payload)) {
-				continue
+		w := 1.0
+		if hasPayload && len(payload) > 0 {
+			w = 2
+		}
+		var recs []int
+		a.pubs.lookup(0, false, topic, payload, hasPayload, 0, func(i int) bool {
+			if hasPayload && !bytes.Equal(a.recs[i].Packet.Payload, payload) {
+				return true // another payload with the same hash
 			}
-			if n++; n > maxCandidates {
-				break
-			}
-			w := 1.0
-			if hasPayload && len(payload) > 0 {
-				w = 2
-			}
+			recs = append(recs, i)
+			return len(recs) <= maxCandidates
+		})
+		if len(recs) > maxCandidates {
+			continue // ambiguous content
+		}
+		for _, i := range recs {
 			add(e.Time, i, a.eventKey(j), w)
 		}
 	}
@@ -224,7 +259,9 @@ type candidate struct {
 	weight      float64
 }
 
-// txCandidates lists the packets whose content matches a command.
+// txCandidates lists the packets whose content matches a command; it
+// stops after maxCandidates+1, which is enough to call the content
+// ambiguous.
 func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 	if isErrorFinal(t.Final) {
 		return nil
@@ -242,6 +279,9 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 			return nil
 		}
 		for _, id := range a.connOrder {
+			if len(out) > maxCandidates {
+				break
+			}
 			c := a.conns[id]
 			if !tg.matches(c.server) || len(c.recs) == 0 || !a.isEvent(c.recs[0], netcap.EventSYN) || !a.outcomeAgrees(t, c) {
 				continue
@@ -260,6 +300,9 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 		user, hasUser := arg(t.Args, at.ArgUsername)
 		pass, hasPass := arg(t.Args, at.ArgPassword)
 		for _, i := range a.byClient[cid] {
+			if len(out) > maxCandidates {
+				break
+			}
 			p := a.recs[i].Packet
 			w := 2.0
 			if hasUser && p.UsernameFlag && p.Username == user {
@@ -282,6 +325,9 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 			idx, ackType = a.unsByID[uint16(id)], mqtt.UNSUBACK
 		}
 		for _, i := range idx {
+			if len(out) > maxCandidates {
+				break
+			}
 			p := a.recs[i].Packet
 			if !hasFilter(p, topic) {
 				continue
@@ -298,11 +344,14 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 			return nil
 		}
 		id, hasID := intArg(t.Args, at.ArgMsgID)
-		for _, i := range a.pubByTop[topic] {
+		if !hasID {
+			id = 0
+		}
+		a.pubs.lookup(0, true, topic, payload, hasPayload, id, func(i int) bool {
 			r := &a.recs[i]
 			p := r.Packet
-			if !r.FromClient || p.Dup || (hasPayload && !bytes.Equal(p.Payload, payload)) {
-				continue
+			if p.Dup || (hasPayload && !bytes.Equal(p.Payload, payload)) {
+				return true
 			}
 			w := 1.0
 			if hasPayload && len(payload) > 0 {
@@ -310,7 +359,7 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 			}
 			if hasID && p.QoS > 0 && id > 0 {
 				if int(p.PacketID) != id {
-					continue
+					return true
 				}
 				w++
 			}
@@ -326,7 +375,8 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 				})
 			}
 			out = append(out, candidate{i, ack, w})
-		}
+			return len(out) <= maxCandidates
+		})
 	}
 	return out
 }

@@ -213,12 +213,20 @@ func TestDNSFailure(t *testing.T) {
 func TestTypographicQuotes(t *testing.T) {
 	l := newLog(0)
 	tx := l.cmd(0, `AT+ECMTSUB=0,1,”dev1/cmd”,1`, at.OpSubscribe, args(at.ArgConn, "0", at.ArgMsgID, "1", at.ArgTopic, "dev1/cmd", at.ArgQoS, "1"), "ERROR", 0, "", nil)
-	tx.Warnings = []at.Warning{{Code: "typographic-quote", Message: "argument 3 is quoted with ” (U+201D), not ASCII \"", Fix: `AT+ECMTSUB=0,1,"dev1/cmd",1`}}
+	tx.Warnings = []at.Warning{{Code: "typographic-quote", Message: "line 1: argument 3 is quoted with ” (U+201D), not ASCII \"", Fix: `AT+ECMTSUB=0,1,"dev1/cmd",1`}}
 	res := Analyze(&l.log, nil, Options{})
 	requireCodes(t, res, CodeATSyntax)
 	f := findFinding(res, CodeATSyntax)
 	if f.Severity != SeverityError || f.Fix != `AT+ECMTSUB=0,1,"dev1/cmd",1` || f.Line != 1 {
 		t.Errorf("at-syntax %+v", f)
+	}
+	// The summary gives the warning; the explanation must not repeat it.
+	if n := strings.Count(f.Summary+" "+f.Explanation, "U+201D"); n != 1 {
+		t.Errorf("warning given %d times: %s — %s", n, f.Summary, f.Explanation)
+	}
+	// The finding's line field gives the line; the text need not.
+	if strings.Contains(f.Summary, "line 1:") {
+		t.Errorf("summary repeats the line: %s", f.Summary)
 	}
 }
 

@@ -1,6 +1,8 @@
 package correlate
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"time"
 )
@@ -63,7 +65,7 @@ func estimateOffset(ms []clockMatch) (offsetEstimate, bool) {
 	if len(valid) == 0 {
 		return offsetEstimate{}, false
 	}
-	sort.SliceStable(valid, func(i, j int) bool { return valid[i].offset() < valid[j].offset() })
+	slices.SortStableFunc(valid, func(x, y clockMatch) int { return cmp.Compare(x.offset(), y.offset()) })
 
 	// Sliding window over the sorted offsets: every window starting at a
 	// match is a candidate cluster. The window's score is kept up to date

@@ -208,12 +208,12 @@ func (a *analysis) takeDNS(tk *taker, host string, lo, hi int) {
 	if _, err := netip.ParseAddr(host); err == nil {
 		return
 	}
-	for _, i := range a.dns {
-		if i < lo || a.used[i] {
-			continue
-		}
+	for _, i := range a.dns[sort.SearchInts(a.dns, lo):] {
 		if i >= hi {
 			break
+		}
+		if a.used[i] {
+			continue
 		}
 		d := a.recs[i].Event.DNS
 		if dnsName(d.Name) != dnsName(host) {
@@ -397,7 +397,18 @@ func (a *analysis) pairPublish(tk *taker, t *at.Transaction, lo, hi int) {
 	// the intent check then reports.
 	pub := -1
 	for _, try := range [][2]bool{{true, true}, {false, true}, {true, false}} {
-		if pub = a.find(lo, hi, func(i int) bool { return match(i, try[0], try[1]) }); pub >= 0 {
+		byID, byPayload := try[0], try[1]
+		pred := func(i int) bool { return match(i, byID, byPayload) }
+		if !hasTopic {
+			pub = a.find(lo, hi, pred)
+		} else {
+			key := 0
+			if byID && hasID {
+				key = id
+			}
+			pub = a.findPublish(lo, hi, true, topic, payload, byPayload && hasPayload, key, pred)
+		}
+		if pub >= 0 {
 			break
 		}
 	}
@@ -511,7 +522,7 @@ func (a *analysis) pairReceive(tk *taker, e *at.Event, lo, hi int) {
 	topic, hasTopic := arg(e.Args, at.ArgTopic)
 	payload, hasPayload := evPayload(e)
 	id, hasID := intArg(e.Args, at.ArgMsgID)
-	pub := a.find(lo, hi, func(i int) bool {
+	match := func(i int) bool {
 		if !a.isPacket(i, mqtt.PUBLISH, false) {
 			return false
 		}
@@ -526,7 +537,17 @@ func (a *analysis) pairReceive(tk *taker, e *at.Event, lo, hi int) {
 			return false
 		}
 		return !hasID || id == 0 || p.QoS == 0 || int(p.PacketID) == id
-	})
+	}
+	var pub int
+	if hasTopic {
+		key := 0
+		if hasID {
+			key = id
+		}
+		pub = a.findPublish(lo, hi, false, topic, payload, hasPayload, key, match)
+	} else {
+		pub = a.find(lo, hi, match)
+	}
 	if pub < 0 {
 		return
 	}

@@ -1,7 +1,8 @@
 package correlate
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -77,7 +78,7 @@ func (a *analysis) timeline() []Row {
 		_, last := a.pairedSpan(a.evRecs[j])
 		srows = append(srows, serialRow{Row{Lane: LaneModuleToHost, Event: j + 1, Line: e.Line, Text: e.Text}, e.Time, last, false})
 	}
-	sort.SliceStable(srows, func(i, j int) bool { return srows[i].row.Line < srows[j].row.Line })
+	slices.SortStableFunc(srows, func(x, y serialRow) int { return cmp.Compare(x.row.Line, y.row.Line) })
 	// Keys: the serial time on the capture clock, clamped so a command
 	// sits before its first frame and a result after its last (timestamp
 	// resolution and the offset's spread can invert them by a few ms);
@@ -120,13 +121,14 @@ func (a *analysis) timeline() []Row {
 	for i := range srows {
 		push(srows[i].row, keys[i])
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		if !rows[i].key.Equal(rows[j].key) {
-			return rows[i].key.Before(rows[j].key)
+	// seq makes the order total, so an unstable sort is deterministic.
+	slices.SortFunc(rows, func(x, y keyed) int {
+		if c := x.key.Compare(y.key); c != 0 {
+			return c
 		}
 		// Same instant: serial before network for commands, log order
 		// otherwise.
-		return rows[i].seq < rows[j].seq
+		return cmp.Compare(x.seq, y.seq)
 	})
 	out := make([]Row, len(rows))
 	for i := range rows {

@@ -185,3 +185,16 @@ func TestMermaidEscape(t *testing.T) {
 		t.Errorf("not cut: %d runes", len([]rune(long)))
 	}
 }
+
+// The clock line reads well at the edges: no "-0.000" for an offset that
+// rounds to zero, no "dates from none" for a log without times.
+func TestClockLineWording(t *testing.T) {
+	got := clockLine(correlate.Clock{Method: "content", OffsetSeconds: -0.0002, Explanation: "serial clock agrees", SerialTimeSource: "log"})
+	if got != "offset +0.000 s (serial − capture), content: serial clock agrees; serial dates from log" {
+		t.Errorf("near-zero offset: %q", got)
+	}
+	got = clockLine(correlate.Clock{Method: "order", Explanation: "the serial log has no timestamps", SerialTimeSource: "none"})
+	if got != "order: the serial log has no timestamps" {
+		t.Errorf("untimed log: %q", got)
+	}
+}

@@ -5,6 +5,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -108,12 +109,19 @@ func clientIDNote(id string) string {
 func clockLine(c correlate.Clock) string {
 	s := c.Method
 	if c.Method == "content" || c.Method == "override" {
-		s = fmt.Sprintf("offset %+.3f s (serial − capture), %s", c.OffsetSeconds, c.Method)
+		off := math.Round(c.OffsetSeconds*1000) / 1000
+		if off == 0 {
+			off = 0 // no "-0.000"
+		}
+		s = fmt.Sprintf("offset %+.3f s (serial − capture), %s", off, c.Method)
 	}
 	if c.Explanation != "" {
 		s += ": " + c.Explanation
 	}
-	if c.SerialTimeSource != "" {
+	switch c.SerialTimeSource {
+	case "", "none":
+		// No dates to speak of: the explanation says the log has no times.
+	default:
 		s += "; serial dates from " + c.SerialTimeSource
 	}
 	return s

@@ -250,6 +250,20 @@ func resultFieldOutcome(f map[string]string) string {
 	return OutcomeFailed
 }
 
+// okFailMeaning words the result of URCs that report 0 for success and
+// -1 for failure (ECMT and QMT disconnect and close).
+func okFailMeaning(what string) func(f map[string]string) string {
+	return func(f map[string]string) string {
+		switch f[ArgResult] {
+		case "0":
+			return what
+		case "-1":
+			return "failed"
+		}
+		return "unknown result " + f[ArgResult]
+	}
+}
+
 // connackOutcome reads result and CONNACK return code of ECMT's and
 // QMT's connect URCs: success needs both 0 (the return code may be
 // left out).

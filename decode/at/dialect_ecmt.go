@@ -22,17 +22,6 @@ func init() {
 			return "unknown result " + f[ArgResult]
 		}
 	}
-	okFail := func(what string) func(f map[string]string) string {
-		return func(f map[string]string) string {
-			switch f[ArgResult] {
-			case "0":
-				return what
-			case "-1":
-				return "failed"
-			}
-			return "unknown result " + f[ArgResult]
-		}
-	}
 	register(&Dialect{
 		Name:    "ecmt",
 		Title:   "Eigencomm ECMT (EC616/EC626/EC618/EC718, NT35E, Air302)",
@@ -144,8 +133,8 @@ func init() {
 				}},
 			"ECMTUNS":   {Name: "ECMTUNS", Op: OpUnsubscribe, Fields: []string{ArgConn, ArgMsgID, ArgResult}, PayloadFrom: -1, Meaning: sendResult("unsubscribed")},
 			"ECMTPUB":   {Name: "ECMTPUB", Op: OpPublish, Fields: []string{ArgConn, ArgMsgID, ArgResult, ArgValue}, PayloadFrom: -1, Meaning: sendResult("published")},
-			"ECMTDISC":  {Name: "ECMTDISC", Op: OpDisconnect, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: okFail("disconnected (DISCONNECT sent, TCP closed)")},
-			"ECMTCLOSE": {Name: "ECMTCLOSE", Op: OpClose, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: okFail("closed")},
+			"ECMTDISC":  {Name: "ECMTDISC", Op: OpDisconnect, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: okFailMeaning("disconnected (DISCONNECT sent, TCP closed)")},
+			"ECMTCLOSE": {Name: "ECMTCLOSE", Op: OpClose, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: okFailMeaning("closed")},
 			"ECMTSTAT": {Name: "ECMTSTAT", Op: OpStatus, Event: true, Fields: []string{ArgConn, "err_code"}, PayloadFrom: -1,
 				Meaning: func(f map[string]string) string {
 					if f["err_code"] == "1" {

@@ -28,23 +28,15 @@ func init() {
 	}
 	// Result 1 reports a retransmission while the module keeps trying
 	// (QUEC-UFP): it decides nothing yet.
-	sendOutcome := func(f map[string]string) string {
-		if f[ArgResult] == "1" {
-			return OutcomePending
-		}
-		return resultFieldOutcome(f)
-	}
-	okFail := func(what string) func(f map[string]string) string {
+	unlessRetransmitted := func(decide func(f map[string]string) string) func(f map[string]string) string {
 		return func(f map[string]string) string {
-			switch f[ArgResult] {
-			case "0":
-				return what
-			case "-1":
-				return "failed"
+			if f[ArgResult] == "1" {
+				return OutcomePending
 			}
-			return "unknown result " + f[ArgResult]
+			return decide(f)
 		}
 	}
+	sendOutcome := unlessRetransmitted(resultFieldOutcome)
 	// Publish: inline payload (quoted 6th field), data mode with a
 	// declared length (unquoted 6th field, AT+QMTPUBEX), or prompt + Ctrl-Z
 	// (no 6th field).
@@ -122,12 +114,7 @@ func init() {
 					}, f[ArgResult], "unknown result")
 				}},
 			"QMTCONN": {Name: "QMTCONN", Op: OpConnect, Fields: []string{ArgConn, ArgResult, ArgReturnCode}, PayloadFrom: -1,
-				Outcome: func(f map[string]string) string {
-					if f[ArgResult] == "1" {
-						return OutcomePending
-					}
-					return connackOutcome(f)
-				},
+				Outcome: unlessRetransmitted(connackOutcome),
 				Meaning: func(f map[string]string) string {
 					switch f[ArgResult] {
 					case "0":
@@ -143,12 +130,7 @@ func init() {
 					return "unknown result " + f[ArgResult]
 				}},
 			"QMTSUB": {Name: "QMTSUB", Op: OpSubscribe, Fields: []string{ArgConn, ArgMsgID, ArgResult, ArgValue}, PayloadFrom: -1,
-				Outcome: func(f map[string]string) string {
-					if f[ArgResult] == "1" {
-						return OutcomePending
-					}
-					return subackOutcome(f)
-				},
+				Outcome: unlessRetransmitted(subackOutcome),
 				Meaning: func(f map[string]string) string {
 					if f[ArgResult] == "0" {
 						if f[ArgValue] == "128" {
@@ -165,8 +147,8 @@ func init() {
 			"QMTUNS":   {Name: "QMTUNS", Op: OpUnsubscribe, Fields: []string{ArgConn, ArgMsgID, ArgResult}, PayloadFrom: -1, Meaning: sendResult("unsubscribed"), Outcome: sendOutcome},
 			"QMTPUB":   {Name: "QMTPUB", Op: OpPublish, Fields: []string{ArgConn, ArgMsgID, ArgResult, ArgValue}, PayloadFrom: -1, Meaning: sendResult("published"), Outcome: sendOutcome},
 			"QMTPUBEX": {Name: "QMTPUBEX", Op: OpPublish, Fields: []string{ArgConn, ArgMsgID, ArgResult, ArgValue}, PayloadFrom: -1, Meaning: sendResult("published"), Outcome: sendOutcome},
-			"QMTDISC":  {Name: "QMTDISC", Op: OpDisconnect, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: okFail("disconnected")},
-			"QMTCLOSE": {Name: "QMTCLOSE", Op: OpClose, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: okFail("network closed")},
+			"QMTDISC":  {Name: "QMTDISC", Op: OpDisconnect, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: okFailMeaning("disconnected")},
+			"QMTCLOSE": {Name: "QMTCLOSE", Op: OpClose, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: okFailMeaning("network closed")},
 			"QMTSTAT": {Name: "QMTSTAT", Op: OpStatus, Event: true, Fields: []string{ArgConn, "err_code"}, PayloadFrom: -1,
 				Meaning: func(f map[string]string) string {
 					return lookupWord(map[int]string{

@@ -43,6 +43,7 @@ type conn struct {
 	rstByPeer bool  // the server answered with RST
 	rstSeen   bool
 	finSeen   [2]bool
+	done      [2]bool // the direction ended at its FIN: later bytes are retransmissions
 	closed    bool
 
 	dirs  [2]*direction
@@ -137,13 +138,22 @@ func (c *conn) dir(d *Decoder, i int) *direction {
 func (c *conn) newSink(d *Decoder, i int, dr *direction) streamSink {
 	switch c.kind {
 	case kindMQTT:
-		return &mqttSink{d: d, c: c, fromClient: i == toServer, midstream: !c.handshake}
+		if i == toClient && d.tlsPort[c.server.Port()] {
+			// Plain MQTT from a client on a TLS port: the server's first
+			// byte says whether it answers in TLS or in MQTT.
+			return &tlsSink{d: d, c: c, dir: dr}
+		}
+		return c.newMQTTSink(d, i)
 	case kindTLS:
-		return &tlsSink{d: d, c: c, fromClient: i == toServer}
+		return &tlsSink{d: d, c: c, dir: dr, fromClient: i == toServer}
 	case kindProbe:
 		return &probeSink{d: d, c: c, dir: dr, i: i}
 	}
 	return discardSink{}
+}
+
+func (c *conn) newMQTTSink(d *Decoder, i int) *mqttSink {
+	return &mqttSink{d: d, c: c, fromClient: i == toServer, midstream: !c.handshake}
 }
 
 func (c *conn) segment(d *Decoder, s *segment, st stamp) {
@@ -191,7 +201,7 @@ func (c *conn) segment(d *Decoder, s *segment, st stamp) {
 		c.rst(d, from, st)
 		return
 	}
-	if s.wireLen > 0 {
+	if s.wireLen > 0 && !c.done[from] {
 		dr := c.dir(d, from)
 		dr.hs.add(seq, s.payload, s.wireLen, st, dr.sink)
 		if c.kind == kindOther {
@@ -214,7 +224,7 @@ func (c *conn) segment(d *Decoder, s *segment, st stamp) {
 			}
 		}
 	}
-	if s.fin {
+	if s.fin && !c.done[from] {
 		dr := c.dir(d, from)
 		if !dr.hs.finSeen {
 			dr.hs.finSeen = true
@@ -232,6 +242,7 @@ func (c *conn) segment(d *Decoder, s *segment, st stamp) {
 		if dr != nil && dr.hs.finSeen && len(dr.hs.pending) == 0 && dr.hs.next == dr.hs.finSeq {
 			dr.sink.end(st)
 			c.dirs[i] = nil
+			c.done[i] = true
 		}
 	}
 	if c.finSeen[toServer] && c.finSeen[toClient] && c.dirs[toServer] == nil && c.dirs[toClient] == nil {

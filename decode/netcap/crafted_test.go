@@ -1,6 +1,7 @@
 package netcap
 
 import (
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -49,6 +50,19 @@ func craftedCaptures() map[string][][]byte {
 	f.c2s(lost[:20]) // not captured
 	out["crafted_gap"] = append(frames, f.c2s(lost[20:]), f.s2c(nil), f.c2s(publish0("gap/after", "ok")),
 		f.c2s(pingreq()), f.fin(true), f.fin(false))
+	// A module resolves its broker, is refused (RST to its SYN), retries
+	// and gets no answer at all; a second name does not exist.
+	f = newFlow("10.0.0.6:40004", "192.0.2.10:1883")
+	refused := [][]byte{f.syn(), f.frame(false, fRST|fACK, 0, f.cseq, nil)}
+	g := newFlow("10.0.0.6:40005", "192.0.2.10:1883")
+	syn := g.syn()
+	out["crafted_dns_refused"] = append([][]byte{
+		udpFrame("10.0.0.6:5353", "10.0.0.53:53", dnsMessage(0x1234, false, 0, "broker.example.com", 1)),
+		udpFrame("10.0.0.53:53", "10.0.0.6:5353", dnsMessage(0x1234, true, 0, "broker.example.com", 1,
+			netip.MustParseAddr("192.0.2.10"))),
+	}, append(refused, syn, syn,
+		udpFrame("10.0.0.6:5354", "10.0.0.53:53", dnsMessage(0x1235, false, 0, "typo.example.com", 1)),
+		udpFrame("10.0.0.53:53", "10.0.0.6:5354", dnsMessage(0x1235, true, 3, "typo.example.com", 1)))...)
 	return out
 }
 

@@ -132,6 +132,21 @@ func TestRetransmissionsRemoved(t *testing.T) {
 	}
 }
 
+func TestRetransmissionAfterFIN(t *testing.T) {
+	// The client's last PUBLISH is retransmitted after its FIN was
+	// processed: it must not be decoded a second time.
+	f := newFlow("10.0.0.2:40000", "10.0.0.1:1883")
+	frames := [][]byte{f.syn(), f.synAck(), f.ack(), f.c2s(connect311("dev-1"))}
+	seq := f.cseq
+	pub := publish0("t/last", "bye")
+	last := f.c2s(pub)
+	frames = append(frames, last, f.fin(true), f.frame(true, fACK|fPSH, seq, f.sseq, pub), f.s2c(connack(0)), f.fin(false))
+	rs := decodeFrames(t, linkEthernet, frames, Options{})
+	if got, want := summary(rs), "4:CONNECT 5:PUBLISH 8:CONNACK"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
 func TestSplitRemainingLength(t *testing.T) {
 	// A 200-byte PUBLISH has a 2-byte Remaining Length; cut the segment
 	// between its two bytes (tshark 4.0 reports Malformed here).

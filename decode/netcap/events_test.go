@@ -162,3 +162,34 @@ func TestClientHelloSNIMalformed(t *testing.T) {
 		}
 	}
 }
+
+func TestPlainMQTTOnTLSPort(t *testing.T) {
+	// A device misconfigured to speak plain MQTT to 8883. Against a plain
+	// broker there, both directions decode as MQTT (CONNECT split so the
+	// check has to wait for bytes)…
+	f := newFlow("10.0.0.2:40000", "10.0.0.1:8883")
+	c := connect311("plain-dev")
+	frames := [][]byte{f.syn(), f.synAck(), f.ack(), f.c2s(c[:3]), f.c2s(c[3:]), f.s2c(connack(0)), f.c2s(pingreq())}
+	rs := decodeFrames(t, linkEthernet, frames, Options{})
+	if got, want := summary(rs), "5:CONNECT 6:CONNACK 7:PINGREQ"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if p := packets(rs)[0]; p.Packet.ClientID != "plain-dev" || p.Server.Port() != 8883 {
+		t.Errorf("CONNECT %+v", p)
+	}
+	if n := len(events(rs, EventTLSHello)); n != 0 {
+		t.Errorf("%d TLS hellos", n)
+	}
+	// …against a real TLS server the client's CONNECT is decoded and the
+	// server's answer stays TLS: here a plaintext alert.
+	f = newFlow("10.0.0.3:40000", "10.0.0.1:8883")
+	frames = [][]byte{f.syn(), f.synAck(), f.ack(), f.c2s(connect311("plain-dev")),
+		f.s2c(tlsRecord(21, []byte{2, 10})), f.fin(false)}
+	rs = decodeFrames(t, linkEthernet, frames, Options{})
+	if got, want := summary(rs), "4:CONNECT"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if al := events(rs, EventTLSAlert); len(al) != 1 || al[0].Event.By != "server" || al[0].Event.Detail != "fatal unexpected_message (10)" {
+		t.Fatalf("alerts %+v", al)
+	}
+}

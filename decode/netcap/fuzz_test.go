@@ -47,6 +47,9 @@ func FuzzFrame(f *testing.F) {
 	f.Add(joinFuzzFrames(linkSLL2, session(v6)))
 	tls := newFlow("10.0.0.2:40001", "10.0.0.1:8883")
 	f.Add(joinFuzzFrames(linkEthernet, [][]byte{tls.syn(), tls.c2s(tlsRecord(22, clientHello("x.example")))}))
+	plain := newFlow("10.0.0.2:40003", "10.0.0.1:8883")
+	f.Add(joinFuzzFrames(linkEthernet, [][]byte{plain.syn(), plain.synAck(), plain.c2s(connect311("p")),
+		plain.s2c(tlsRecord(21, []byte{2, 10})), plain.s2c(connack(0))}))
 	other := newFlow("10.0.0.2:40002", "10.0.0.1:7000")
 	f.Add(joinFuzzFrames(linkEthernet, [][]byte{other.c2s(connect311("p")), other.s2c(connack(0))}))
 	f.Add(joinFuzzFrames(linkEthernet, [][]byte{udpFrame("10.0.0.2:5353", "8.8.8.8:53", dnsMessage(1, true, 0, "a.b", 1))}))

@@ -3,15 +3,26 @@ package netcap
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/atmq/atmq/decode/mqtt"
 )
 
 // tlsSink walks one direction's TLS records on a TLS port. MQTT inside is
 // encrypted, so it reports only what is in clear: the ClientHello's server
 // name (SNI) and alerts sent before encryption starts.
+//
+// A client that speaks plain MQTT to the TLS port (a common
+// misconfiguration) starts with a CONNECT, whose first byte 0x10 is no TLS
+// record type: the connection is then decoded as MQTT instead.
 type tlsSink struct {
 	d          *Decoder
 	c          *conn
+	dir        *direction
 	fromClient bool
+
+	started bool                   // the first bytes were classified
+	pre     [connectPrefixMax]byte // client bytes held while checking for a CONNECT
+	pn      int
 
 	hdr     [5]byte
 	hn      int    // header bytes collected
@@ -35,6 +46,11 @@ const (
 )
 
 func (t *tlsSink) data(b []byte, st stamp) {
+	if !t.started && len(b) > 0 {
+		if b, st = t.classify(b, st); b == nil {
+			return
+		}
+	}
 	for len(b) > 0 && !t.broken {
 		if t.hn < len(t.hdr) {
 			k := copy(t.hdr[t.hn:], b)
@@ -63,6 +79,56 @@ func (t *tlsSink) data(b []byte, st stamp) {
 			t.record(st)
 			t.hn = 0
 		}
+	}
+}
+
+// classify looks at a direction's first bytes. It returns the bytes to
+// walk as TLS, or nil when they were held or handed to an MQTT sink.
+func (t *tlsSink) classify(b []byte, st stamp) ([]byte, stamp) {
+	c := t.c
+	if !t.fromClient {
+		if c.kind == kindMQTT && (b[0] < tlsChangeCipherSpec || b[0] > tlsHeartbeat) {
+			t.toMQTT(b, st) // a plain MQTT broker on the TLS port
+			return nil, st
+		}
+		t.started = true
+		return b, st
+	}
+	k := copy(t.pre[t.pn:], b)
+	switch looksLikeConnect(t.pre[:t.pn+k]) {
+	case needMore:
+		t.pn += k
+		return nil, st
+	case notConnect:
+		t.started = true
+		if t.pn == 0 {
+			return b, st
+		}
+		held := append(t.pre[:t.pn:t.pn], b...)
+		return held, st
+	}
+	// Plain MQTT: decode both directions as MQTT from here on.
+	c.kind = kindMQTT
+	c.mq = &mqtt.Conn{ForceVersion: t.d.opts.ForceVersion}
+	t.d.stats.TLSConns--
+	t.d.stats.MQTTConns++
+	// The server's sink stays: its first byte tells a TLS server (alert,
+	// handshake) from a plain MQTT broker.
+	held := append([]byte(nil), t.pre[:t.pn]...)
+	t.toMQTT(held, st)
+	t.dir.sink.data(b, st)
+	return nil, st
+}
+
+// toMQTT replaces this sink by an MQTT one and feeds it b.
+func (t *tlsSink) toMQTT(b []byte, st stamp) {
+	i := toClient
+	if t.fromClient {
+		i = toServer
+	}
+	t.dir.sink = t.c.newMQTTSink(t.d, i)
+	if len(b) > 0 {
+		t.dir.sink.data(b, st)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -219,5 +220,34 @@ func TestRFC3339(t *testing.T) {
 		if _, err := time.Parse(time.RFC3339Nano, rfc3339(c.in)); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+func TestPacketsDNSAndRefusedEvents(t *testing.T) {
+	var out, errw bytes.Buffer
+	if err := runPackets(packetsOptions{File: captures + "crafted_dns_refused.pcap", JSON: true, Events: true}, &out, &errw); err != nil {
+		t.Fatal(err)
+	}
+	lines := jsonLines(t, out.String())
+	var got []string
+	for _, l := range lines {
+		got = append(got, fmt.Sprintf("%v:%v/%v", l["frame"], l["type"], l["by"]))
+	}
+	want := "1:DNS/client 2:DNS/server 3:TCP-SYN/client 4:TCP-RST/server 5:TCP-SYN/client 7:DNS/client 8:DNS/server 6:TCP-SYN-UNANSWERED/client"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("events\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+	answer := lines[1]["dns"].(map[string]any)
+	if answer["name"] != "broker.example.com" || answer["rcode"].(float64) != 0 || answer["answers"].([]any)[0] != "192.0.2.10" {
+		t.Errorf("answer %v", answer)
+	}
+	if nx := lines[6]["dns"].(map[string]any); nx["rcode"].(float64) != 3 || nx["answers"] != nil {
+		t.Errorf("NXDOMAIN %v", nx)
+	}
+	if q := lines[0]["dns"].(map[string]any); q["response"] != false || q["rcode"] != nil || lines[0]["conn"] != nil {
+		t.Errorf("query %v", lines[0])
+	}
+	if !strings.Contains(lines[3]["detail"].(string), "refused") || lines[3]["src"] != "192.0.2.10:1883" {
+		t.Errorf("RST %v", lines[3])
 	}
 }

@@ -179,7 +179,7 @@ func (d *cmqttDialect) stop(cmd command) bool {
 		if c.conn != nil {
 			c.conn.close()
 		}
-		*c = cmqttClient{idx: c.idx}
+		c.reset()
 	}
 	d.started = false
 	d.m.final("OK")
@@ -235,7 +235,7 @@ func (d *cmqttDialect) rel(cmd command) bool {
 	if c.conn != nil {
 		c.conn.close()
 	}
-	*c = cmqttClient{idx: c.idx}
+	c.reset()
 	d.m.final("OK")
 	return true
 }
@@ -381,6 +381,16 @@ func (d *cmqttDialect) connectedClient(cmd command) (*cmqttClient, bool) {
 		return nil, false
 	}
 	return c, true
+}
+
+// reset forgets everything but the index, field by field: idx is read
+// without the lock by the connection's reader goroutines.
+func (c *cmqttClient) reset() {
+	c.acquired, c.clientID = false, ""
+	c.conn, c.connecting, c.connected = nil, false, false
+	c.url, c.keepalive, c.clean, c.user = "", 0, false, nil
+	c.topic, c.payload, c.subTopics, c.unsubTopics = nil, nil, nil, nil
+	c.willTopic, c.willMsg, c.willQoS = nil, nil, 0
 }
 
 func (c *cmqttClient) packetID() uint16 {

@@ -422,7 +422,11 @@ func (d *espatDialect) clean(cmd command) bool {
 		d.conn = nil
 		_ = conn.disconnect()
 	}
-	*d = espatDialect{m: d.m, keepalive: 120, nextID: d.nextID}
+	// Field by field, not *d = …: d.m is read without the lock by the
+	// closing connection's reader.
+	d.state, d.clientID, d.user, d.pass = espUninit, "", "", ""
+	d.keepalive, d.disableClean, d.will = 120, false, nil
+	d.host, d.port, d.reconnect, d.subs = "", 0, 0, nil
 	d.m.final("OK")
 	return true
 }

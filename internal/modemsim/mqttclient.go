@@ -55,9 +55,7 @@ type mqttConn struct {
 	pingOut     bool            // a PINGREQ is unanswered
 	closing     bool            // we closed it: the reader reports closedByUs
 	done        chan struct{}
-	keepalive   time.Duration
-	noPing      bool
-	kaStop      chan struct{}
+	kaStop      chan struct{} // non-nil once the keepalive timer runs
 	finished    sync.Once
 }
 

@@ -183,9 +183,7 @@ func start(bin string, conf Config) (*Broker, error) {
 	b.cmd = exec.Command(bin, "-c", confPath)
 	b.cmd.Stdout = b.log
 	b.cmd.Stderr = b.log
-	// Own process group: a Ctrl-C on the test binary must not race our
-	// orderly SIGTERM, and the broker must not outlive us by accident.
-	b.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	b.cmd.SysProcAttr = brokerProcAttr()
 	if err := b.cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("start %s: %w", bin, err)

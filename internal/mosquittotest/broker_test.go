@@ -109,7 +109,9 @@ func TestSecondLoopbackAddressAndStop(t *testing.T) {
 	// sees the connection.)
 	// mosquitto logs after it answers: wait for the lines of the
 	// connections made so far before counting.
-	waitLog(t, b, "Sending CONNACK to x")
+	if err := b.WaitLog("Sending CONNACK to x", 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	before := strings.Count(b.Log(), "New connection from")
 	if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", itoa(b.Port)), time.Second); err == nil {
 		c.Write([]byte{0xC0, 0}) // a PINGREQ, for mosquitto to log if it were ours
@@ -118,7 +120,9 @@ func TestSecondLoopbackAddressAndStop(t *testing.T) {
 	if rc := connect3(t, b.Addr(), "y", "", "", true); rc != 0 { // a known connection as a fence
 		t.Fatalf("CONNACK %d", rc)
 	}
-	waitLog(t, b, "Sending CONNACK to y")
+	if err := b.WaitLog("Sending CONNACK to y", 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	if after := strings.Count(b.Log(), "New connection from"); after != before+1 {
 		t.Errorf("broker bound to 127.0.0.2 saw %d connections, want only the one to 127.0.0.2:\n%s", after-before, b.Log())
 	}
@@ -223,15 +227,4 @@ func TestMissingMosquitto(t *testing.T) {
 	if f := startWithout(t, "true"); f.how != "fatal" || !strings.Contains(f.msg, "CI is set") || !strings.Contains(f.msg, "apt-get install mosquitto") {
 		t.Errorf("in CI: %s %q, want a failure naming the package", f.how, f.msg)
 	}
-}
-
-// waitLog waits until the broker's log holds s.
-func waitLog(t *testing.T, b *Broker, s string) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if strings.Contains(b.Log(), s) {
-			return
-		}
-	}
-	t.Fatalf("broker log never showed %q:\n%s", s, b.Log())
 }

@@ -1,6 +1,9 @@
 //go:build linux
 
-package capture
+// Package rawpty opens pseudo-terminals in raw mode, as a UART is: the
+// simulated module serves on one, and atmq's serial proxy hands one to the
+// user's terminal program.
+package rawpty
 
 import (
 	"fmt"
@@ -10,16 +13,23 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ptyPair is a pseudo-terminal whose slave side a user's terminal
-// program opens while atmq drives the master side.
-type ptyPair struct {
-	master *os.File // pollable, so reads can be cancelled with deadlines
-	tty    *os.File // kept open so the master never reads EIO between the user's sessions
-	path   string
+// Pair is a pseudo-terminal: the program playing the device drives
+// Master; the other side opens Path like a serial port.
+type Pair struct {
+	// Master is non-blocking and joins Go's poller, so reads can be
+	// cancelled with deadlines.
+	Master *os.File
+	// TTY is our own handle on the terminal side. While it is open the
+	// master never reads EIO, so programs can open and close Path at will;
+	// close it to let the master see the last close.
+	TTY  *os.File
+	Path string
 }
 
-// openPTY creates a raw pseudo-terminal.
-func openPTY() (*ptyPair, error) {
+// Open creates a pseudo-terminal whose terminal side is raw: no echo by
+// the line discipline, no CR/LF translation, no signals on ^C or ^Z
+// (Ctrl-Z ends prompt-mode payloads).
+func Open() (*Pair, error) {
 	m, t, err := pty.Open()
 	if err != nil {
 		return nil, fmt.Errorf("create pseudo-terminal: %w", err)
@@ -38,15 +48,14 @@ func openPTY() (*ptyPair, error) {
 	}
 	master := os.NewFile(uintptr(fd), m.Name())
 	m.Close()
-	// A fresh pty is in cooked mode with echo: bytes from the module
-	// would be echoed back into the master and sent to the module as if
-	// the host had typed them. Raw until the terminal program sets its own.
+	// A fresh pty is in cooked mode with echo: bytes written to the
+	// master would come back as if typed. Raw until a program sets its own.
 	if err := makeRaw(int(t.Fd())); err != nil {
 		master.Close()
 		t.Close()
 		return nil, fmt.Errorf("pseudo-terminal %s: set raw mode: %w", t.Name(), err)
 	}
-	return &ptyPair{master: master, tty: t, path: t.Name()}, nil
+	return &Pair{Master: master, TTY: t, Path: t.Name()}, nil
 }
 
 // makeRaw is cfmakeraw(3).
@@ -65,9 +74,10 @@ func makeRaw(fd int) error {
 	return unix.IoctlSetTermios(fd, unix.TCSETS, tio)
 }
 
-func (p *ptyPair) Close() error {
-	err := p.master.Close()
-	if err2 := p.tty.Close(); err == nil {
+// Close closes both sides.
+func (p *Pair) Close() error {
+	err := p.Master.Close()
+	if err2 := p.TTY.Close(); err == nil {
 		err = err2
 	}
 	return err
