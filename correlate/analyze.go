@@ -185,7 +185,7 @@ func (a *analysis) transactionResults() []Transaction {
 		t := &a.txs[i]
 		tr := Transaction{
 			Line: t.Line, Command: t.Command, Op: t.Op, Final: t.Final,
-			Result: t.Result, ResultLine: t.ResultLine, Frames: a.frames(a.txRecs[i]),
+			Result: t.Result, ResultLine: t.ResultLine, Outcome: t.Outcome, Frames: a.frames(a.txRecs[i]),
 		}
 		if !t.Time.IsZero() {
 			tm := t.Time

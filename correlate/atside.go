@@ -130,13 +130,19 @@ func (a *analysis) resultFinding(t *at.Transaction) {
 	d, idx := a.dialectOf(t), connIndex(t)
 	meaning := orDefault(t.Meaning, "failure")
 	base := Finding{Severity: SeverityError, Line: t.Line}
+	if d == "cmqtt" && t.Op == at.OpConnect && hasRes && res >= 27 && res <= 31 {
+		// SIMCom reports CONNACK refusals 1–5 as its error codes 27–31
+		// (SIM-ERR, decode/at cmqttErrors).
+		rc, hasRC, res = res-26, true, 0
+	}
 	switch t.Op {
 	case at.OpConnect:
 		if hasRC && rc != 0 && (!hasRes || res == 0) {
 			f := base
 			f.Code, f.ConnackCode = CodeConnackRefused, intp(rc)
 			f.Summary = fmt.Sprintf("the module reports the broker refused the connection: %s (%s)", t.Result, meaning)
-			f.Explanation = fmt.Sprintf("the result URC on line %d carries CONNACK return code %d; the capture does not show the CONNACK", t.ResultLine, rc)
+			f.Explanation = fmt.Sprintf("the result URC on line %d carries CONNACK return code %d; %s", t.ResultLine, rc,
+				a.withoutWire("the capture does not show the CONNACK"))
 			cause := a.causeFromReturnCode(t, d, idx, rc)
 			f.Fix = orDefault(cause.Fix, brokerFix(false, rc))
 			a.add(f)
@@ -159,7 +165,8 @@ func (a *analysis) resultFinding(t *at.Transaction) {
 		f := base
 		f.Code = code
 		f.Summary = fmt.Sprintf("the module could not open the connection: %s (%s)", t.Result, meaning)
-		f.Explanation = fmt.Sprintf("the result URC on line %d reports failure; the capture shows no TCP or DNS evidence for it", t.ResultLine)
+		f.Explanation = fmt.Sprintf("the result URC on line %d reports failure; %s", t.ResultLine,
+			a.withoutWire("the capture shows no TCP or DNS evidence for it"))
 		f.Fix = fix
 		a.add(f)
 		return
@@ -184,6 +191,15 @@ func (a *analysis) resultFinding(t *at.Transaction) {
 	f.Explanation = fmt.Sprintf("result URC on line %d; without a capture the network side cannot be checked", t.ResultLine)
 	f.Fix = "capture the network side too (atmq analyze --pcap) to see what the broker answered"
 	a.add(f)
+}
+
+// withoutWire says why a finding rests on the serial log alone: the
+// capture lacks the evidence (given as missing), or there is no capture.
+func (a *analysis) withoutWire(missing string) string {
+	if len(a.recs) == 0 {
+		return "no capture was given to check it on the wire"
+	}
+	return missing
 }
 
 // causeFromReturnCode gives the refusal cause a CONNACK return code in a

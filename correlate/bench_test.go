@@ -12,6 +12,16 @@ import (
 	"github.com/atmq/atmq/decode/netcap"
 )
 
+// openAndConnect starts a session: the device opens the socket and
+// connects as dev1, accepted.
+func openAndConnect(l *logBuilder, b *capBuilder) {
+	l.open(0, 0.1, "0")
+	b.handshake(0.05, devConn)
+	l.connect(1, 1.08, "dev1", "user", "pass", "0")
+	b.pkt(1.03, devConn, true, connectPkt("dev1", "user", "pass", 120, true))
+	b.pkt(1.05, devConn, false, connack(0))
+}
+
 // bigServerSession is a broker-side capture: 200 other clients publishing
 // telemetry beside the device, which publishes n QoS 1 messages; the
 // serial clock is 8 h ahead.
@@ -19,11 +29,7 @@ func bigServerSession(n int, untimed bool) (*at.Log, []netcap.Record) {
 	l := newLog(8 * time.Hour)
 	l.untime = untimed
 	b := &capBuilder{}
-	l.open(0, 0.1, "0")
-	b.handshake(0.05, devConn)
-	l.connect(1, 1.08, "dev1", "user", "pass", "0")
-	b.pkt(1.03, devConn, true, connectPkt("dev1", "user", "pass", 120, true))
-	b.pkt(1.05, devConn, false, connack(0))
+	openAndConnect(l, b)
 	others := make([]tconn, 200)
 	for i := range others {
 		others[i] = tconn{id: 10 + i, client: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), 40000), server: devConn.server}
@@ -89,11 +95,7 @@ func repeatedContentSession(n int, untimed bool, topicOnWire string) (*at.Log, [
 	l := newLog(8 * time.Hour)
 	l.untime = untimed
 	b := &capBuilder{}
-	l.open(0, 0.1, "0")
-	b.handshake(0.05, devConn)
-	l.connect(1, 1.08, "dev1", "user", "pass", "0")
-	b.pkt(1.03, devConn, true, connectPkt("dev1", "user", "pass", 120, true))
-	b.pkt(1.05, devConn, false, connack(0))
+	openAndConnect(l, b)
 	for k := 0; k < n; k++ {
 		s := 2 + float64(k)
 		id := fmt.Sprint(k%65535 + 1)

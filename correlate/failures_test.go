@@ -359,6 +359,13 @@ func TestATOnlyExplainsCodes(t *testing.T) {
 	if f := findFinding(res, CodeConnackRefused); f.ConnackCode == nil || *f.ConnackCode != 5 {
 		t.Errorf("connack code missing: %+v", f)
 	}
+	// Without a capture the text must not speak of what "the capture"
+	// shows.
+	for _, f := range res.Findings {
+		if strings.Contains(f.Summary+f.Explanation, "the capture") {
+			t.Errorf("%s speaks of a capture that was not given: %s — %s", f.Code, f.Summary, f.Explanation)
+		}
+	}
 	if res.Clock.Method != "none" {
 		t.Errorf("clock method %q", res.Clock.Method)
 	}
@@ -591,5 +598,10 @@ func TestATOnlyOpenResults(t *testing.T) {
 	requireCodes(t, res, CodeDNSFailure, CodeOpenFailed)
 	if f := findFinding(res, CodeOpenFailed); !strings.Contains(f.Fix, "AT+QMTCLOSE=1") {
 		t.Errorf("open-failed fix %q", f.Fix)
+	}
+	for _, f := range res.Findings {
+		if strings.Contains(f.Explanation, "the capture shows") || !strings.Contains(f.Explanation, "no capture was given") {
+			t.Errorf("%s: %s", f.Code, f.Explanation)
+		}
 	}
 }

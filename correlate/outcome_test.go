@@ -33,8 +33,10 @@ func TestDialectReportedFailures(t *testing.T) {
 			"AT+MQTTCONN=0,\"broker\",1883,0\r\nOK\r\n+MQTTDISCONNECTED:0\r\n", CodeCommandError, 1},
 		{"qmt SUBACK 128", "qmt",
 			"AT+QMTSUB=0,1,\"secret/#\",1\r\nOK\r\n+QMTSUB: 0,1,0,128\r\n", CodeSubackFailure, 1},
-		{"cmqtt connect error 30", "cmqtt",
-			"AT+CMQTTCONNECT=0,\"tcp://broker:1883\",60,1\r\nOK\r\n+CMQTTCONNECT: 0,30\r\n", CodeCommandError, 1},
+		{"cmqtt connect error 30 is CONNACK 4", "cmqtt",
+			"AT+CMQTTCONNECT=0,\"tcp://broker:1883\",60,1,\"u\",\"p\"\r\nOK\r\n+CMQTTCONNECT: 0,30\r\n", CodeConnackRefused, 1},
+		{"cmqtt connect error 3", "cmqtt",
+			"AT+CMQTTCONNECT=0,\"tcp://broker:1883\",60,1\r\nOK\r\n+CMQTTCONNECT: 0,3\r\n", CodeCommandError, 1},
 		{"luat CONNECT FAIL", "luat",
 			"AT+MIPSTART=\"broker\",1883\r\nOK\r\nCONNECT FAIL\r\n", CodeOpenFailed, 1},
 	}
@@ -48,6 +50,9 @@ func TestDialectReportedFailures(t *testing.T) {
 			f := findFinding(res, c.code)
 			if f == nil || f.Line != c.line {
 				t.Fatalf("want %s on line %d; got %v", c.code, c.line, describeFindings(res))
+			}
+			if c.code == CodeConnackRefused && (f.ConnackCode == nil || *f.ConnackCode != 4) {
+				t.Errorf("connack code %v, want 4 (SIMCom error 30)", f.ConnackCode)
 			}
 		})
 	}

@@ -267,23 +267,33 @@ func (a *analysis) pairConnect(tk *taker, ti, lo, hi int) {
 		}
 		return
 	}
-	if _, ok := arg(t.Args, at.ArgHost); ok {
-		if c := a.connOf(conn); c != nil && len(c.recs) > 0 {
-			a.takeDNS(tk, t.Args[at.ArgHost], lo, hi)
-			for _, i := range c.recs {
-				if i >= conn {
-					break
-				}
-				if a.isEvent(i, netcap.EventSYN) && !a.used[i] {
-					tk.take(i)
-					a.takeHandshake(tk, i)
-				}
-			}
-		}
+	if _, ok := arg(t.Args, at.ArgHost); ok && a.connOf(conn) != nil {
+		a.takeDNS(tk, t.Args[at.ArgHost], lo, hi)
+		a.takeHandshakeBefore(tk, conn)
 	}
 	tk.take(conn)
 	a.connAttempt[a.recs[conn].Conn] = ti + 1
 	a.takeSession(tk, conn)
+}
+
+// takeHandshakeBefore takes the handshake of the connection a CONNECT
+// (record conn) went on: its SYNs before the CONNECT and what answered
+// them. Used where one step both opens the socket and connects (ESP-AT,
+// SIMCom connect commands, auto-reconnect URCs).
+func (a *analysis) takeHandshakeBefore(tk *taker, conn int) {
+	c := a.connOf(conn)
+	if c == nil {
+		return
+	}
+	for _, i := range c.recs {
+		if i >= conn {
+			break
+		}
+		if a.isEvent(i, netcap.EventSYN) && !a.used[i] {
+			tk.take(i)
+			a.takeHandshake(tk, i)
+		}
+	}
 }
 
 // takeSession takes the CONNACK answering the CONNECT at rec, and the
@@ -497,17 +507,7 @@ func (a *analysis) pairEvent(ej, cursor int) []int {
 			return a.isPacket(i, mqtt.CONNECT, true) && (len(a.deviceIDs) == 0 || a.deviceIDs[a.recs[i].Packet.ClientID])
 		})
 		if conn >= 0 {
-			if c := a.connOf(conn); c != nil {
-				for _, i := range c.recs {
-					if i >= conn {
-						break
-					}
-					if a.isEvent(i, netcap.EventSYN) && !a.used[i] {
-						tk.take(i)
-						a.takeHandshake(tk, i)
-					}
-				}
-			}
+			a.takeHandshakeBefore(tk, conn)
 			tk.take(conn)
 			a.connAttempt[a.recs[conn].Conn] = -(ej + 1)
 			a.takeSession(tk, conn)

@@ -103,6 +103,10 @@ type Transaction struct {
 	Final      string     `json:"final"`
 	Result     string     `json:"result"`
 	ResultLine int        `json:"result_line"`
+	// Outcome is the module's verdict on the command as its dialect reads
+	// the answers: "ok", "failed", or "" (no answer yet, or one that
+	// decides nothing).
+	Outcome string `json:"outcome"`
 	// Frames lists every frame of the packets and TCP/DNS events paired
 	// with the command, ascending.
 	Frames  []int    `json:"frames"`

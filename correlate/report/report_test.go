@@ -29,7 +29,8 @@ func refusedSession(t *testing.T) *correlate.Result {
 			Result: "+ECMTOPEN: 0,0", ResultLine: 3, ResultTime: ser(0.1), ResultArgs: map[string]string{at.ArgConn: "0", at.ArgResult: "0"}},
 		{Line: 4, Time: ser(1), Command: `AT+ECMTCONN=0,"dev;1#"`, Dialect: "ecmt", Op: at.OpConnect,
 			Args: map[string]string{at.ArgConn: "0", at.ArgClientID: "dev;1#"}, Final: "OK", FinalLine: 5, FinalTime: ser(1.01),
-			Result: "+ECMTCONN: 0,0,5", ResultLine: 6, ResultTime: ser(1.08), ResultArgs: map[string]string{at.ArgConn: "0", at.ArgResult: "0", at.ArgReturnCode: "5"}},
+			Result: "+ECMTCONN: 0,0,5", ResultLine: 6, ResultTime: ser(1.08), ResultArgs: map[string]string{at.ArgConn: "0", at.ArgResult: "0", at.ArgReturnCode: "5"},
+			Outcome: at.OutcomeFailed},
 	}}
 	c, s := netip.MustParseAddrPort("10.0.0.5:40001"), netip.MustParseAddrPort("10.0.0.1:1883")
 	ev := func(f int, at float64, typ, by string) netcap.Record {
@@ -66,8 +67,11 @@ func TestJSONDocument(t *testing.T) {
 	if err := json.Unmarshal(doc["transactions"], &txs); err != nil || len(txs) != 2 {
 		t.Fatalf("transactions: %v %s", err, doc["transactions"])
 	}
-	if got := strings.Join(keys(txs[1]), ","); got != "command,final,frames,latency_ms,line,op,result,result_line,time" {
+	if got := strings.Join(keys(txs[1]), ","); got != "command,final,frames,latency_ms,line,op,outcome,result,result_line,time" {
 		t.Errorf("transaction keys %s", got)
+	}
+	if string(txs[1]["outcome"]) != `"failed"` {
+		t.Errorf("connect outcome %s", txs[1]["outcome"])
 	}
 	var frames []int
 	if json.Unmarshal(txs[1]["frames"], &frames); len(frames) != 3 || frames[0] != 3 || frames[2] != 5 {

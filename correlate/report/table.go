@@ -90,7 +90,8 @@ func newTable(w io.Writer) *tablewriter.Table {
 
 func deviceLine(d correlate.Device) string {
 	if len(d.Connections) == 0 {
-		return "no connection in the capture" + clientIDNote(d.ClientID)
+		// "why" below says whether there was no capture or no match in it.
+		return "none identified" + clientIDNote(d.ClientID)
 	}
 	var cs []string
 	for _, c := range d.Connections {

@@ -296,3 +296,21 @@ func TestCMEErrors(t *testing.T) {
 		}
 	}
 }
+
+// A +CMQTTRXSTART block whose +CMQTTRXEND never comes keeps at most
+// MaxLine bytes of text, however many lines follow.
+func TestCMQTTBlockBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("+CMQTTRXSTART: 0,5,5\r\n")
+	for range 20000 {
+		b.WriteString("+CMQTTRXTOPIC: 0,0\r\n")
+	}
+	l, err := ReadLog(strings.NewReader(b.String()), Options{Format: "raw", Dialect: "cmqtt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := events(l, "CMQTTRXSTART")
+	if len(evs) != 1 || len(evs[0].Text) > MaxLine || len(evs[0].Text) < 1000 {
+		t.Fatalf("events %d, text %d bytes", len(evs), len(evs[0].Text))
+	}
+}

@@ -541,10 +541,10 @@ func (e *engine) urc(name, argText, text string, l Line) {
 			e.endFollow()
 			e.follow = &followData{ev: e.block, key: u.FollowKey, remaining: n}
 		}
-		e.block.Text += "\n" + text
+		e.blockLine(text)
 		return
 	case u.BlockEnd && e.block != nil:
-		e.block.Text += "\n" + text
+		e.blockLine(text)
 		if t := e.block.Args[ArgTopic]; t != "" && u.Meaning != nil {
 			e.block.Meaning = "message received on " + t
 		}
@@ -565,6 +565,15 @@ func (e *engine) urc(name, argText, text string, l Line) {
 		}
 	}
 	e.event(ev)
+}
+
+// blockLine adds a URC line to the open +CMQTTRXSTART block's text, up to
+// MaxLine bytes: a block whose end never comes (hostile or cut input)
+// must not grow without bound.
+func (e *engine) blockLine(text string) {
+	if len(e.block.Text)+1+len(text) <= MaxLine {
+		e.block.Text += "\n" + text
+	}
 }
 
 func (e *engine) event(ev *Event) {
@@ -616,6 +625,14 @@ func (e *engine) result(p *txnState, text string, args map[string]string, l Line
 	p.resulted = true
 	t.Result, t.ResultLine, t.ResultTime, t.ResultArgs = text, l.Line, l.Time, args
 	e.settle(p)
+	if t.Outcome == OutcomePending && u.Outcome != nil {
+		// An interim report (QMT "retransmitted"): the URC that decides
+		// is still to come and replaces this one.
+		p.resulted = false
+		if e.pending != p {
+			e.await(p)
+		}
+	}
 	e.notify(t)
 }
 

@@ -32,6 +32,8 @@ func TestOutcomePerDialect(t *testing.T) {
 		{"qmt connack refused", "qmt", append(echo(`AT+QMTCONN=0,"d"`, "OK\r\n"), "M:\r\n+QMTCONN: 0,0,4\r\n"), "QMTCONN", OutcomeFailed},
 		{"qmt connected", "qmt", append(echo(`AT+QMTCONN=0,"d"`, "OK\r\n"), "M:\r\n+QMTCONN: 0,0,0\r\n"), "QMTCONN", OutcomeOK},
 		{"qmt retransmitting", "qmt", append(echo(`AT+QMTPUB=0,1,1,0,"t","x"`, "OK\r\n"), "M:\r\n+QMTPUB: 0,1,1,2\r\n"), "QMTPUB", OutcomePending},
+		{"qmt retransmitted then acked", "qmt", append(echo(`AT+QMTPUB=0,1,1,0,"t","x"`, "OK\r\n"), "M:\r\n+QMTPUB: 0,1,1,1\r\n", "M:\r\n+QMTPUB: 0,1,0\r\n"), "QMTPUB", OutcomeOK},
+		{"qmt retransmitted then failed", "qmt", append(echo(`AT+QMTCONN=0,"d"`, "OK\r\n"), "M:\r\n+QMTCONN: 0,1\r\n", "M:\r\n+QMTCONN: 0,2\r\n"), "QMTCONN", OutcomeFailed},
 		{"qmt publish failed", "qmt", append(echo(`AT+QMTPUB=0,1,1,0,"t","x"`, "OK\r\n"), "M:\r\n+QMTPUB: 0,1,2\r\n"), "QMTPUB", OutcomeFailed},
 
 		{"cmqtt connect refused", "cmqtt", append(echo(`AT+CMQTTCONNECT=0,"tcp://h:1883",60,1`, "OK\r\n"), "M:\r\n+CMQTTCONNECT: 0,30\r\n"), "CMQTTCONNECT", OutcomeFailed},

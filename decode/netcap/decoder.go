@@ -1,6 +1,8 @@
 package netcap
 
 import (
+	"bytes"
+	"encoding/binary"
 	"net/netip"
 	"slices"
 	"time"
@@ -191,13 +193,32 @@ func (d *Decoder) idleFor(c *conn) time.Duration {
 	return d.opts.IdleTimeout
 }
 
-// connKey identifies a connection regardless of direction: the endpoints
-// in a fixed order.
-type connKey struct{ a, b netip.AddrPort }
+// connKey identifies a connection regardless of direction: both endpoints
+// as bytes (address, port, family), the smaller first. A byte array hashes
+// and compares much faster than a pair of netip.AddrPort.
+type connKey [2 * endpointLen]byte
+
+const endpointLen = 16 + 2 + 1
 
 func keyOf(x, y netip.AddrPort) connKey {
-	if x.Compare(y) > 0 {
-		x, y = y, x
+	var k connKey
+	a, b := k[:endpointLen], k[endpointLen:]
+	putEndpoint(a, x)
+	putEndpoint(b, y)
+	if bytes.Compare(a, b) > 0 {
+		var tmp [endpointLen]byte
+		copy(tmp[:], a)
+		copy(a, b)
+		copy(b, tmp[:])
 	}
-	return connKey{x, y}
+	return k
+}
+
+func putEndpoint(dst []byte, e netip.AddrPort) {
+	ip := e.Addr().As16()
+	copy(dst, ip[:])
+	binary.BigEndian.PutUint16(dst[16:], e.Port())
+	if e.Addr().Is4() {
+		dst[18] = 4 // keeps 1.2.3.4 apart from ::ffff:1.2.3.4
+	}
 }

@@ -64,7 +64,7 @@ sequence diagram.
 
 Exit codes: 0 no error finding, 1 at least one error finding, 2 bad usage or
 unreadable input.`,
-		Example: `  atmq analyze pcaps/connack-5
+		Example: `  atmq analyze pcaps/ecmt-no-credentials
   atmq analyze --serial sscom.txt --pcap server.pcapng --date 2026-11-26
   atmq analyze --serial dev.log --pcap cap.pcap --client-id dev1 --json
   atmq analyze DIR --clock-offset 8h --format mermaid > session.mmd`,

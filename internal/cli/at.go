@@ -35,6 +35,10 @@ func newAtCmd(s Streams) *cobra.Command {
 each command with its echo, responses, final result and later result URC,
 the URCs that answer nothing as events, and checks on how each command was
 written (typographic quotes, argument count, ranges, lengths, escaping).
+Each command's outcome is the module's verdict as its dialect defines it:
+ok, failed (ERROR, a failing result URC such as +MQTTPUB:FAIL, a SUBACK
+granting 128, a non-zero SIMCom error, Luat's CONNECT FAIL) or pending
+(no deciding answer in the log yet).
 
 Formats: ` + strings.Join(at.Formats(), ", ") + ` (detected unless --format).
 Dialects: ` + strings.Join(at.Dialects(), ", ") + ` (detected unless --dialect).`,
