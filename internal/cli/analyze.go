@@ -148,7 +148,7 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	}
 	var recs []netcap.Record
 	if pcap != "" {
-		recs, err = readCapture(pcap, mqttPorts(o.Ports, log), s.Err)
+		recs, err = readCapture(pcap, mqttPorts(o.Ports, log), correlate.NewCollector(log, copts), s.Err)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -313,11 +313,11 @@ func mqttPorts(flag []uint16, log *at.Log) []uint16 {
 	return ports
 }
 
-// readCapture decodes a whole capture. A damaged file is reported on
-// stderr and what could be read is used.
-func readCapture(path string, ports []uint16, stderr io.Writer) ([]netcap.Record, error) {
-	var recs []netcap.Record
-	stats, err := netcap.ReadFile(path, netcap.Options{Ports: ports}, func(r netcap.Record) { recs = append(recs, r) })
+// readCapture decodes a whole capture into the collector, which keeps
+// what the analysis can use. A damaged file is reported on stderr and what
+// could be read is used.
+func readCapture(path string, ports []uint16, keep *correlate.Collector, stderr io.Writer) ([]netcap.Record, error) {
+	stats, err := netcap.ReadFile(path, netcap.Options{Ports: ports}, keep.Add)
 	var damaged *netcap.DamagedError
 	switch {
 	case errors.As(err, &damaged):
@@ -326,7 +326,10 @@ func readCapture(path string, ports []uint16, stderr io.Writer) ([]netcap.Record
 		return nil, err
 	}
 	warnSkipped(stderr, path, stats)
-	return recs, nil
+	if n := keep.Dropped(); n > 0 {
+		fmt.Fprintf(stderr, "atmq: %s: large capture: %d packets of connections that cannot be the device's were left out (their CONNECT, CONNACK, DISCONNECT and TCP/DNS events are kept)\n", path, n)
+	}
+	return keep.Records(), nil
 }
 
 // readSerial decodes the serial log. Time-only logs get their date from
