@@ -56,6 +56,9 @@ type analysis struct {
 	statusClaimed map[int]bool
 
 	findings []Finding
+	// connFailed lists the open/connect failures reported from the
+	// module's words, in line order.
+	connFailed []connFailure
 }
 
 // Analyze correlates a decoded serial log with decoded capture records.
@@ -87,7 +90,7 @@ func Analyze(log *at.Log, recs []netcap.Record, opts Options) *Result {
 		Clock:        a.clock,
 		Transactions: a.transactionResults(),
 		Events:       a.eventResults(),
-		Findings:     a.sortedFindings(),
+		Findings:     groupFindings(a.sortedFindings()),
 	}
 	res.Timeline = a.timeline()
 	if opts.Redact {

@@ -17,23 +17,53 @@ func (a *analysis) diagnoseCommands() {
 	for ti := range a.txs {
 		t := &a.txs[ti]
 		if isErrorFinal(t.Final) {
-			a.commandRefused(t)
+			// A refused open or connect is the session's failure, unless
+			// the way it is written explains the refusal.
+			if len(t.Warnings) > 0 || !isAttempt(t.Op) || !a.connectFailure(t) {
+				a.commandRefused(t)
+			}
 			continue
 		}
 		if len(t.Warnings) > 0 {
-			w := t.Warnings[0]
-			a.add(Finding{
-				Code: CodeATSyntax, Severity: SeverityWarning, Line: t.Line,
-				Summary:     "the module took the command, but it is written in a way it may misread: " + warningMessage(w, t.Line),
-				Explanation: orDefault(warningsText(t.Warnings[1:], t.Line), "the module may have read an argument differently from what was meant"),
-				Fix:         orDefault(w.Fix, "rewrite the command as the dialect documents it"),
-			})
+			a.acceptedWithWarnings(t)
 		}
 		a.resultFinding(t)
 	}
 	for j := range a.evs {
-		a.statusFinding(&a.evs[j], j)
+		switch a.evs[j].Op {
+		case at.OpConnect:
+			a.connectEventFinding(&a.evs[j], j)
+		case at.OpStatus:
+			a.statusFinding(&a.evs[j], j)
+		}
 	}
+}
+
+// isAttempt reports whether op opens the connection or the MQTT session.
+func isAttempt(op string) bool { return op == at.OpOpen || op == at.OpConnect }
+
+// acceptedWithWarnings reports a command the module took although it is
+// written in a way modules misread. The module's OK is the evidence: the
+// finding must not claim a refusal.
+func (a *analysis) acceptedWithWarnings(t *at.Transaction) {
+	w := t.Warnings[0]
+	answer := "the module took the command"
+	if t.Final != "" {
+		answer = fmt.Sprintf("the module answered %s to the command", t.Final)
+	}
+	expl := "the module may have read an argument differently from what was meant"
+	if w.Code == at.WarnTypographicQuote {
+		expl = "since the module took the command, either the log is a rendered copy (a forum post, web page or document turns \" into “ ”) and the module got ASCII quotes, or the module kept the typographic quotes as part of the values (a host or file name with “ ” in it), which later fails; check what was really sent"
+	}
+	if more := warningsText(t.Warnings[1:], t.Line); more != "" {
+		expl += "; also " + more
+	}
+	a.add(Finding{
+		Code: CodeATSyntax, Severity: SeverityWarning, Line: t.Line,
+		Summary:     answer + ", but it is written in a way modules misread: " + warningMessage(w, t.Line),
+		Explanation: expl,
+		Fix:         orDefault(w.Fix, "rewrite the command as the dialect documents it"),
+	})
 }
 
 // commandRefused reports a command the module answered with ERROR.
@@ -123,7 +153,14 @@ func txSucceeded(t *at.Transaction) bool {
 // resultFinding explains a failing result URC when the capture gave no
 // finding for the command already.
 func (a *analysis) resultFinding(t *at.Transaction) {
-	if t.Result == "" || txSucceeded(t) || a.hasLine(t.Line) {
+	if t.Result == "" || a.hasLine(t.Line) {
+		return
+	}
+	if isAttempt(t.Op) && t.Outcome == at.OutcomePending && resultCut(t) {
+		a.connectFailure(t) // success unknown: not to be taken for one
+		return
+	}
+	if txSucceeded(t) {
 		return
 	}
 	res, rc, hasRes, hasRC := resultCodes(t)
@@ -137,7 +174,7 @@ func (a *analysis) resultFinding(t *at.Transaction) {
 	}
 	switch t.Op {
 	case at.OpConnect:
-		if hasRC && rc != 0 && (!hasRes || res == 0) {
+		if hasRC && rc >= 1 && rc <= 5 && (!hasRes || res == 0) {
 			f := base
 			f.Code, f.ConnackCode = CodeConnackRefused, intp(rc)
 			f.Summary = fmt.Sprintf("the module reports the broker refused the connection: %s (%s)", t.Result, meaning)
@@ -146,30 +183,20 @@ func (a *analysis) resultFinding(t *at.Transaction) {
 			cause := a.causeFromReturnCode(t, d, idx, rc)
 			f.Fix = orDefault(cause.Fix, brokerFix(false, rc))
 			a.add(f)
+			a.connFailed = append(a.connFailed, connFailure{idx: idx, line: t.Line})
 			if cause.Code != "" {
 				cause.Severity, cause.Line, cause.ConnackCode = SeverityError, t.Line, intp(rc)
 				a.add(cause)
 			}
 			return
 		}
+		if a.connectFailure(t) {
+			return
+		}
 	case at.OpOpen:
-		code := CodeOpenFailed
-		fix := "check the host and port, the network registration (AT+CEREG?) and the PDP context (AT+CGACT?)"
-		if d == "qmt" && hasRes && res == 4 {
-			code = CodeDNSFailure
-			fix = "check the host name, or use the broker's IP address"
+		if a.connectFailure(t) {
+			return
 		}
-		if d == "qmt" && hasRes && res == 2 {
-			fix = fmt.Sprintf("the connection index is still in use: close it first with AT+QMTCLOSE=%s", idx)
-		}
-		f := base
-		f.Code = code
-		f.Summary = fmt.Sprintf("the module could not open the connection: %s (%s)", t.Result, meaning)
-		f.Explanation = fmt.Sprintf("the result URC on line %d reports failure; %s", t.ResultLine,
-			a.withoutWire("the capture shows no TCP or DNS evidence for it"))
-		f.Fix = fix
-		a.add(f)
-		return
 	case at.OpSubscribe:
 		if v, ok := arg(t.ResultArgs, at.ArgValue); ok && strings.TrimSpace(v) == "128" {
 			f := base
@@ -191,6 +218,13 @@ func (a *analysis) resultFinding(t *at.Transaction) {
 	f.Explanation = fmt.Sprintf("result URC on line %d; without a capture the network side cannot be checked", t.ResultLine)
 	f.Fix = "capture the network side too (atmq analyze --pcap) to see what the broker answered"
 	a.add(f)
+}
+
+// resultCut reports whether the result URC stops where its result code
+// should be ("+CMQTTCONNECT: 0,"): the log was cut there.
+func resultCut(t *at.Transaction) bool {
+	v, ok := arg(t.ResultArgs, at.ArgResult)
+	return ok && strings.TrimSpace(v) == ""
 }
 
 // withoutWire says why a finding rests on the serial log alone: the
@@ -278,6 +312,9 @@ func (a *analysis) statusFinding(e *at.Event, j int) {
 	if len(a.deviceConns) > 0 && len(frames) > 0 {
 		return
 	}
+	if a.followsFailure(e) {
+		return // the open/connect failure already says the connection is gone
+	}
 	code := CodeServerClosed
 	text := strings.ToUpper(e.Text + " " + e.Meaning)
 	if strings.Contains(text, "PING") || strings.Contains(text, "KEEP") {
@@ -306,6 +343,32 @@ func (a *analysis) statusFinding(e *at.Event, j int) {
 		f.Fix = "check the module's network registration and PDP context at that time (AT+CEREG?, AT+CGACT?), its keepalive, and that the capture covers the device's path to the broker"
 	}
 	a.add(f)
+}
+
+// followsFailure reports whether a status URC comes right after an
+// open/connect failure already reported on its connection index, with no
+// new attempt in between (+QMTCONN: 0,0,5 then +QMTSTAT: 0,4).
+func (a *analysis) followsFailure(e *at.Event) bool {
+	idx, ok := arg(e.Args, at.ArgConn)
+	if !ok || strings.TrimSpace(idx) == "" {
+		idx = "0"
+	}
+	last := 0
+	for _, f := range a.connFailed {
+		if f.idx == strings.TrimSpace(idx) && f.line <= e.Line {
+			last = f.line
+		}
+	}
+	if last == 0 {
+		return false
+	}
+	for ti := range a.txs {
+		t := &a.txs[ti]
+		if t.Line > last && t.Line < e.Line && isAttempt(t.Op) && connIndex(t) == strings.TrimSpace(idx) {
+			return false
+		}
+	}
+	return true
 }
 
 func overlaps(a, b []int) bool {

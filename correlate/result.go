@@ -136,7 +136,10 @@ type Finding struct {
 	Severity string `json:"severity"`
 	// Line is the serial line of the command (or URC) it is about; 0 when
 	// there is none.
-	Line   int   `json:"line"`
+	Line int `json:"line"`
+	// Lines lists every serial line when one finding stands for the same
+	// cause on several lines (Line is the first); empty otherwise.
+	Lines  []int `json:"lines,omitempty"`
 	Frames []int `json:"frames"`
 	// ConnackCode is the CONNACK return code (3.x) or reason code (5.0).
 	ConnackCode *int   `json:"connack_code,omitempty"`

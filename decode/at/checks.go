@@ -62,7 +62,7 @@ func checkQuotes(t *Transaction, fields []Field, syn ArgSyntax) []Warning {
 	}
 	if typo {
 		ws = append(ws, Warning{Code: WarnTypographicQuote,
-			Message: fmt.Sprintf("line %d: typographic quotes (“ ” ‘ ’), as pasted from documents and web pages: modules take only ASCII \"; sent as is, the command is refused", t.Line),
+			Message: fmt.Sprintf("line %d: typographic quotes (“ ” ‘ ’), as pasted from documents and web pages: modules expect ASCII \" around strings; many refuse the command, others keep the quotes as part of the value", t.Line),
 			Fix:     fix})
 	}
 	if fw {

@@ -23,7 +23,7 @@ func TestChecks(t *testing.T) {
 	}{
 		// The NT35E article's own example.
 		{`AT+ECMTSUB=0,1,”test”,2`, WarnTypographicQuote, `AT+ECMTSUB=0,1,"test",2`, "typographic quotes"},
-		{`AT+QMTOPEN=0,“broker.emqx.io”,1883`, WarnTypographicQuote, `AT+QMTOPEN=0,"broker.emqx.io",1883`, "only ASCII"},
+		{`AT+QMTOPEN=0,“broker.emqx.io”,1883`, WarnTypographicQuote, `AT+QMTOPEN=0,"broker.emqx.io",1883`, "expect ASCII"},
 		{`AT+QMTCONN=0,‘dev1’`, WarnTypographicQuote, `AT+QMTCONN=0,"dev1"`, ""},
 		{`AT+ECMTSUB=0，1,"test",2`, WarnFullWidthComma, `AT+ECMTSUB=0,1,"test",2`, "U+FF0C"},
 		{`AT+QMTOPEN=0,"broker.emqx.io,1883`, WarnUnbalancedQuote, `AT+QMTOPEN=0,"broker.emqx.io",1883`, "never closed"},

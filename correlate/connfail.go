@@ -1,0 +1,586 @@
+package correlate
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/atmq/atmq/decode/at"
+)
+
+// A failed open or connect is the session's failure: nothing after it can
+// work. This file explains such a failure from the module's own words
+// (final result, result URC or an unsolicited connect URC) when the
+// capture does not already explain it, or when there is no capture.
+
+// connAttemptView is what the serial log says about one open or connect
+// attempt: the command (nil for an unsolicited URC) and the answer.
+type connAttemptView struct {
+	t        *at.Transaction // the command; nil for an auto-reconnect URC
+	line     int             // the command's (or URC's) line
+	op       string          // at.OpOpen or at.OpConnect
+	answer   string          // "+CMQTTCONNECT: 0,3", "ERROR", …
+	where    string          // "the result URC on line 31"
+	meaning  string
+	dialect  string
+	idx      string
+	args     map[string]string // result fields
+	host     string
+	port     string
+	clientID string
+	user     string
+	pass     string
+	hasUser  bool
+	// known is set when a connect command gave the connection's
+	// settings, so an absent username means none was given.
+	known bool
+}
+
+// failure kinds a module reports for an open or connect.
+const (
+	failOK          = ""
+	failConnack     = "connack"     // the broker refused: CONNACK return code
+	failTCP         = "tcp"         // socket or network could not be set up
+	failDNS         = "dns"         // the host name did not resolve
+	failTLS         = "tls"         // the TLS handshake or session failed
+	failConnect     = "connect"     // the connect failed, the module does not say why
+	failUnconfirmed = "unconfirmed" // the answer is cut off: success unknown
+)
+
+// cmqttFailure maps a SIMCom error code (at-dialects.md §3, SIM-ERR) to a
+// failure kind; CONNACK refusals come as return code + 26.
+func cmqttFailure(code int) (kind string, connack int) {
+	switch {
+	case code == 0:
+		return failOK, 0
+	case code >= 27 && code <= 31:
+		return failConnack, code - 26
+	case code == 3 || code == 4 || code == 7 || code == 9:
+		return failTCP, 0
+	case code == 25:
+		return failDNS, 0
+	case code >= 32 && code <= 34:
+		return failTLS, 0
+	}
+	return failConnect, 0
+}
+
+// classify reads the attempt's failure kind from its answer: failOK when
+// the answer says nothing about failure (success, still pending), and the
+// CONNACK return code for failConnack.
+func (v *connAttemptView) classify() (kind string, connack int) {
+	res, hasRes := intArg(v.args, at.ArgResult)
+	rc, hasRC := intArg(v.args, at.ArgReturnCode)
+	if raw, ok := arg(v.args, at.ArgResult); ok && strings.TrimSpace(raw) == "" && !hasRC {
+		return failUnconfirmed, 0 // "+CMQTTCONNECT: 0," — the log is cut
+	}
+	if v.dialect == "qmt" && v.op == at.OpConnect && hasRes && res == 1 && (v.t == nil || !isErrorFinal(v.t.Final)) {
+		return failOK, 0 // "+QMTCONN: 0,1": the CONNECT was retransmitted, no verdict yet
+	}
+	switch {
+	case v.dialect == "cmqtt" && hasRes:
+		return cmqttFailure(res)
+	case v.op == at.OpOpen:
+		if v.dialect == "qmt" && hasRes && res == 4 {
+			return failDNS, 0
+		}
+		if hasRes && res != 0 {
+			return failTCP, 0
+		}
+	case hasRes && res == 0 && hasRC && rc >= 1 && rc <= 5:
+		return failConnack, rc
+	case hasRes && res != 0, hasRC && rc != 0:
+		return failConnect, 0
+	}
+	if v.t != nil && (isErrorFinal(v.t.Final) || v.t.Outcome == at.OutcomeFailed) {
+		if v.op == at.OpOpen {
+			return failTCP, 0
+		}
+		return failConnect, 0
+	}
+	return failOK, 0
+}
+
+// attemptOfTx describes a command's attempt.
+func (a *analysis) attemptOfTx(t *at.Transaction) *connAttemptView {
+	v := &connAttemptView{t: t, line: t.Line, op: t.Op, dialect: a.dialectOf(t), idx: connIndex(t), known: t.Op == at.OpConnect,
+		args: t.ResultArgs, meaning: orDefault(t.Meaning, "failure")}
+	v.answer, v.where = t.Final, fmt.Sprintf("the final result on line %d", t.FinalLine)
+	if t.Result != "" {
+		v.answer, v.where = t.Result, fmt.Sprintf("the result URC on line %d", t.ResultLine)
+		if isErrorFinal(t.Final) {
+			v.answer += " then " + t.Final
+			v.meaning = strings.TrimSuffix(v.meaning, " (final "+t.Final+")")
+		}
+	}
+	v.fill(t.Args)
+	if v.host == "" {
+		// The open command names the broker (ECMT, QMT): take it from
+		// the last one on the same index.
+		for ti := range a.txs {
+			o := &a.txs[ti]
+			if o.Line >= t.Line {
+				break
+			}
+			if o.Op == at.OpOpen && connIndex(o) == v.idx {
+				v.host, _ = arg(o.Args, at.ArgHost)
+				v.port, _ = arg(o.Args, at.ArgPort)
+			}
+		}
+	}
+	return v
+}
+
+// attemptOfEvent describes an unsolicited connect URC (auto-reconnect, or
+// a log that lacks the command), taking host and credentials from the
+// last open/connect command on the same index, if any.
+func (a *analysis) attemptOfEvent(e *at.Event) *connAttemptView {
+	v := &connAttemptView{line: e.Line, op: e.Op, answer: e.Text, dialect: e.Dialect, args: e.Args,
+		where:   fmt.Sprintf("the URC on line %d (no command in the log answers to it)", e.Line),
+		meaning: strings.TrimPrefix(orDefault(e.Meaning, "failure"), "unsolicited: ")}
+	if v.dialect == "" && a.log != nil {
+		v.dialect = a.log.Dialect
+	}
+	v.idx = "0"
+	if c, ok := arg(e.Args, at.ArgConn); ok && c != "" {
+		v.idx = c
+	}
+	args := map[string]string{}
+	for ti := range a.txs {
+		t := &a.txs[ti]
+		if t.Line > e.Line {
+			break
+		}
+		if (t.Op == at.OpOpen || t.Op == at.OpConnect) && connIndex(t) == v.idx {
+			v.known = v.known || t.Op == at.OpConnect
+			for k, val := range t.Args {
+				args[k] = val
+			}
+		}
+	}
+	v.fill(args)
+	return v
+}
+
+func (v *connAttemptView) fill(args map[string]string) {
+	v.host, _ = arg(args, at.ArgHost)
+	v.port, _ = arg(args, at.ArgPort)
+	v.clientID, _ = arg(args, at.ArgClientID)
+	v.user, v.hasUser = arg(args, at.ArgUsername)
+	v.pass, _ = arg(args, at.ArgPassword)
+}
+
+// hostName is the broker's host as the log gives it.
+func (v *connAttemptView) hostName() string { return orDefault(v.host, "the broker") }
+
+// target is "host:port" as far as the log gives it.
+func (v *connAttemptView) target() string {
+	switch {
+	case v.host == "":
+		return "the broker"
+	case v.port == "":
+		return v.host
+	}
+	return v.host + ":" + v.port
+}
+
+// connectFailure reports a failed open or connect command. It returns
+// false when the command did not fail (or the capture already explained
+// it), so the caller can go on with its generic checks.
+func (a *analysis) connectFailure(t *at.Transaction) bool {
+	if a.hasLine(t.Line) {
+		return true
+	}
+	if (t.Result == "" || len(a.recs) > 0) && a.afterFailure(t.Line) {
+		// A bare ERROR after the session already failed is a consequence
+		// (not open, not connected): the earlier finding is the cause. So
+		// is any failure after one the capture explained.
+		return false
+	}
+	return a.attemptFinding(a.attemptOfTx(t), nil)
+}
+
+// connectEventFinding reports an unsolicited connect URC that says the
+// connection failed or the broker refused it.
+func (a *analysis) connectEventFinding(e *at.Event, j int) {
+	frames := a.frames(a.evRecs[j])
+	for _, f := range a.findings {
+		if len(frames) > 0 && len(f.Frames) > 0 && overlaps(f.Frames, frames) {
+			return // the capture's finding explains it
+		}
+	}
+	if len(a.deviceConns) > 0 && len(frames) > 0 {
+		return
+	}
+	v := a.attemptOfEvent(e)
+	if (v.dialect == "qmt" || v.dialect == "ecmt") && !hasArg(e.Args, at.ArgReturnCode) {
+		return // "+QMTCONN: 0,3" is a state report, not a connect result
+	}
+	a.attemptFinding(v, frames)
+}
+
+// afterFailure reports whether an error finding about an earlier line
+// exists.
+func (a *analysis) afterFailure(line int) bool {
+	for _, f := range a.findings {
+		if f.Severity == SeverityError && f.Line > 0 && f.Line < line {
+			return true
+		}
+	}
+	return false
+}
+
+func hasWarning(t *at.Transaction, code string) bool {
+	for _, w := range t.Warnings {
+		if w.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func hasArg(args map[string]string, key string) bool {
+	_, ok := arg(args, key)
+	return ok
+}
+
+// attemptFinding adds the finding for a failed attempt; false when the
+// attempt did not fail.
+func (a *analysis) attemptFinding(v *connAttemptView, frames []int) bool {
+	kind, connack := v.classify()
+	if kind == failOK {
+		return false
+	}
+	f := Finding{Severity: SeverityError, Line: v.line, Frames: frames}
+	noWire := a.withoutWire("the capture shows no TCP, TLS or MQTT evidence for it")
+	switch kind {
+	case failConnack:
+		f.Code, f.ConnackCode = CodeConnackRefused, intp(connack)
+		f.Summary = fmt.Sprintf("the module reports the broker refused the connection: %s (%s)", v.answer, v.meaning)
+		adv := connackAdvice(connack, v)
+		f.Explanation = fmt.Sprintf("%s carries CONNACK return code %d: %s; %s", v.where, connack, adv.why,
+			a.withoutWire("the capture does not show the CONNACK"))
+		f.Fix = adv.fix
+	case failTCP, failDNS:
+		f.Code = CodeOpenFailed
+		if kind == failDNS {
+			f.Code = CodeDNSFailure
+		}
+		f.Summary = fmt.Sprintf("the module could not open the connection to %s: %s (%s)", v.hostName(), v.answer, v.meaning)
+		f.Explanation = fmt.Sprintf("%s reports that the connection to %s failed; %s", v.where, v.target(), noWire)
+		fix, specific := openFix(v, kind)
+		f.Fix = fix
+		note := ""
+		if !specific {
+			note = privateAddressNote(v)
+		}
+		switch tls := a.tlsSetup(v.line, v.idx); {
+		case note != "" && isLoopback(v.host):
+			f.Explanation += ". " + note
+			f.Fix = fmt.Sprintf("connect to the broker's public address or host name, not %s", v.host)
+		case note != "":
+			f.Explanation += ". " + note
+			f.Fix = fmt.Sprintf("make the broker reachable from the module's network: run it on (or forward it from) a public address and connect to that — %s is not routed to from the mobile network; for a broker on a LAN, use a Wi-Fi/Ethernet module or a VPN/private APN that reaches the LAN", v.host)
+		case len(tls) > 0 && v.dialect == "qmt" && kind == failTCP && !specific:
+			f.Explanation += fmt.Sprintf(". The connection is TLS (%s): a QMTOPEN -1 on a TLS connection is most often the TLS setup — certificates not matching the broker, uploaded with the wrong byte count (the count must be the file's length with its CR LF line endings), or the wrong SSL context", strings.Join(tls, ", "))
+			f.Fix = "check the TLS setup: upload each certificate with its exact size (AT+QFUPL=\"<file>\",<bytes with CR LF>), point AT+QSSLCFG \"cacert\"/\"clientcert\"/\"clientkey\" of the SSL context AT+QMTCFG=\"SSL\" names at them, and use \"seclevel\" 2 for a broker needing client certificates; then check the host and port, AT+CEREG? and AT+QIACT?"
+		}
+	case failTLS:
+		f.Code = CodeTLSFailure
+		f.Summary = fmt.Sprintf("the TLS handshake with %s failed: %s (%s)", v.hostName(), v.answer, v.meaning)
+		f.Explanation = fmt.Sprintf("%s reports that the module could not set up TLS, before any MQTT packet was sent; %s", v.where, noWire)
+		if tls := a.tlsSetup(v.line, v.idx); len(tls) > 0 {
+			f.Explanation += ". TLS setup in the log: " + strings.Join(tls, ", ")
+		}
+		f.Fix = a.tlsFix(v)
+	case failUnconfirmed:
+		f.Code, f.Severity = CodeConnectUnconfirmed, SeverityWarning
+		f.Summary = fmt.Sprintf("the log does not show whether the connection to %s worked: the answer %q is cut off", v.target(), v.answer)
+		f.Explanation = fmt.Sprintf("%s ends where its result code should be: the log was cut there, so the module's verdict is missing (not a success)", v.where)
+		f.Fix = "log the module's output until the result code arrives, or capture the network side (atmq analyze --pcap)"
+		if tls := a.tlsSetup(v.line, v.idx); len(tls) > 0 {
+			f.Explanation += fmt.Sprintf("; the connection is TLS (%s)", strings.Join(tls, ", "))
+			if v.dialect == "cmqtt" {
+				f.Explanation += ", where SIMCom reports 32 (handshake fail), 33 (certificate not set) or 34 (open SSL session failed) when the TLS setup is wrong"
+			}
+			f.Fix += "; if it is a TLS error, " + a.tlsFix(v)
+		}
+	default:
+		f.Code = CodeConnectFailed
+		f.Summary = fmt.Sprintf("the module could not connect to %s: %s (%s)", v.hostName(), v.answer, v.meaning)
+		f.Explanation, f.Fix = a.connectFailedText(v, noWire)
+	}
+	if v.t != nil && hasWarning(v.t, at.WarnTypographicQuote) && v.host != "" {
+		f.Explanation += fmt.Sprintf(". The command is logged with typographic quotes: if the module really received them, it tried to reach a host named “%s” with the quotes in it", v.host)
+	}
+	a.add(f)
+	a.connFailed = append(a.connFailed, connFailure{idx: v.idx, line: v.line})
+	return true
+}
+
+// connFailure remembers a reported open/connect failure, so the status
+// URC the module prints right after it (+QMTSTAT: 0,4) is not reported
+// again as a separate lost connection.
+type connFailure struct {
+	idx  string
+	line int
+}
+
+// openFix is the fix for a module-reported open failure; specific is set
+// when the result code names a cause other than reaching the broker.
+func openFix(v *connAttemptView, kind string) (fix string, specific bool) {
+	if kind == failDNS {
+		return "check the host name for typos, or use the broker's IP address; check the DNS servers the network gives (AT+CGCONTRDP)", true
+	}
+	switch v.dialect {
+	case "qmt":
+		// QMTOPEN results (BG9X-RS): 1 wrong parameter, 2 identifier
+		// occupied, 3 PDP activation failed.
+		switch res, _ := intArg(v.args, at.ArgResult); res {
+		case 1:
+			return "check the open command's parameters (host in quotes, port 1-65535) and the QMTCFG settings of the index", true
+		case 2:
+			return fmt.Sprintf("the connection index is still in use: close it first with AT+QMTCLOSE=%s", v.idx), true
+		case 3:
+			return "activate the PDP context first (AT+QIACT=1; check the APN with AT+QICSGP) and check AT+CEREG?", true
+		}
+	case "cmqtt":
+		return "check the host and port in the connect URL, the network registration (AT+CEREG?) and the data connection (AT+CGACT?, AT+CGPADDR), and that the broker listens on that address from the internet", false
+	}
+	return "check the host and port, the network registration (AT+CEREG?) and the PDP context (AT+CGACT?)", false
+}
+
+// privateAddressNote says why a private or link-local broker address
+// fails from a cellular module; "" when it does not apply (host names,
+// public addresses, Wi-Fi modules that may well sit on that LAN).
+func privateAddressNote(v *connAttemptView) string {
+	if v.dialect == "espat" || v.dialect == "" {
+		return ""
+	}
+	ip, err := netip.ParseAddr(v.host)
+	if err != nil {
+		return ""
+	}
+	kind := ""
+	switch {
+	case ip.IsLoopback():
+		return fmt.Sprintf("%s is a loopback address: from the module it names the module itself, not the broker (unless the \"module\" is a simulator on the broker's own host)", v.host)
+	case ip.IsLinkLocalUnicast():
+		kind = "a link-local address, valid only on one LAN segment"
+	case ip.IsPrivate():
+		kind = "a private (RFC 1918/4193) LAN address"
+	case ip.Is4() && netip.MustParsePrefix("100.64.0.0/10").Contains(ip):
+		kind = "a carrier-grade NAT (RFC 6598) address"
+	default:
+		return ""
+	}
+	return fmt.Sprintf("%s is %s; a cellular module reaches the internet through the operator's network, which does not route to it, so the connection cannot be made from there", v.host, kind)
+}
+
+func isLoopback(host string) bool {
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// connackAdviceText is why a CONNACK return code refuses and what to do.
+type connackAdviceText struct{ why, fix string }
+
+// connackAdvice explains an MQTT 3.1.1 CONNACK return code [MQTT-3.2.2-3]
+// reported by the module, with what the log knows of the attempt.
+func connackAdvice(rc int, v *connAttemptView) connackAdviceText {
+	cid := v.clientID
+	switch rc {
+	case 1:
+		return connackAdviceText{"unacceptable protocol version: the broker does not speak the MQTT version the module sent",
+			fixVersion(v.dialect, v.idx, 4) + " (MQTT 3.1.1), before the connect command"}
+	case 2:
+		why := "identifier rejected: the broker does not accept this client id — in use by a client it will not let be taken over, beyond the 1-23 letters and digits every server must accept [MQTT-3.1.3-5], empty with clean session off [MQTT-3.1.3-8], or not the id the platform registered for the device"
+		if cid != "" {
+			why = fmt.Sprintf("identifier rejected: the broker does not accept the client id %q — in use by a client it will not let be taken over, beyond the 1-23 letters and digits every server must accept [MQTT-3.1.3-5], or not the id the platform registered for the device", cid)
+		}
+		return connackAdviceText{why,
+			"use the client id the platform registered for the device, unique per device (1-23 letters and digits are safe everywhere); ThingsBoard answers 2 when no access token comes as username and the client id matches no device, so give the token: " + fixConnect(v.dialect, v.idx, orDefault(clip(onlyAlnum(cid), 23), "<client id>"), orDefault(v.user, "<access token>"), "")}
+	case 3:
+		return connackAdviceText{"server unavailable: the broker is up but does not serve MQTT clients now",
+			"check the broker's state and log, then retry"}
+	case 4:
+		return connackAdviceText{"bad user name or password: the credentials reached the broker and it rejected them",
+			"check the username and password against the broker's user list; cloud platforms want signed credentials in their own form (Aliyun, Tencent, Azure, OneNET): " + fixConnect(v.dialect, v.idx, orDefault(cid, "<client id>"), "<user>", "<password>")}
+	case 5:
+		why := "not authorized: the broker refuses this client — no or wrong credentials, or a client id or ACL rule it does not allow"
+		if v.known && v.user == "" {
+			why += "; the connect command gives no username"
+		}
+		return connackAdviceText{why,
+			"give the credentials the broker expects (ThingsBoard: the device's access token as the MQTT username; cloud platforms: their signed username/password): " + fixConnect(v.dialect, v.idx, orDefault(cid, "<client id>"), "<user or access token>", "<password>")}
+	}
+	return connackAdviceText{"refused", "read the broker's log for the reason of the refusal"}
+}
+
+// connectFailedText explains a connect the module says failed without
+// giving the broker's answer.
+func (a *analysis) connectFailedText(v *connAttemptView, noWire string) (expl, fix string) {
+	cloud := cloudCredentialsProblem(v.host, v.clientID, v.user, v.pass)
+	switch v.dialect {
+	case "espat":
+		expl = fmt.Sprintf("%s: ESP-AT answers AT+MQTTCONN with +MQTTDISCONNECTED and ERROR whatever went wrong — TCP or TLS could not be set up, or the broker refused the CONNECT (a CONNACK return code ≠ 0); it does not pass the return code on, and %s",
+			v.where, a.withoutWire("the capture shows no CONNACK for it"))
+	case "ecmt":
+		tls := a.tlsSetup(v.line, v.idx)
+		expl = fmt.Sprintf("%s: the module could not send the CONNECT over the connection AT+ECMTOPEN opened; %s", v.where, noWire)
+		if len(tls) > 0 {
+			expl += fmt.Sprintf(". The connection is TLS (%s)", strings.Join(tls, ", "))
+		}
+		if l := a.laterAccept(v); l > 0 {
+			expl += fmt.Sprintf(". The module then reports +ECMTCONN: %s,0,0 (accepted) on line %d for the same index: it contradicts itself, and what follows fails", v.idx, l)
+			if len(tls) > 0 {
+				expl += " — EC626 firmware has been reported to lose the TLS context at this step and send the CONNECT in plain TCP to the TLS port"
+			}
+		}
+		fix = "capture the network side (atmq analyze --pcap) to see whether and how the CONNECT went out; check that the open succeeded and that the TLS configuration (AT+ECMTCFG=\"ssl\",…) matches the broker's port; if it does and the CONNECT still cannot be sent, update the module's firmware"
+	default:
+		expl = fmt.Sprintf("%s reports the connect failed without the broker's answer; %s", v.where, noWire)
+	}
+	if cloud != "" {
+		expl += ". " + cloud
+	}
+	if fix == "" {
+		fix = "capture the network side (atmq analyze --pcap) to see the CONNACK; meanwhile check the likely causes: credentials and client id in the form the platform wants (cloud platforms want signed credentials: Aliyun, Tencent, Azure, OneNET), the host and port, and the TLS setup for TLS ports"
+		if cloud != "" {
+			fix = "write the client id, username and password in the platform's form (its console or SDK computes them): " + fixConnect(v.dialect, v.idx, orDefault(v.clientID, "<client id>"), "<signed username>", "<signed password>")
+		}
+	}
+	return expl, fix
+}
+
+// laterAccept returns the line of an accepting connect URC for the same
+// index right after the attempt (before any other command), 0 if none.
+func (a *analysis) laterAccept(v *connAttemptView) int {
+	next := 1 << 30
+	for ti := range a.txs {
+		if a.txs[ti].Line > v.line {
+			next = a.txs[ti].Line
+			break
+		}
+	}
+	for j := range a.evs {
+		e := &a.evs[j]
+		if e.Line <= v.line || e.Line > next || e.Op != at.OpConnect {
+			continue
+		}
+		res, ok1 := intArg(e.Args, at.ArgResult)
+		rc, ok2 := intArg(e.Args, at.ArgReturnCode)
+		if c, _ := arg(e.Args, at.ArgConn); c == v.idx && ok1 && ok2 && res == 0 && rc == 0 {
+			return e.Line
+		}
+	}
+	return 0
+}
+
+// tlsSetup lists the commands that set TLS up for the attempt on line
+// (SSL contexts, certificates, TLS schemes) since the previous attempt of
+// the same kind on the index, as "CMD (line N)" or, for a command given
+// several times, "n× AT+NAME (lines …)".
+func (a *analysis) tlsSetup(line int, idx string) []string {
+	from, op := 0, ""
+	for ti := range a.txs {
+		if a.txs[ti].Line == line {
+			op = a.txs[ti].Op
+		}
+	}
+	for ti := range a.txs {
+		t := &a.txs[ti]
+		if t.Line < line && op != "" && t.Op == op && connIndex(t) == idx {
+			from = t.Line
+		}
+	}
+	var names []string
+	byName := map[string][]*at.Transaction{}
+	for ti := range a.txs {
+		t := &a.txs[ti]
+		if t.Line >= line {
+			break
+		}
+		if t.Line <= from || isErrorFinal(t.Final) || !setsTLS(t) {
+			continue
+		}
+		if _, ok := byName[t.Name]; !ok {
+			names = append(names, t.Name)
+		}
+		byName[t.Name] = append(byName[t.Name], t)
+	}
+	var out []string
+	for _, n := range names {
+		ts := byName[n]
+		if len(ts) == 1 {
+			out = append(out, fmt.Sprintf("%s (line %d)", ts[0].Command, ts[0].Line))
+			continue
+		}
+		ls := make([]string, 0, len(ts))
+		for _, t := range ts {
+			ls = append(ls, strconv.Itoa(t.Line))
+		}
+		out = append(out, fmt.Sprintf("%d× AT+%s (lines %s)", len(ts), n, strings.Join(ls, ", ")))
+	}
+	first, last := 0, 0
+	for j := range a.evs {
+		e := &a.evs[j]
+		if e.Line > from && e.Line < line && e.Name == "CSSLCFG" {
+			if first == 0 {
+				first = e.Line
+			}
+			last = e.Line
+		}
+	}
+	if first > 0 {
+		out = append(out, fmt.Sprintf("the SSL context settings +CSSLCFG printed on lines %d-%d", first, last))
+	}
+	return out
+}
+
+// setsTLS reports whether a command configures TLS for a connection.
+func setsTLS(t *at.Transaction) bool {
+	opt, _ := arg(t.Args, at.ArgOption)
+	switch t.Name {
+	case "CSSLCFG", "QSSLCFG", "CMQTTSSLCFG", "CCERTDOWN":
+		return true
+	case "QMTCFG", "ECMTCFG":
+		return strings.EqualFold(strings.Trim(opt, "\"“”"), "ssl")
+	case "CMQTTACCQ":
+		return strings.TrimSpace(t.Args["server_type"]) == "1"
+	case "MQTTUSERCFG":
+		s, err := strconv.Atoi(strings.TrimSpace(t.Args["scheme"]))
+		return err == nil && s >= 2 && s != 6 // 6: WebSocket without TLS
+	}
+	return false
+}
+
+// tlsFix says how to set TLS up right in the dialect's commands.
+func (a *analysis) tlsFix(v *connAttemptView) string {
+	ctx := "0"
+	for ti := range a.txs {
+		t := &a.txs[ti]
+		if t.Line < v.line && t.Name == "CMQTTSSLCFG" && connIndex(t) == v.idx {
+			if c := strings.TrimSpace(t.Args["ssl_ctx"]); c != "" {
+				ctx = c
+			}
+		}
+	}
+	switch v.dialect {
+	case "cmqtt":
+		s := fmt.Sprintf("check the SSL context the connection uses (AT+CMQTTSSLCFG=%s,%s): the CA certificate must be the one that signed the broker's certificate (AT+CCERTDOWN, then AT+CSSLCFG=\"cacert\",%s,\"<ca>.pem\"), SNI on for cloud brokers (AT+CSSLCFG=\"enableSNI\",%s,1), a TLS version the broker accepts (AT+CSSLCFG=\"sslversion\",%s,4 = any), \"authmode\" matching the broker (2 plus \"clientcert\"/\"clientkey\" when it wants client certificates), and a valid clock or AT+CSSLCFG=\"ignorelocaltime\",%s,1",
+			v.idx, ctx, ctx, ctx, ctx, ctx)
+		if c, ok := intArg(v.args, at.ArgResult); ok && c == 33 {
+			s = fmt.Sprintf("set the certificates first: AT+CCERTDOWN the CA file, then AT+CSSLCFG=\"cacert\",%s,\"<ca>.pem\"; ", ctx) + s
+		}
+		return s
+	case "qmt":
+		return "check the SSL context AT+QMTCFG=\"SSL\" names: AT+QSSLCFG \"cacert\" (the CA that signed the broker's certificate), \"clientcert\"/\"clientkey\" when the broker wants them, \"seclevel\", \"sslversion\" 4 (any) and \"ciphersuite\" 0XFFFF (no quotes), with certificates uploaded at their exact size"
+	case "ecmt":
+		return "check AT+ECMTCFG=\"ssl\",<idx>,\"<ca>\",\"<client cert>\",\"<client key>\": the CA must have signed the broker's certificate, and the port must be the broker's TLS port"
+	case "espat":
+		return "check the TLS scheme of AT+MQTTUSERCFG and the certificates flashed in the module's mqtt_ca/mqtt_cert/mqtt_key partitions; ESP-AT needs a correct time (AT+CIPSNTPCFG) to verify certificates"
+	}
+	return "check the module's CA certificate, client certificate and key, SNI and TLS version against what the broker requires"
+}
