@@ -73,8 +73,10 @@ func TestSimulateStdio(t *testing.T) {
 	if code := <-done; code != ExitOK {
 		t.Fatalf("exit %d, stderr %s", code, errBuf.String())
 	}
-	if !strings.Contains(b.Log(), "New client connected from 127.0.0.5") {
-		t.Errorf("--bind not used:\n%s", b.Log())
+	// mosquitto logs after it answers: wait for the line rather than
+	// reading the log once.
+	if err := b.WaitLog("New client connected from 127.0.0.5", 5*time.Second); err != nil {
+		t.Errorf("--bind not used: %v", err)
 	}
 
 	// The recording holds both directions, parseable line by line.
