@@ -17,8 +17,10 @@ const (
 	// maxResyncTopic is the longest topic plausibleLargePublish accepts.
 	maxResyncTopic = 1024
 	// releaseCap: buffers that grew beyond this are dropped after use
-	// rather than kept for the next packet.
-	releaseCap = 1 << 20
+	// rather than kept for the next packet. Only packets split across
+	// segments are buffered, so keeping small buffers saves little, while
+	// a broker capture has thousands of idle connections each holding two.
+	releaseCap = 512
 )
 
 // SplitNote describes how a packet came out of the stream.
