@@ -3,6 +3,9 @@ package capture
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -109,6 +112,26 @@ func (c SerialConfig) Mode() (*serial.Mode, error) {
 		m.InitialStatusBits = bits
 	}
 	return m, nil
+}
+
+// Check finds the mistakes that would make opening c fail, without
+// opening it (opening toggles DTR/RTS, which resets some boards): a bad
+// setting, or a device path that does not exist (Windows COM names are
+// not paths and are only checked by opening).
+func (c SerialConfig) Check() error {
+	if _, err := c.Mode(); err != nil {
+		return err
+	}
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	if _, err := os.Stat(c.Port); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("serial port %s: no such device (list the ports with `atmq ports`)", c.Port)
+		}
+		return fmt.Errorf("serial port %s: %w", c.Port, err)
+	}
+	return nil
 }
 
 // String describes c as a terminal program would: "/dev/ttyUSB0 115200 8N1".

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -99,8 +100,9 @@ func DefaultSessionDir(t time.Time) string {
 // methods are safe for concurrent use; Close may be called from a signal
 // handler's goroutine, more than once.
 type Session struct {
-	dir  string
-	info SessionInfo
+	dir     string
+	madeDir bool // NewSession created dir (Discard may remove it)
+	info    SessionInfo
 
 	mu         sync.Mutex
 	capFile    *os.File
@@ -111,6 +113,10 @@ type Session struct {
 	line       []byte
 	closed     bool
 	werr       error // first write error; later writes return it
+	// infoFrames and infoChunks are the counts session.json holds; a
+	// flush rewrites it when they fall behind, so a session killed
+	// without Close still describes its files as last flushed.
+	infoFrames, infoChunks int
 
 	stop      chan struct{}
 	flushDone chan struct{}
@@ -127,6 +133,7 @@ func NewSession(dir string, opts SessionOptions) (*Session, error) {
 	if opts.FlushInterval <= 0 {
 		opts.FlushInterval = DefaultFlushInterval
 	}
+	_, statErr := os.Stat(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("session folder: %w", err)
 	}
@@ -136,7 +143,8 @@ func NewSession(dir string, opts SessionOptions) (*Session, error) {
 		}
 	}
 	s := &Session{
-		dir: dir,
+		dir:     dir,
+		madeDir: errors.Is(statErr, fs.ErrNotExist),
 		info: SessionInfo{Format: SessionFormat, Start: opts.Start.UTC(), Serial: opts.Serial,
 			Interface: opts.Interface, PcapFollow: opts.PcapFollow, Filter: opts.Filter,
 			Capture: CaptureFileName, SerialLog: SerialFileName, Args: opts.Args},
@@ -280,6 +288,12 @@ func (s *Session) flushLocked() error {
 			return s.werr
 		}
 	}
+	if s.info.Frames != s.infoFrames || s.info.Chunks != s.infoChunks {
+		// Only after the data: the counts never claim more than the files hold.
+		if err := s.writeInfo(); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -336,6 +350,31 @@ func (s *Session) Close() error {
 	return s.closeErr
 }
 
+// Discard ends a session whose sources failed before anything was worth
+// keeping: it closes and deletes the session's files, and its folder if
+// NewSession created it and nothing else is in it, so the same --out can
+// be used again. Writes after Discard fail with ErrSessionClosed.
+func (s *Session) Discard() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.flushDone
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.closeErr = s.closeFiles()
+		s.closed = true
+	})
+	var errs []error
+	for _, name := range []string{CaptureFileName, SerialFileName, InfoFileName} {
+		if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("session: %w", err))
+		}
+	}
+	if s.madeDir {
+		os.Remove(s.dir) // fails, as it should, when something else is in it
+	}
+	return errors.Join(errs...)
+}
+
 // closeFiles syncs and closes the data files.
 func (s *Session) closeFiles() error {
 	var errs []error
@@ -369,6 +408,7 @@ func (s *Session) writeInfo() error {
 	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
+	s.infoFrames, s.infoChunks = s.info.Frames, s.info.Chunks
 	return nil
 }
 

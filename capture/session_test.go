@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -178,25 +179,31 @@ func TestSessionFlushesWhileOpen(t *testing.T) {
 	}
 	defer s.Close()
 	for _, c := range testChunks() {
-		s.SerialChunk(c)
+		if err := s.SerialChunk(c); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, f := range testFrames() {
-		s.Frame(f)
+		if err := s.Frame(f); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// Another program reads the files while the session is open: both
 	// must become complete without Close (poll up to 3 s).
 	deadline := time.Now().Add(3 * time.Second)
 	for {
 		frames, chunks := 0, 0
+		var readErr error
 		if b, err := os.ReadFile(filepath.Join(dir, CaptureFileName)); err == nil {
-			if r, err := pcapgo.NewNgReader(bytes.NewReader(b), pcapgo.DefaultNgReaderOptions); err == nil {
-				for {
-					if _, _, err := r.ReadPacketData(); err != nil {
-						break
-					}
+			r, err := pcapgo.NewNgReader(bytes.NewReader(b), pcapgo.DefaultNgReaderOptions)
+			for err == nil {
+				if _, _, err = r.ReadPacketData(); err == nil {
 					frames++
 				}
 			}
+			readErr = fmt.Errorf("%d bytes: %w", len(b), err)
+		} else {
+			readErr = err
 		}
 		if b, err := os.ReadFile(filepath.Join(dir, SerialFileName)); err == nil {
 			for i, line := range bytes.Split(b, []byte("\n")) {
@@ -209,7 +216,7 @@ func TestSessionFlushesWhileOpen(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 3 s the open session's files hold %d frames and %d chunks, want 3 and 3", frames, chunks)
+			t.Fatalf("after 3 s the open session's files hold %d frames and %d chunks, want 3 and 3 (capture: %v)", frames, chunks, readErr)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -233,5 +240,74 @@ func TestSessionWithoutFramesHasEmptyCapture(t *testing.T) {
 	}
 	if _, err := NewSession(dir, SessionOptions{}); err == nil {
 		t.Error("a second session in the same folder was allowed")
+	}
+}
+
+// TestSessionInfoCountsFollowFlushes: a session killed without Close
+// (SIGKILL, power loss) leaves a session.json whose counts are those of
+// the files as last flushed, not the zeros written at start.
+func TestSessionInfoCountsFollowFlushes(t *testing.T) {
+	dir := t.TempDir()
+	s, err := NewSession(dir, SessionOptions{FlushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, c := range testChunks() {
+		s.SerialChunk(c)
+	}
+	for _, f := range testFrames() {
+		s.Frame(f)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// Read the folder as it is now, as after a kill.
+	info, err := ReadSessionInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames, _ := readCapture(t, filepath.Join(dir, CaptureFileName))
+	chunks := readSerialFile(t, filepath.Join(dir, SerialFileName))
+	if info.Frames != len(frames) || info.Chunks != len(chunks) || len(frames) != 3 || len(chunks) != 3 {
+		t.Errorf("open session: session.json says %d frames, %d chunks; the files hold %d and %d (want 3 and 3)",
+			info.Frames, info.Chunks, len(frames), len(chunks))
+	}
+	if info.End != nil {
+		t.Errorf("open session: session.json has an end time %v", info.End)
+	}
+}
+
+// TestSessionDiscard removes the session's files and the folder it made,
+// but never a folder that was there before or anything else in it.
+func TestSessionDiscard(t *testing.T) {
+	made := filepath.Join(t.TempDir(), "new")
+	s, err := NewSession(made, SessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Discard(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(made); !os.IsNotExist(err) {
+		t.Errorf("the folder the session made is still there (%v)", err)
+	}
+	if err := s.SerialChunk(testChunks()[0]); err != ErrSessionClosed {
+		t.Errorf("write after Discard: %v, want ErrSessionClosed", err)
+	}
+	s.Close() // after Discard: no panic, nothing written
+
+	mine := t.TempDir()
+	os.WriteFile(filepath.Join(mine, "notes.txt"), []byte("keep"), 0o644)
+	s, err = NewSession(mine, SessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Discard(); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(mine)
+	if len(entries) != 1 || entries[0].Name() != "notes.txt" {
+		t.Errorf("the user's folder holds %v after Discard, want only notes.txt", entries)
 	}
 }

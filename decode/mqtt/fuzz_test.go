@@ -104,6 +104,11 @@ func FuzzStreamSplitter(f *testing.F) {
 			}
 			total := s.Pending() + discarded
 			for _, e := range got {
+				// End locates the packet in the stream.
+				if e.note.End > int64(len(data)) || e.note.End < int64(len(e.raw)) ||
+					!bytes.Equal(data[e.note.End-int64(len(e.raw)):e.note.End], e.raw) {
+					t.Fatalf("End %d does not locate %v", e.note.End, e)
+				}
 				if e.note.Oversize {
 					if e.note.Length <= 300 || len(e.raw) > oversizePrefix {
 						t.Fatalf("bad oversize %v", e)

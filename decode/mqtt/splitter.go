@@ -38,6 +38,11 @@ type SplitNote struct {
 	// Length is the full length (fixed header included) the packet
 	// announced; equal to len(raw) unless Oversize.
 	Length int
+	// End is the stream offset just past raw's last byte: how many bytes
+	// had been fed, over all Feed calls, when raw was complete. A packet
+	// confirmed only by bytes after it (while resynchronising) is emitted
+	// by a later Feed; End still says which Feed completed it.
+	End int64
 }
 
 // StreamSplitter cuts one direction's reassembled TCP byte stream into
@@ -53,6 +58,7 @@ type StreamSplitter struct {
 	MaxPacket int
 
 	buf     []byte // incomplete packet (synced) or unverified bytes (syncing)
+	fed     int64  // bytes passed to Feed so far
 	syncing bool
 	skip    int // bytes of an oversize packet still to discard
 
@@ -87,6 +93,11 @@ func (s *StreamSplitter) Pending() int {
 	return len(s.buf)
 }
 
+// OversizeRemaining returns how many bytes of an oversize packet (emitted
+// from its first bytes) are still to come and be skipped: at the end of
+// the stream the packet was cut short.
+func (s *StreamSplitter) OversizeRemaining() int { return s.skip }
+
 // Unsynced returns the number of buffered bytes not yet recognised as the
 // start of a packet while resynchronising.
 func (s *StreamSplitter) Unsynced() int {
@@ -107,6 +118,22 @@ func (s *StreamSplitter) Gap() {
 	s.atStart = true
 }
 
+// EndRun says the bytes fed so far end a contiguous run: a Gap follows.
+// Like Flush, a resynchronisation waiting for bytes after the run decides
+// on what the run holds (a DISCONNECT just before lost bytes is still
+// emitted); unlike Flush, the bytes it discards stay counted in the next
+// packet's Skipped. Then it does what Gap does.
+func (s *StreamSplitter) EndRun(emit func(raw []byte, note SplitNote)) {
+	if s.syncing {
+		s.final = true
+		data := s.buf
+		s.buf = nil
+		s.feed(data, emit)
+		s.final = false
+	}
+	s.Gap()
+}
+
 // Flush ends the stream: a resynchronisation still waiting for more bytes
 // to confirm a candidate packet decides without them, so every packet the
 // stream holds is emitted. Call it at the end of a stream before Pending.
@@ -121,7 +148,7 @@ func (s *StreamSplitter) Flush(emit func(raw []byte, note SplitNote)) (discarded
 	defer func() { s.final = false }()
 	data := s.buf
 	s.buf = nil
-	s.Feed(data, emit)
+	s.feed(data, emit)
 	if s.syncing {
 		discarded = s.skipped + len(s.buf)
 		s.skipped = 0
@@ -133,6 +160,13 @@ func (s *StreamSplitter) Flush(emit func(raw []byte, note SplitNote)) (discarded
 // Feed processes one TCP segment's payload. emit is called for every packet
 // the segment completes, in order; raw is valid only during the call.
 func (s *StreamSplitter) Feed(b []byte, emit func(raw []byte, note SplitNote)) {
+	s.fed += int64(len(b))
+	s.feed(b, emit)
+}
+
+// feed splits b, the last len(b) bytes fed: the bytes after a packet
+// emitted while splitting b are those left of b (see emitPacket).
+func (s *StreamSplitter) feed(b []byte, emit func(raw []byte, note SplitNote)) {
 	for len(b) > 0 {
 		switch {
 		case s.skip > 0:
@@ -178,7 +212,7 @@ func (s *StreamSplitter) direct(b []byte, emit func([]byte, SplitNote)) []byte {
 		s.buf = append(s.buf, b...)
 		return nil
 	}
-	s.emitPacket(b[:want], full, emit)
+	s.emitPacket(b[:want], full, len(b)-want, emit)
 	return b[want:]
 }
 
@@ -203,7 +237,7 @@ func (s *StreamSplitter) fill(b []byte, emit func([]byte, SplitNote)) []byte {
 	s.buf = append(s.buf, b[:n]...)
 	b = b[n:]
 	if len(s.buf) == want {
-		s.emitPacket(s.buf, full, emit)
+		s.emitPacket(s.buf, full, len(b), emit)
 		s.resetBuf()
 	}
 	return b
@@ -218,8 +252,10 @@ func (s *StreamSplitter) lostSync(data []byte) []byte {
 	return data[1:]
 }
 
-func (s *StreamSplitter) emitPacket(raw []byte, full int, emit func([]byte, SplitNote)) {
-	note := SplitNote{Resynced: s.pendingResync, Skipped: s.skipped, Length: full}
+// emitPacket hands raw to emit; after is how many bytes already fed follow
+// raw in the stream.
+func (s *StreamSplitter) emitPacket(raw []byte, full, after int, emit func([]byte, SplitNote)) {
+	note := SplitNote{Resynced: s.pendingResync, Skipped: s.skipped, Length: full, End: s.fed - int64(after)}
 	s.pendingResync, s.skipped = false, 0
 	if full > s.maxPacket() {
 		note.Oversize = true

@@ -318,3 +318,37 @@ func TestSplitterMidstreamLargePublish(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitterEndRunBeforeGap(t *testing.T) {
+	// Resynchronising after a mid-stream start, the splitter confirms a
+	// 2-byte packet by what follows it. When a gap follows instead, the
+	// run's end decides: the DISCONNECT is emitted, not dropped with the
+	// lost bytes.
+	pub := pkt(0x30, s16("t/x"), bytes.Repeat([]byte{'q'}, 30))
+	disconnect := raw(0xE0, 0)
+	ping := raw(0xC0, 0)
+	s := NewStreamSplitter(true)
+	var out []emitted
+	s.Feed(cat(pub[10:], disconnect), collect(&out))
+	if len(out) != 0 {
+		t.Fatalf("emitted before confirmation: %v", out)
+	}
+	s.EndRun(collect(&out))
+	s.Feed(ping, collect(&out))
+	if len(out) != 2 || !bytes.Equal(out[0].raw, disconnect) || !out[0].note.Resynced || out[0].note.Skipped != len(pub)-10 ||
+		!bytes.Equal(out[1].raw, ping) || !out[1].note.Resynced || out[1].note.Skipped != 0 {
+		t.Fatalf("got %v", out)
+	}
+
+	// An unfinished candidate before the gap is discarded, and its bytes
+	// are counted in the next packet's Skipped.
+	s = NewStreamSplitter(true)
+	out = nil
+	partial := pub[:12]
+	s.Feed(cat(pub[10:], partial), collect(&out))
+	s.EndRun(collect(&out))
+	s.Feed(ping, collect(&out))
+	if len(out) != 1 || !bytes.Equal(out[0].raw, ping) || out[0].note.Skipped != len(pub)-10+len(partial) {
+		t.Fatalf("got %v", out)
+	}
+}

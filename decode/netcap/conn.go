@@ -71,15 +71,16 @@ func (d *Decoder) tcp(s *segment, st stamp) {
 	if c == nil || key != d.lastKey {
 		c = d.conns[key]
 	}
-	if c != nil && s.syn && !s.ackf && (c.closed || !c.handshake || c.synISN != s.seq) {
-		// A SYN that does not belong to the connection's own handshake
-		// (known from its SYN, or from the SYN-ACK's acknowledgement):
-		// the port pair is reused by a new connection.
+	if c != nil && s.syn && c.reusedBy(s) {
+		// The port pair is reused by a new connection.
 		c.end(d, st)
 		delete(d.conns, key)
 		c = nil
 	}
 	if c == nil {
+		if len(d.conns) >= d.maxConns {
+			d.evictOldest()
+		}
 		c = d.newConn(s)
 		d.conns[key] = c
 	}
@@ -87,6 +88,19 @@ func (d *Decoder) tcp(s *segment, st stamp) {
 	c.lastSeen = d.now
 	c.last = st
 	c.segment(d, s, st)
+}
+
+// reusedBy says whether a SYN or SYN-ACK starts a new connection rather
+// than belonging to c's own handshake (known from its SYN, or from the
+// SYN-ACK's acknowledgement). A SYN-ACK counts too: the new connection's
+// SYN may be missing from the capture, and the old connection must not
+// swallow the new one's segments as trailing ones.
+func (c *conn) reusedBy(s *segment) bool {
+	isn := s.seq // a SYN carries the client's ISN
+	if s.ackf {
+		isn = s.ack - 1 // a SYN-ACK acknowledges it
+	}
+	return c.closed || !c.handshake || c.synISN != isn
 }
 
 func (d *Decoder) newConn(s *segment) *conn {
@@ -201,6 +215,14 @@ func (c *conn) segment(d *Decoder, s *segment, st stamp) {
 		c.rst(d, from, st)
 		return
 	}
+	if s.ackf && c.handshake {
+		// The peer's first acknowledgement anchors a direction whose SYN
+		// or SYN-ACK was not captured, so a lost first segment is a gap,
+		// not a stream silently starting inside a packet.
+		if r := c.dir(d, 1-from); !r.hs.started {
+			r.hs.start(s.ack)
+		}
+	}
 	if s.wireLen > 0 && !c.done[from] {
 		dr := c.dir(d, from)
 		dr.hs.add(seq, s.payload, s.wireLen, st, dr.sink)
@@ -208,7 +230,7 @@ func (c *conn) segment(d *Decoder, s *segment, st stamp) {
 			c.dropStreams() // the probe decided the connection is not MQTT
 			return
 		}
-		if d.held > maxHeldTotal {
+		if d.held > d.maxHeld {
 			dr.hs.skipAll(st, dr.sink) // over the global bound: give up waiting
 		}
 		if s.src != c.client && from == toServer || s.src == c.client && from == toClient {

@@ -39,6 +39,11 @@ const (
 	// synTimeout (capture time) after the last SYN without an answer, the
 	// attempt is reported as unanswered even if the capture goes on.
 	synTimeout = 20 * time.Second
+	// maxConns bounds the connection table (about 1 KiB per connection):
+	// past it the connections silent for longest are ended early, so a
+	// capture of a SYN flood or a port scan cannot exhaust memory before
+	// the idle timeout frees anything.
+	maxConns = 1 << 18
 )
 
 // Stats counts what a Decoder saw and skipped, for a summary line.
@@ -65,7 +70,9 @@ type Decoder struct {
 	lastKey  connKey // the previous frame's connection, looked up without the map
 	lastConn *conn
 	nextConn int
-	held     int // out-of-order bytes held over all connections
+	held     int // cost of the out-of-order data held over all connections
+	maxHeld  int // bound on held (maxHeldTotal; tests lower it)
+	maxConns int // bound on len(conns) (maxConns; tests lower it)
 
 	now       time.Time // latest capture time seen (captures may step back)
 	sinceScan int
@@ -94,6 +101,8 @@ func NewDecoder(opts Options, emit func(Record)) *Decoder {
 		tlsPort:  map[uint16]bool{},
 		parser:   newFrameParser(),
 		conns:    map[connKey]*conn{},
+		maxHeld:  maxHeldTotal,
+		maxConns: maxConns,
 		stats:    Stats{UnsupportedLink: map[int]int{}},
 	}
 	for _, p := range opts.Ports {
@@ -179,6 +188,30 @@ func (d *Decoder) sweep() {
 	}
 	slices.SortFunc(idle, func(a, b connKey) int { return d.conns[a].id - d.conns[b].id })
 	for _, k := range idle {
+		d.conns[k].end(d, stamp{})
+		delete(d.conns, k)
+	}
+}
+
+// evictOldest ends the quarter of the connections that have been silent
+// longest, making room in a full table at an amortised O(log n) per new
+// connection.
+func (d *Decoder) evictOldest() {
+	d.lastConn = nil
+	keys := make([]connKey, 0, len(d.conns))
+	for k := range d.conns {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b connKey) int {
+		ca, cb := d.conns[a], d.conns[b]
+		if c := ca.lastSeen.Compare(cb.lastSeen); c != 0 {
+			return c
+		}
+		return ca.id - cb.id
+	})
+	evict := keys[:max(1, len(keys)/4)]
+	slices.SortFunc(evict, func(a, b connKey) int { return d.conns[a].id - d.conns[b].id })
+	for _, k := range evict {
 		d.conns[k].end(d, stamp{})
 		delete(d.conns, k)
 	}

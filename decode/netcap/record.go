@@ -53,7 +53,8 @@ const (
 	EventTLSAlert      = "TLS-ALERT"
 	EventDNS           = "DNS"
 	// EventIncomplete: the connection ended (or the capture did) inside an
-	// MQTT packet; Detail says how many bytes of it were seen.
+	// MQTT packet; Detail says how many bytes of it were seen (of an
+	// oversize packet, reported from its first bytes: how many never came).
 	EventIncomplete = "MQTT-INCOMPLETE"
 )
 

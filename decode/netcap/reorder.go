@@ -3,6 +3,7 @@ package netcap
 import (
 	"sort"
 	"time"
+	"unsafe"
 )
 
 // stamp says which frame delivered bytes to a stream, so whatever those
@@ -29,6 +30,11 @@ const (
 	// maxHeldTotal bounds out-of-order data over all connections of a
 	// Decoder, so thousands of connections with holes cannot add up.
 	maxHeldTotal = 32 << 20
+	// heldSegmentCost is what holding a segment costs beyond its bytes:
+	// its heldSegment in a slice up to twice as long, and the size-class
+	// rounding of its copy. Counted in the Decoder's total, so a flood of
+	// 1-byte segments is bounded by memory, not by payload.
+	heldSegmentCost = 2*int(unsafe.Sizeof(heldSegment{})) + 16
 )
 
 // halfStream reassembles one direction of a TCP connection: it drops
@@ -40,7 +46,7 @@ type halfStream struct {
 	next    uint32 // sequence number of the next byte to deliver
 	pending []heldSegment
 	held    int  // bytes in pending
-	total   *int // the Decoder's count of held bytes over all streams (may be nil)
+	total   *int // the Decoder's count of held cost over all streams (may be nil)
 
 	finSeen bool
 	finSeq  uint32 // sequence number of the FIN (one past the last byte)
@@ -79,15 +85,11 @@ func (h *halfStream) add(seq uint32, payload []byte, wireLen int, st stamp, sink
 		h.start(seq)
 	}
 	if seqDiff(seq, h.next) > 0 {
-		if h.peerAckSet && seqDiff(h.peerAck, seq) >= 0 {
-			// The peer already acknowledged the missing bytes.
-			sink.gap(int(seqDiff(seq, h.next)), st)
-			h.next = seq
-			h.deliver(seq, payload, wireLen, st, sink)
-			h.drain(st, sink)
-			return
-		}
 		h.hold(seq, payload, wireLen, st)
+		// Held in order even when the peer already acknowledged the
+		// missing bytes: segments held before it, behind other holes, go
+		// out first.
+		h.skipAcked(st, sink)
 		if h.held > maxPendingBytes || len(h.pending) > maxPendingSegs {
 			h.skipToHeld(st, sink)
 		}
@@ -123,27 +125,28 @@ func (h *halfStream) hold(seq uint32, payload []byte, wireLen int, st stamp) {
 		if h.pending[i].wireLen >= wireLen {
 			return
 		}
-		h.account(len(payload) - len(h.pending[i].data))
+		h.account(len(payload)-len(h.pending[i].data), 0)
 		h.pending[i] = heldSegment{seq: seq, data: append([]byte(nil), payload...), wireLen: wireLen, st: st}
 		return
 	}
 	h.pending = append(h.pending, heldSegment{})
 	copy(h.pending[i+1:], h.pending[i:])
 	h.pending[i] = heldSegment{seq: seq, data: append([]byte(nil), payload...), wireLen: wireLen, st: st}
-	h.account(len(payload))
+	h.account(len(payload), 1)
 }
 
-// account changes the held byte count here and in the Decoder's total.
-func (h *halfStream) account(delta int) {
-	h.held += delta
+// account changes the held byte count here, and the held cost (bytes and
+// segments) in the Decoder's total.
+func (h *halfStream) account(bytes, segments int) {
+	h.held += bytes
 	if h.total != nil {
-		*h.total += delta
+		*h.total += bytes + segments*heldSegmentCost
 	}
 }
 
 // release forgets held data without delivering it (the stream is dropped).
 func (h *halfStream) release() {
-	h.account(-h.held)
+	h.account(-h.held, -len(h.pending))
 	h.pending = nil
 }
 
@@ -153,7 +156,7 @@ func (h *halfStream) drain(st stamp, sink byteSink) {
 	for n < len(h.pending) && seqDiff(h.pending[n].seq, h.next) <= 0 {
 		p := h.pending[n]
 		h.deliver(p.seq, p.data, p.wireLen, h.later(st, p.st), sink)
-		h.account(-len(p.data))
+		h.account(-len(p.data), -1)
 		n++
 	}
 	if n == 0 {
@@ -214,7 +217,14 @@ func (h *halfStream) noteAck(ack uint32, st stamp, sink byteSink) {
 	if !h.peerAckSet || seqDiff(ack, h.peerAck) > 0 {
 		h.peerAck, h.peerAckSet = ack, true
 	}
-	if len(h.pending) > 0 && seqDiff(ack, h.pending[0].seq) >= 0 {
+	h.skipAcked(st, sink)
+}
+
+// skipAcked declares lost every hole the peer acknowledged: each held
+// segment starting at or below the acknowledgement is delivered, after a
+// gap for the bytes before it.
+func (h *halfStream) skipAcked(st stamp, sink byteSink) {
+	for h.peerAckSet && len(h.pending) > 0 && seqDiff(h.peerAck, h.pending[0].seq) >= 0 {
 		h.skipToHeld(st, sink)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -133,6 +134,15 @@ func (o *liveOptions) validate() error {
 	if modes > 1 {
 		return errors.New("use either a tap (--serial-rx) or --serial, not both")
 	}
+	if o.SerialTX != "" && filepath.Clean(o.SerialTX) == filepath.Clean(o.SerialRX) {
+		return fmt.Errorf("--serial-tx and --serial-rx both name %s: a tap needs one receive-only adapter per UART line", o.SerialRX)
+	}
+	if o.Duration < 0 {
+		return fmt.Errorf("--duration %v: must not be negative (0: until Ctrl-C)", o.Duration)
+	}
+	if o.Settle < 0 {
+		return fmt.Errorf("--settle %v: must not be negative", o.Settle)
+	}
 	if o.Iface != "" && o.PcapFollow != "" {
 		return errors.New("use either --iface or --pcap-follow, not both")
 	}
@@ -161,10 +171,58 @@ type liveState struct {
 	changed bool
 	netErr  []string
 
-	out     io.Writer
-	opts    *liveOptions
-	printed map[string]bool // timeline rows and findings already shown
+	// recorded counts the chunks written to serial.atmq: chunk k is on
+	// its line k+1 (after the header), the line the live view and
+	// `atmq analyze DIR` both name.
+	recorded int
+
+	out  io.Writer
+	opts *liveOptions
+	// printed maps each timeline row and finding already shown (by what
+	// it is about, not its text) to the text shown, so a row whose text
+	// grows (a command whose payload followed) is shown again as an
+	// update, and a repeated command is not taken for one already shown.
+	printed map[string]string
 	last    *correlate.Result
+}
+
+// liveHoldBack is how long the live view waits for the rest of a serial
+// line before it shows the part received so far.
+const liveHoldBack = time.Second
+
+// addChunk records c with record (nil: not recorded) and keeps it for the
+// view, numbered with its line in serial.atmq when the recording took it.
+func (st *liveState) addChunk(c record.SerialChunk, record func(record.SerialChunk) error) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var err error
+	if record != nil {
+		if err = record(c); err == nil {
+			st.recorded++
+			c.Line = st.recorded + 1
+		}
+	}
+	st.chunks = append(st.chunks, c)
+	st.changed = true
+	return err
+}
+
+// completeChunks is how many of chunks the view shows now: it leaves out
+// the recent ones after the last line end, so that a line whose rest is
+// on its way is not shown cut; nothing is held back longer than
+// liveHoldBack, even while a port streams without line ends.
+func completeChunks(chunks []record.SerialChunk, now time.Time) int {
+	n := len(chunks)
+	for ; n > 0; n-- {
+		c := chunks[n-1]
+		if d := c.Data; len(d) > 0 && (d[len(d)-1] == '\n' || d[len(d)-1] == '\r') {
+			break
+		}
+		if now.Sub(c.Time) >= liveHoldBack {
+			break
+		}
+	}
+	return n
 }
 
 func runLive(ctx context.Context, o *liveOptions, stdout, stderr io.Writer) error {
@@ -189,7 +247,7 @@ func runLive(ctx context.Context, o *liveOptions, stdout, stderr io.Writer) erro
 	start := time.Now()
 	dir := o.Out
 	if dir == "" {
-		dir = capture.DefaultSessionDir(start)
+		dir = uniqueSessionDir(capture.DefaultSessionDir(start))
 	}
 	sessOpts := capture.SessionOptions{Start: start, Interface: o.Iface, PcapFollow: o.PcapFollow, Args: os.Args[1:]}
 	line := func(port string) capture.SerialConfig { c := o.Line; c.Port = port; return c }
@@ -203,6 +261,17 @@ func runLive(ctx context.Context, o *liveOptions, stdout, stderr io.Writer) erro
 		sessOpts.Serial = append(sessOpts.Serial, capture.NewSerialInfo("proxy", line(o.Serial)))
 	case script != nil:
 		sessOpts.Serial = append(sessOpts.Serial, capture.NewSerialInfo("script", line(o.Serial)))
+	}
+
+	// A mistyped port must fail before the session folder is made, or
+	// the corrected command would find --out taken.
+	for _, port := range []string{o.SerialRX, o.SerialTX, o.Serial} {
+		if port == "" {
+			continue
+		}
+		if err := line(port).Check(); err != nil {
+			return withCode(ExitUsage, err)
+		}
 	}
 
 	// Open the network source first: a missing privilege is the most
@@ -226,7 +295,7 @@ func runLive(ctx context.Context, o *liveOptions, stdout, stderr io.Writer) erro
 	defer sess.Close()
 	fmt.Fprintf(stderr, "atmq: recording to %s/ (Ctrl-C to stop)\n", sess.Dir())
 
-	st := &liveState{out: stdout, opts: o, printed: map[string]bool{}}
+	st := &liveState{out: stdout, opts: o, printed: map[string]string{}}
 	st.dec = netcap.NewDecoder(netcap.Options{Ports: o.Ports}, func(r netcap.Record) { st.recs = append(st.recs, r) })
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -266,13 +335,9 @@ func runLive(ctx context.Context, o *liveOptions, stdout, stderr io.Writer) erro
 	}
 	sink := capture.SerialSink{
 		Chunk: func(c record.SerialChunk) {
-			if err := sess.SerialChunk(c); err != nil {
+			if err := st.addChunk(c, sess.SerialChunk); err != nil {
 				fmt.Fprintf(stderr, "atmq: serial chunk not recorded: %v\n", err)
 			}
-			st.mu.Lock()
-			st.chunks = append(st.chunks, c)
-			st.changed = true
-			st.mu.Unlock()
 		},
 		Status: func(s capture.Status) { fmt.Fprintf(stderr, "atmq: %s\n", s) },
 	}
@@ -337,13 +402,22 @@ loop:
 		}
 	}
 	wg.Wait()
+	errMu.Lock()
+	err = firstErr
+	errMu.Unlock()
+	if info := sess.Info(); err != nil && info.Frames == 0 && info.Chunks == 0 {
+		// A source failed before anything was recorded (a port that is no
+		// serial port, a capture file that is no capture): leave no empty
+		// folder behind to block the corrected command's --out.
+		if derr := sess.Discard(); derr != nil {
+			fmt.Fprintf(stderr, "atmq: %v\n", derr)
+		}
+		return withCode(ExitUsage, err)
+	}
 	st.update(true)
 	closeErr := sess.Close()
 
 	res := st.last
-	errMu.Lock()
-	err = firstErr
-	errMu.Unlock()
 	st.summary(stderr, sess, start)
 	if closeErr != nil {
 		return withCode(ExitDamaged, fmt.Errorf("closing the session folder: %w", closeErr))
@@ -355,6 +429,20 @@ loop:
 		return withCode(ExitFindings, nil)
 	}
 	return nil
+}
+
+// uniqueSessionDir is base, or base-2, base-3… when base is taken: the
+// default folder is named by the second, and a user who gave no --out
+// must not be told to choose another.
+func uniqueSessionDir(base string) string {
+	dir := base
+	for i := 2; i < 1000; i++ {
+		if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+			return dir
+		}
+		dir = fmt.Sprintf("%s-%d", base, i)
+	}
+	return base // NewSession will say it is taken
 }
 
 // update re-analyses what was captured so far and prints the timeline
@@ -371,7 +459,14 @@ func (st *liveState) update(final bool) {
 		return
 	}
 	st.changed = false
-	chunks := append([]record.SerialChunk(nil), st.chunks...)
+	n := len(st.chunks)
+	if !final {
+		n = completeChunks(st.chunks, time.Now())
+		if n < len(st.chunks) {
+			st.changed = true // look again next tick: the rest may come, or the hold-back end
+		}
+	}
+	chunks := append([]record.SerialChunk(nil), st.chunks[:n]...)
 	recs := append([]netcap.Record(nil), st.recs...)
 	st.mu.Unlock()
 
@@ -383,26 +478,61 @@ func (st *liveState) update(final bool) {
 		}
 	}
 	res := correlate.Analyze(log, recs, correlate.Options{ClientID: st.opts.ClientID, Redact: st.opts.Redact})
+	st.show(res)
+}
+
+// show prints the rows and findings of res not shown yet, and those whose
+// text changed since, marked "updated". A row is identified by its frame
+// (network) or its lane and serial line (serial), a finding by its code,
+// serial line and first frame — never by the pairing, which may change as
+// more arrives — plus its rank among those alike, so that several rows of
+// one frame or one line stay apart.
+func (st *liveState) show(res *correlate.Result) {
 	st.last = res
+	seen := map[string]int{}
+	identity := func(key string) string {
+		seen[key]++
+		return fmt.Sprintf("%s|%d", key, seen[key])
+	}
 	for _, r := range res.Timeline {
-		key := fmt.Sprintf("r|%s|%d|%d|%s", r.Lane, r.Line, r.Frame, r.Text)
-		if st.printed[key] {
+		var key string
+		if r.Frame > 0 {
+			key = identity(fmt.Sprintf("r|#%d", r.Frame))
+		} else {
+			key = identity(fmt.Sprintf("r|%s|L%d", r.Lane, r.Line))
+		}
+		shown, ok := st.printed[key]
+		if ok && shown == r.Text {
 			continue
 		}
-		st.printed[key] = true
-		fmt.Fprintln(st.out, formatLiveRow(r))
+		st.printed[key] = r.Text
+		if ok {
+			fmt.Fprintln(st.out, formatLiveRow(r)+"  (updated)")
+		} else {
+			fmt.Fprintln(st.out, formatLiveRow(r))
+		}
 	}
 	for _, f := range res.Findings {
-		key := fmt.Sprintf("f|%s|%d|%v", f.Code, f.Line, f.Frames)
-		if st.printed[key] {
-			continue
+		first := 0
+		if len(f.Frames) > 0 {
+			first = f.Frames[0]
 		}
-		st.printed[key] = true
+		key := identity(fmt.Sprintf("f|%s|%d|%d", f.Code, f.Line, first))
+		text := f.Summary + "\x00" + f.Fix
+		shown, ok := st.printed[key]
+		if ok && shown == text {
+			continue // the same finding, perhaps with more frames: nothing new to say
+		}
+		st.printed[key] = text
 		where := ""
 		if f.Line > 0 {
 			where = fmt.Sprintf(" (serial line %d)", f.Line)
 		}
-		fmt.Fprintf(st.out, "!! %s %s%s: %s\n   fix: %s\n", strings.ToUpper(f.Severity), f.Code, where, f.Summary, f.Fix)
+		updated := ""
+		if ok {
+			updated = " updated"
+		}
+		fmt.Fprintf(st.out, "!! %s %s%s%s: %s\n   fix: %s\n", strings.ToUpper(f.Severity), f.Code, updated, where, f.Summary, f.Fix)
 	}
 }
 

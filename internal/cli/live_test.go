@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,8 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/atmq/atmq/capture"
+	"github.com/atmq/atmq/correlate"
+	"github.com/atmq/atmq/decode/netcap"
 	"github.com/atmq/atmq/internal/modemsim"
 	"github.com/atmq/atmq/internal/mosquittotest"
 	"github.com/atmq/atmq/internal/record"
@@ -395,5 +398,442 @@ func countFrames(t *testing.T, path string) int {
 			t.Fatalf("%s frame %d: %v", path, n+1, err)
 		}
 		n++
+	}
+}
+
+func newTestLiveState(out *syncBuffer) *liveState {
+	st := &liveState{out: out, opts: &liveOptions{}, printed: map[string]string{}}
+	st.dec = netcap.NewDecoder(netcap.Options{}, func(r netcap.Record) { st.recs = append(st.recs, r) })
+	return st
+}
+
+// countLines counts the view's lines that end with text.
+func countLines(view, suffix string) int {
+	n := 0
+	for _, l := range strings.Split(view, "\n") {
+		if strings.HasSuffix(l, suffix) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestLiveViewPrintsEachRowOnce feeds a session chunk by chunk, the way a
+// serial port delivers it (a command cut in two, a payload after its
+// prompt, the same command twice), updating the view after each chunk:
+// every row is shown exactly once, repeated commands and answers are not
+// mistaken for rows already shown, a half-received line is never shown,
+// and the rows carry the recording's line numbers.
+func TestLiveViewPrintsEachRowOnce(t *testing.T) {
+	var out syncBuffer
+	st := newTestLiveState(&out)
+	t0 := time.Now() // within the hold-back: a cut line waits for its rest
+	parts := []struct {
+		dir record.Direction
+		s   string
+	}{
+		{record.DirHostToModule, "AT+CS"},
+		{record.DirHostToModule, "Q\r"},
+		{record.DirModuleToHost, "\r\n+CSQ: 2"},
+		{record.DirModuleToHost, "0,99\r\n\r\nOK\r\n"},
+		{record.DirHostToModule, "AT\r"},
+		{record.DirModuleToHost, "\r\nOK\r\n"},
+		{record.DirHostToModule, "AT\r"},
+		{record.DirModuleToHost, "\r\nOK\r\n"},
+	}
+	for i, p := range parts {
+		st.addChunk(record.SerialChunk{Time: t0.Add(time.Duration(i) * 10 * time.Millisecond), Dir: p.dir, Data: []byte(p.s)}, recordNothing)
+		st.update(false)
+	}
+	st.update(true)
+	view := out.String()
+	if n := countLines(view, "  AT+CS"); n != 0 {
+		t.Errorf("a half-received command was shown %d times:\n%s", n, view)
+	}
+	for text, want := range map[string]int{"  AT+CSQ": 1, " +CSQ: 20,99 OK": 1, "  AT": 2, "  OK": 2} {
+		if n := countLines(view, text); n != want {
+			t.Errorf("row %q shown %d times, want %d:\n%s", text, n, want, view)
+		}
+	}
+	// Lines as in serial.atmq: header on line 1, chunk k on line k+1.
+	for _, want := range []string{"L2     AT+CSQ", "L8     AT", "L9     OK"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("view lacks %q:\n%s", want, view)
+		}
+	}
+}
+
+// TestLiveViewShowsAGrownCommandAsUpdate: a prompt-mode command is shown
+// when its line is complete; when its payload follows, the row is shown
+// once more, marked as an update, and never again.
+func TestLiveViewShowsAGrownCommandAsUpdate(t *testing.T) {
+	var out syncBuffer
+	st := newTestLiveState(&out)
+	t0 := time.Now().Add(-time.Minute)
+	parts := []struct {
+		dir record.Direction
+		s   string
+	}{
+		{record.DirHostToModule, "AT+QMTPUBEX=0,1,1,0,\"t\",5\r"},
+		{record.DirModuleToHost, "\r\n> "},
+		{record.DirHostToModule, "hello"},
+		{record.DirModuleToHost, "\r\nOK\r\n"},
+		{record.DirModuleToHost, "\r\n+QMTPUBEX: 0,1,0\r\n"},
+	}
+	for i, p := range parts {
+		st.addChunk(record.SerialChunk{Time: t0.Add(time.Duration(i) * 10 * time.Millisecond), Dir: p.dir, Data: []byte(p.s)}, recordNothing)
+		st.update(false)
+	}
+	st.update(true)
+	view := out.String()
+	if n := strings.Count(view, `AT+QMTPUBEX=0,1,1,0,"t",5 > "hello"`); n != 1 {
+		t.Errorf("the command with its payload was shown %d times, want 1:\n%s", n, view)
+	}
+	if n := strings.Count(view, "AT+QMTPUBEX"); n > 2 {
+		t.Errorf("the command row was shown %d times, want at most 2 (first, then updated):\n%s", n, view)
+	}
+	if n := countLines(view, " +QMTPUBEX: 0,1,0"); n != 1 {
+		t.Errorf("the result URC was shown %d times, want 1:\n%s", n, view)
+	}
+}
+
+// TestLiveViewFindingsOnceOrUpdated: a finding whose frames grow is not
+// shown again; one whose text changes is shown again marked "updated";
+// two findings with the same code about different frames are both shown.
+func TestLiveViewFindingsOnceOrUpdated(t *testing.T) {
+	var out syncBuffer
+	st := newTestLiveState(&out)
+	f := func(code string, frames []int, summary string) correlate.Finding {
+		return correlate.Finding{Code: code, Severity: "error", Frames: frames, Summary: summary, Fix: "do it"}
+	}
+	st.show(&correlate.Result{Findings: []correlate.Finding{f("publish-unacked", []int{3}, "1 PUBLISH unanswered")}})
+	st.show(&correlate.Result{Findings: []correlate.Finding{f("publish-unacked", []int{3, 5}, "1 PUBLISH unanswered")}})
+	st.show(&correlate.Result{Findings: []correlate.Finding{f("publish-unacked", []int{3, 5, 7}, "3 PUBLISH unanswered")}})
+	st.show(&correlate.Result{Findings: []correlate.Finding{
+		f("publish-unacked", []int{3, 5, 7}, "3 PUBLISH unanswered"),
+		f("connack-refused", []int{10}, "refused on connection 1"),
+		f("connack-refused", []int{20}, "refused on connection 2"),
+	}})
+	view := out.String()
+	if n := strings.Count(view, "1 PUBLISH unanswered"); n != 1 {
+		t.Errorf("first text shown %d times, want 1:\n%s", n, view)
+	}
+	if n := strings.Count(view, "3 PUBLISH unanswered"); n != 1 {
+		t.Errorf("changed text shown %d times, want 1:\n%s", n, view)
+	}
+	if !strings.Contains(view, "publish-unacked updated: 3 PUBLISH unanswered") {
+		t.Errorf("the changed finding is not marked as updated:\n%s", view)
+	}
+	for _, s := range []string{"refused on connection 1", "refused on connection 2"} {
+		if strings.Count(view, s) != 1 {
+			t.Errorf("%q not shown exactly once:\n%s", s, view)
+		}
+	}
+}
+
+// recordNothing stands for a recording that takes every chunk.
+func recordNothing(record.SerialChunk) error { return nil }
+
+// settledGoroutines waits up to 5 s for the goroutine count to fall to
+// at most want and returns the last count and, if it did not, the stacks.
+func settledGoroutines(want int) (int, string) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := runtime.NumGoroutine()
+		if n <= want {
+			return n, ""
+		}
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			return n, string(buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestLiveFollowsACaptureThatAppearsLater starts `atmq live` on a tap and
+// a --pcap-follow file that does not exist yet; the file appears (as when
+// tcpdump is started second), its frames and the serial bytes are
+// recorded, session.json counts what the files hold, and once runLive
+// has returned none of its goroutines is left running.
+func TestLiveFollowsACaptureThatAppearsLater(t *testing.T) {
+	seed, err := os.ReadFile("../../capture/testdata/seed.pcap") // 9 frames
+	if err != nil {
+		t.Fatal(err)
+	}
+	pty, err := modemsim.OpenPTY()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pty.Close()
+	before := runtime.NumGoroutine()
+
+	tmp := t.TempDir()
+	dir, pcap := filepath.Join(tmp, "session"), filepath.Join(tmp, "later.pcap")
+	o := &liveOptions{SerialRX: pty.Path, PcapFollow: pcap, Out: dir, Tick: 50 * time.Millisecond, Line: capture.SerialConfig{Baud: 115200}}
+	var out, errb syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- runLive(ctx, o, &out, &errb) }()
+	waitFor(t, &errb, "recording to")
+
+	time.Sleep(300 * time.Millisecond) // the file is still missing
+	if err := os.WriteFile(pcap, seed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pty.Master.Write([]byte("\r\n+ECMTSTAT: 0,1\r\n"))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		info, err := capture.ReadSessionInfo(dir)
+		if err == nil && info.Frames == 9 && info.Chunks > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("session.json after 10 s: %+v, %v\nstderr:\n%s", info, err, errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if isExit(err, ExitUsage) || isExit(err, ExitDamaged) {
+			t.Fatalf("live: %v\nstderr:\n%s", err, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("runLive did not return 10 s after cancel\nstderr:\n%s", errb.String())
+	}
+	info, err := capture.ReadSessionInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks := readRecording(t, filepath.Join(dir, capture.SerialFileName))
+	if n := countFrames(t, filepath.Join(dir, capture.CaptureFileName)); n != 9 || info.Frames != 9 {
+		t.Errorf("capture holds %d frames, session.json says %d; want 9", n, info.Frames)
+	}
+	if info.Chunks != len(chunks) || info.End == nil {
+		t.Errorf("session.json: %d chunks, end %v; serial.atmq holds %d chunks", info.Chunks, info.End, len(chunks))
+	}
+	if n, stacks := settledGoroutines(before); stacks != "" {
+		t.Errorf("%d goroutines after runLive returned, %d before:\n%s", n, before, stacks)
+	}
+}
+
+// TestLiveBadSerialPortLeavesNoSession: a mistyped port or line setting,
+// or a port that is no serial port, fails with exit 2 and a message naming
+// it, and leaves no session behind, so running the corrected command with
+// the same --out works.
+func TestLiveBadSerialPortLeavesNoSession(t *testing.T) {
+	tmp := t.TempDir()
+	pcap := filepath.Join(tmp, "never.pcap")
+	good, err := modemsim.OpenPTY()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Close()
+	missing := filepath.Join(tmp, "ttyUSB9")
+	for _, tc := range []struct {
+		o    *liveOptions
+		name string // what the error must name
+	}{
+		{&liveOptions{SerialRX: missing, PcapFollow: pcap}, missing},
+		{&liveOptions{SerialRX: good.Path, SerialTX: missing}, missing},
+		{&liveOptions{Serial: missing, PTY: true}, missing},
+		{&liveOptions{SerialRX: good.Path, Line: capture.SerialConfig{Parity: "bogus"}, PcapFollow: pcap}, "bogus"},
+		{&liveOptions{SerialRX: "/dev/null", PcapFollow: pcap}, "/dev/null"}, // exists, but is no terminal
+	} {
+		o := tc.o
+		o.Out = filepath.Join(tmp, "session")
+		o.Tick = 50 * time.Millisecond
+		var out, errb syncBuffer
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := runLive(ctx, o, &out, &errb)
+		cancel()
+		if !isExit(err, ExitUsage) {
+			t.Errorf("%+v: want exit %d, got %v", o, ExitUsage, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.name) {
+			t.Errorf("%+v: error does not name %s: %v", o, tc.name, err)
+		}
+		if strings.Contains(errb.String(), "analyse again") {
+			t.Errorf("%+v: a failed start offers to analyse its empty folder:\n%s", o, errb.String())
+		}
+		if _, err := os.Stat(o.Out); err == nil {
+			t.Errorf("%+v: the session folder was left although nothing could be recorded", o)
+		}
+		os.RemoveAll(o.Out)
+	}
+}
+
+// TestLiveFlagMistakes: settings that cannot work are refused with exit 2
+// and a message naming the flag.
+func TestLiveFlagMistakes(t *testing.T) {
+	pty, err := modemsim.OpenPTY()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pty.Close()
+	for _, tc := range []struct {
+		o    liveOptions
+		want string
+	}{
+		{liveOptions{SerialRX: pty.Path, Duration: -time.Second}, "--duration"},
+		{liveOptions{Serial: pty.Path, Script: "x.at", Settle: -time.Second}, "--settle"},
+		{liveOptions{SerialRX: pty.Path, SerialTX: pty.Path}, "--serial-tx"},
+	} {
+		o := tc.o
+		o.Out = filepath.Join(t.TempDir(), "session")
+		var out, errb syncBuffer
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := runLive(ctx, &o, &out, &errb)
+		cancel()
+		if !isExit(err, ExitUsage) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: want exit %d naming %s, got %v", o, ExitUsage, tc.want, err)
+		}
+	}
+}
+
+// TestLiveDefaultFolderIsNeverTaken: without --out, two sessions started
+// in the same second get two folders instead of the second failing with
+// "choose another --out" (the user chose none).
+func TestLiveDefaultFolderIsNeverTaken(t *testing.T) {
+	base := filepath.Join(t.TempDir(), capture.DefaultSessionDir(time.Now()))
+	if got := uniqueSessionDir(base); got != base {
+		t.Errorf("first session: %q, want %q", got, base)
+	}
+	for _, want := range []string{base + "-2", base + "-3"} {
+		os.MkdirAll(uniqueSessionDir(base), 0o755)
+		if got := uniqueSessionDir(base); got != want {
+			t.Errorf("next session: %q, want %q", got, want)
+		}
+	}
+}
+
+// TestCompleteChunksHoldsBackAtMostASecond: the view waits for the rest
+// of a cut line, but never longer than liveHoldBack.
+func TestCompleteChunksHoldsBackAtMostASecond(t *testing.T) {
+	now := time.Now()
+	c := func(age time.Duration, s string) record.SerialChunk {
+		return record.SerialChunk{Time: now.Add(-age), Data: []byte(s)}
+	}
+	for _, tc := range []struct {
+		name   string
+		chunks []record.SerialChunk
+		want   int
+	}{
+		{"none", nil, 0},
+		{"all lines complete", []record.SerialChunk{c(time.Millisecond, "AT\r"), c(0, "\r\nOK\r\n")}, 2},
+		{"a fresh cut line waits", []record.SerialChunk{c(time.Millisecond, "AT\r"), c(0, "\r\n+CSQ: 2")}, 1},
+		{"an old cut line is shown", []record.SerialChunk{c(3*time.Second, "AT\r"), c(2*time.Second, "\r\n+CSQ: 2")}, 2},
+		{"a stream without line ends shows what is old", []record.SerialChunk{c(3*time.Second, "ab"), c(2*time.Second, "cd"), c(0, "ef")}, 2},
+	} {
+		if got := completeChunks(tc.chunks, now); got != tc.want {
+			t.Errorf("%s: %d chunks shown, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestLiveProxyStopsWithNoReaderAndUnplugged: Ctrl-C while nobody has
+// opened atmq's pseudo-terminal (its queue full of module bytes) and the
+// module's port is unplugged: runLive returns promptly, the bytes are in
+// serial.atmq and no goroutine of the session is left running.
+func TestLiveProxyStopsWithNoReaderAndUnplugged(t *testing.T) {
+	modem, err := modemsim.OpenPTY()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer modem.Close()
+	before := runtime.NumGoroutine()
+	dir := filepath.Join(t.TempDir(), "session")
+	var out, errb syncBuffer
+	o := &liveOptions{Serial: modem.Path, PTY: true, Out: dir, Tick: 50 * time.Millisecond, Line: capture.SerialConfig{Baud: 115200}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- runLive(ctx, o, &out, &errb) }()
+	waitFor(t, &errb, "proxied at ")
+	// More than a pty buffer holds, so the writer to the pty blocks.
+	line := strings.Repeat("x", 1000) + "\r\n"
+	for i := 0; i < 200; i++ {
+		modem.Master.Write([]byte(line))
+	}
+	modem.Master.Write([]byte("\r\n+ECMTSTAT: 0,1\r\n"))
+	time.Sleep(300 * time.Millisecond)
+	modem.Close() // unplugged
+	waitFor(t, &errb, "unplugged")
+	cancel()
+	select {
+	case err := <-done:
+		if isExit(err, ExitUsage) || isExit(err, ExitDamaged) {
+			t.Fatalf("live: %v\nstderr:\n%s", err, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("runLive did not return 10 s after cancel\nstderr:\n%s", errb.String())
+	}
+	var got bytes.Buffer
+	chunks := readRecording(t, filepath.Join(dir, capture.SerialFileName))
+	for _, c := range chunks {
+		got.Write(c.Data)
+	}
+	if !strings.Contains(got.String(), "+ECMTSTAT: 0,1") || got.Len() < 200*len(line) {
+		t.Errorf("serial.atmq holds %d bytes, want all %d sent and the last line", got.Len(), 200*len(line)+len("\r\n+ECMTSTAT: 0,1\r\n"))
+	}
+	if info, err := capture.ReadSessionInfo(dir); err != nil || info.Chunks != len(chunks) {
+		t.Errorf("session.json: %+v, %v; serial.atmq holds %d chunks", info, err, len(chunks))
+	}
+	if n, stacks := settledGoroutines(before); stacks != "" {
+		t.Errorf("%d goroutines after runLive returned, %d before:\n%s", n, before, stacks)
+	}
+}
+
+// TestLiveScriptStopsWhileWaiting: Ctrl-C while the script waits for an
+// answer that never comes: runLive returns promptly, what was sent is
+// recorded, and no goroutine is left.
+func TestLiveScriptStopsWhileWaiting(t *testing.T) {
+	modem, err := modemsim.OpenPTY()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer modem.Close()
+	script := filepath.Join(t.TempDir(), "wait.at")
+	os.WriteFile(script, []byte("AT+ECMTCONN=0,\"silent\"\n"), 0o644)
+	before := runtime.NumGoroutine()
+	dir := filepath.Join(t.TempDir(), "session")
+	var out, errb syncBuffer
+	o := &liveOptions{Serial: modem.Path, Script: script, Out: dir, Settle: time.Minute, Tick: 50 * time.Millisecond, Line: capture.SerialConfig{Baud: 115200}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- runLive(ctx, o, &out, &errb) }()
+	buf := make([]byte, 256)
+	var heard []byte
+	for !bytes.Contains(heard, []byte("silent")) { // the module hears the command, says nothing
+		n, err := modem.Master.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		heard = append(heard, buf[:n]...)
+	}
+	modem.Master.Write([]byte("\r\nOK\r\n")) // OK, but the result URC never comes
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if isExit(err, ExitUsage) || isExit(err, ExitDamaged) {
+			t.Fatalf("live: %v\nstderr:\n%s", err, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("runLive did not return 10 s after cancel\nstderr:\n%s", errb.String())
+	}
+	var got bytes.Buffer
+	for _, c := range readRecording(t, filepath.Join(dir, capture.SerialFileName)) {
+		got.Write(c.Data)
+	}
+	if !strings.Contains(got.String(), "AT+ECMTCONN=0,\"silent\"\r") || !strings.Contains(got.String(), "OK") {
+		t.Errorf("serial.atmq lacks the exchange: %q", got.String())
+	}
+	if n, stacks := settledGoroutines(before); stacks != "" {
+		t.Errorf("%d goroutines after runLive returned, %d before:\n%s", n, before, stacks)
 	}
 }
