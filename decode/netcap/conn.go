@@ -36,9 +36,11 @@ type conn struct {
 
 	synCount  int
 	synISN    uint32 // the client's initial sequence number, once known
+	synEnd    uint32 // one past the SYN and the data it carried (TCP Fast Open)
 	synFirst  stamp
 	synLast   stamp
 	synAck    stamp // zero frame: no SYN-ACK seen
+	answered  bool  // the server sent something, or the client acknowledged it: the SYN got through
 	synNoted  bool  // the unanswered SYN was reported
 	rstByPeer bool  // the server answered with RST
 	rstSeen   bool
@@ -96,11 +98,14 @@ func (d *Decoder) tcp(s *segment, st stamp) {
 // SYN may be missing from the capture, and the old connection must not
 // swallow the new one's segments as trailing ones.
 func (c *conn) reusedBy(s *segment) bool {
-	isn := s.seq // a SYN carries the client's ISN
-	if s.ackf {
-		isn = s.ack - 1 // a SYN-ACK acknowledges it
+	if c.closed || !c.handshake {
+		return true
 	}
-	return c.closed || !c.handshake || c.synISN != isn
+	if !s.ackf {
+		return s.seq != c.synISN
+	}
+	// A SYN-ACK acknowledges the SYN, and maybe the data it carried.
+	return seqDiff(s.ack, c.synISN+1) < 0 || seqDiff(s.ack, c.synEnd) > 0
 }
 
 func (d *Decoder) newConn(s *segment) *conn {
@@ -187,14 +192,24 @@ func (c *conn) segment(d *Decoder, s *segment, st stamp) {
 	if c.closed {
 		return // trailing ACKs and retransmitted FINs of a finished connection
 	}
+	if from == toClient || s.ackf {
+		// Even when the capture missed the SYN-ACK.
+		c.answered = true
+	}
 	seq := s.seq
 	if s.syn {
 		if !s.ackf && from == toServer {
 			c.synCount++
 			c.synLast = st
+			if end := s.seq + 1 + uint32(s.wireLen); c.synCount == 1 && c.synAck.frame == 0 || seqDiff(end, c.synEnd) > 0 {
+				c.synEnd = end // a retransmitted SYN may carry more data
+			}
 			if c.synCount == 1 {
 				c.synFirst, c.synISN, c.handshake = st, s.seq, true
-				c.dir(d, toServer).hs.start(s.seq + 1)
+				// Unless the SYN-ACK (captured first) anchored it already.
+				if dr := c.dir(d, toServer); !dr.hs.started {
+					dr.hs.start(s.seq + 1)
+				}
 				if c.announced() {
 					d.emitEvent(c, st, EventSYN, "client", "")
 				}
@@ -202,9 +217,11 @@ func (c *conn) segment(d *Decoder, s *segment, st stamp) {
 		} else if s.ackf && from == toClient && c.synAck.frame == 0 {
 			c.synAck, c.handshake = st, true
 			if c.synCount == 0 {
-				c.synISN = s.ack - 1 // the SYN was not captured
+				c.synISN, c.synEnd = s.ack-1, s.ack // the SYN was not captured
 			}
-			c.dir(d, toClient).hs.start(s.seq + 1)
+			if dr := c.dir(d, toClient); !dr.hs.started {
+				dr.hs.start(s.seq + 1)
+			}
 			if c.announced() {
 				d.emitEvent(c, st, EventSYNACK, "server", "")
 			}
@@ -330,7 +347,7 @@ func (c *conn) close(d *Decoder, st stamp) {
 
 // noteUnansweredSYN reports a connection attempt nobody answered (once).
 func (c *conn) noteUnansweredSYN(d *Decoder) {
-	if c.synNoted || c.synCount == 0 || c.synAck.frame != 0 || c.rstByPeer || !c.announced() {
+	if c.synNoted || c.synCount == 0 || c.synAck.frame != 0 || c.answered || c.rstByPeer || !c.announced() {
 		return
 	}
 	c.synNoted = true

@@ -178,7 +178,7 @@ func (d *Decoder) sweep() {
 	for k, c := range d.conns {
 		if d.now.Sub(c.lastSeen) > d.idleFor(c) {
 			idle = append(idle, k)
-		} else if !c.synNoted && c.synCount > 0 && c.synAck.frame == 0 && d.now.Sub(c.synLast.time) > synTimeout {
+		} else if !c.synNoted && c.synCount > 0 && c.synAck.frame == 0 && !c.answered && d.now.Sub(c.synLast.time) > synTimeout {
 			unanswered = append(unanswered, k)
 		}
 	}

@@ -176,3 +176,101 @@ func FuzzHalfStream(f *testing.F) {
 		}
 	})
 }
+
+// positionSink checks each delivered byte against the stream it came from.
+type positionSink struct {
+	t      *testing.T
+	stream []byte
+	pos    int    // stream offset of the next byte
+	isData []bool // isData[i]: byte i was delivered as data
+}
+
+func (p *positionSink) data(b []byte, _ stamp) {
+	if p.pos+len(b) > len(p.stream) || string(b) != string(p.stream[p.pos:p.pos+len(b)]) {
+		p.t.Fatalf("delivered %q at %d, stream has %q", b, p.pos, p.stream[p.pos:min(len(p.stream), p.pos+len(b))])
+	}
+	for i := range b {
+		p.isData[p.pos+i] = true
+	}
+	p.pos += len(b)
+}
+
+func (p *positionSink) gap(n int, _ stamp) {
+	if n <= 0 || p.pos+n > len(p.stream) {
+		p.t.Fatalf("gap of %d at %d in a %d-byte stream", n, p.pos, len(p.stream))
+	}
+	p.pos += n
+}
+
+// FuzzHalfStreamLoss extends FuzzHalfStream with capture loss and the
+// receiver's cumulative acknowledgements: every byte comes out at its
+// place, and a byte of a segment captured before the receiver acknowledged
+// its start must come out as data (later ones are retransmissions as far
+// as the capture can tell). Nothing stays held.
+func FuzzHalfStreamLoss(f *testing.F) {
+	f.Add([]byte("0123456789abcdefghijklmnopqrstuvwxyz"), []byte{3, 1, 2, 0, 5, 4}, []byte{0x11, 0x02, 0x40}, uint32(0xfffffff0))
+	f.Add([]byte("hello, hole-y world"), []byte{0, 1, 2, 3}, []byte{0x01, 0x01, 0x01}, uint32(7))
+	f.Fuzz(func(t *testing.T, stream, order, loss []byte, isn uint32) {
+		if len(stream) == 0 || len(order) == 0 || len(loss) == 0 {
+			return
+		}
+		type seg struct{ off, n int }
+		var segs []seg
+		for off, i := 0, 0; off < len(stream) && len(segs) < 200; i++ {
+			stride := 1 + int(order[i%len(order)])%7
+			n := min(stride+int(order[(i+1)%len(order)])%3, len(stream)-off)
+			segs = append(segs, seg{off, n})
+			off += stride
+		}
+		perm := make([]int, len(segs))
+		for i := range perm {
+			perm[i] = i
+		}
+		for i := range perm {
+			j := int(order[i%len(order)]) % len(perm)
+			perm[i], perm[j] = perm[j], perm[i]
+		}
+		// bit 0 of loss[k]: segment sent k-th is not captured; bit 1: the
+		// receiver's ACK after it is captured.
+		var h halfStream
+		h.start(isn)
+		sink := &positionSink{t: t, stream: stream, isData: make([]bool, len(stream))}
+		received := make([]bool, len(stream))
+		mustData := make([]bool, len(stream))
+		last, acked := 0, 0
+		for k, i := range perm {
+			s := segs[i]
+			for j := s.off; j < s.off+s.n; j++ {
+				received[j] = true
+			}
+			bits := loss[k%len(loss)]
+			if bits&1 == 0 {
+				h.add(isn+uint32(s.off), stream[s.off:s.off+s.n], s.n, stamp{frame: k + 1}, sink)
+				for j := s.off; j < s.off+s.n && acked <= s.off; j++ {
+					mustData[j] = true
+				}
+				last = max(last, s.off+s.n)
+			}
+			if bits&2 != 0 {
+				ack := 0
+				for ack < len(received) && received[ack] {
+					ack++
+				}
+				h.noteAck(isn+uint32(ack), stamp{frame: k + 1}, sink)
+				acked = ack
+			}
+		}
+		h.flush(stamp{}, sink)
+		if sink.pos < last {
+			t.Fatalf("delivered up to %d, captured data up to %d", sink.pos, last)
+		}
+		for j := range last {
+			if mustData[j] && !sink.isData[j] {
+				t.Fatalf("byte %d was captured before it was acknowledged, but delivered as a gap", j)
+			}
+		}
+		if h.held != 0 || len(h.pending) != 0 {
+			t.Fatalf("%d bytes still held after flush", h.held)
+		}
+	})
+}

@@ -218,6 +218,14 @@ func (h *halfStream) noteAck(ack uint32, st stamp, sink byteSink) {
 		h.peerAck, h.peerAckSet = ack, true
 	}
 	h.skipAcked(st, sink)
+	if h.finSeen && len(h.pending) == 0 && seqDiff(h.peerAck, h.finSeq) >= 0 {
+		// Every byte before the FIN was received: what is still missing
+		// was lost by the capture, and the stream can end.
+		if missing := seqDiff(h.finSeq, h.next); missing > 0 {
+			sink.gap(int(missing), st)
+			h.next = h.finSeq
+		}
+	}
 }
 
 // skipAcked declares lost every hole the peer acknowledged: each held

@@ -93,6 +93,13 @@ func TestDataInSYN(t *testing.T) {
 	if p := packets(rs)[0]; p.Packet.ClientID != "tfo" || p.Midstream {
 		t.Errorf("CONNECT %+v", p)
 	}
+	// The SYN-ACK acknowledging the SYN's data answers that SYN: one
+	// connection.
+	for _, r := range rs {
+		if r.Conn != 1 {
+			t.Fatalf("record on connection %d: %+v", r.Conn, r)
+		}
+	}
 }
 
 func TestDataInSYNACK(t *testing.T) {
@@ -412,5 +419,73 @@ func TestTwoHolesAcknowledgedAtOnce(t *testing.T) {
 	g := events(rs, EventGap)
 	if len(g) != 2 || g[0].Frame != 8 || g[1].Frame != 8 || !strings.Contains(g[0].Event.Detail, "12 bytes") || !strings.Contains(g[1].Event.Detail, "12 bytes") {
 		t.Errorf("gaps %+v", g)
+	}
+}
+
+func TestSYNCapturedAfterSYNACK(t *testing.T) {
+	// Captures merged from two points can put the SYN after its SYN-ACK,
+	// even after the first data: still one connection, no byte twice.
+	f := newFlow("10.0.0.2:40000", "10.0.0.1:1883")
+	syn := f.syn()
+	frames := [][]byte{f.synAck(), f.ack(), f.c2s(connect311("d")), syn, f.s2c(connack(0)), f.c2s(pingreq())}
+	rs := decodeFrames(t, linkEthernet, frames, Options{})
+	if got, want := summary(rs), "3:CONNECT 5:CONNACK 6:PINGREQ"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	for _, r := range rs {
+		if r.Conn != 1 || r.Kind == KindEvent && r.Event.Type == EventGap {
+			t.Errorf("record %+v", r)
+		}
+	}
+}
+
+func TestLostSegmentBeforeFIN(t *testing.T) {
+	// The client's last PUBLISH is lost, then it closes; the server
+	// acknowledges everything and closes too. The hole is a gap as soon
+	// as it is acknowledged, and the connection ends there, not at the
+	// end of the capture.
+	f := newFlow("10.0.0.2:40000", "10.0.0.1:1883")
+	frames := [][]byte{f.syn(), f.synAck(), f.ack(), f.c2s(connect311("d")), f.s2c(connack(0))}
+	f.c2s(publish0("t/lost", "x")) // not captured
+	frames = append(frames, f.fin(true), f.fin(false), f.ack())
+	other := newFlow("10.0.0.3:40000", "10.0.0.1:1883")
+	frames = append(frames, other.syn())
+	rs := decodeFrames(t, linkEthernet, frames, Options{})
+	var got []string
+	for _, e := range events(rs, "") {
+		if e.Conn == 1 {
+			got = append(got, fmt.Sprintf("%d:%s/%s", e.Frame, e.Event.Type, e.Event.By))
+		}
+	}
+	if want := "1:TCP-SYN/client 2:TCP-SYN-ACK/server 6:TCP-FIN/client 7:TCP-GAP/client 7:TCP-FIN/server"; strings.Join(got, " ") != want {
+		t.Errorf("events %v, want %s", got, want)
+	}
+}
+
+func TestSYNACKNotCapturedIsNotUnanswered(t *testing.T) {
+	// The SYN-ACK is missing from the capture, but the client's ACK and the
+	// server's CONNACK prove it was sent: the SYN was answered, also after
+	// the 20 s a live capture waits before reporting an unanswered SYN.
+	f := newFlow("10.0.0.2:40000", "10.0.0.1:1883")
+	var rs []Record
+	d := NewDecoder(Options{}, func(r Record) { rs = append(rs, r) })
+	frames := [][]byte{f.syn()}
+	f.synAck() // not captured
+	frames = append(frames, f.ack(), f.c2s(connect311("d")), f.s2c(connack(0)))
+	n := 0
+	for _, b := range frames {
+		n++
+		d.Frame(frameAt(n, linkEthernet, b))
+	}
+	for range 3000 { // 30 s of keepalives
+		n++
+		d.Frame(frameAt(n, linkEthernet, f.ack()))
+	}
+	d.Flush()
+	if un := events(rs, EventSYNUnanswered); len(un) != 0 {
+		t.Fatalf("reported %+v", un[0].Event)
+	}
+	if got, want := summary(rs), "3:CONNECT 4:CONNACK"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -362,9 +362,8 @@ func runLive(ctx context.Context, o *liveOptions, stdout, stderr io.Writer) erro
 	case o.PTY:
 		px, err := capture.StartProxy(ctx, line(o.Serial), sink, capture.ProxyOptions{})
 		if err != nil {
-			cancel()
-			wg.Wait()
-			return withCode(ExitUsage, err)
+			fail(err) // ends the session like any source failing at start
+			break
 		}
 		wg.Add(1)
 		go func() { defer wg.Done(); fail(px.Wait()) }()
@@ -411,6 +410,8 @@ loop:
 		// folder behind to block the corrected command's --out.
 		if derr := sess.Discard(); derr != nil {
 			fmt.Fprintf(stderr, "atmq: %v\n", derr)
+		} else {
+			fmt.Fprintf(stderr, "atmq: nothing recorded; the session files in %s/ were removed\n", sess.Dir())
 		}
 		return withCode(ExitUsage, err)
 	}
@@ -477,7 +478,14 @@ func (st *liveState) update(final bool) {
 			log = l
 		}
 	}
-	res := correlate.Analyze(log, recs, correlate.Options{ClientID: st.opts.ClientID, Redact: st.opts.Redact})
+	opts := correlate.Options{ClientID: st.opts.ClientID, Redact: st.opts.Redact}
+	if st.opts.Iface == "" && st.opts.PcapFollow == "" {
+		// Serial only: nothing to estimate a clock offset from, but the
+		// chunks' own stamps are right, so rows show their times.
+		var zero time.Duration
+		opts.ClockOffset = &zero
+	}
+	res := correlate.Analyze(log, recs, opts)
 	st.show(res)
 }
 

@@ -455,6 +455,10 @@ func TestLiveViewPrintsEachRowOnce(t *testing.T) {
 			t.Errorf("row %q shown %d times, want %d:\n%s", text, n, want, view)
 		}
 	}
+	// A serial-only session has one clock: rows show their time.
+	if want := t0.Local().Format("15:04:05.000") + " T1"; !strings.Contains(view, want) {
+		t.Errorf("view lacks the time of the command, %q:\n%s", want, view)
+	}
 	// Lines as in serial.atmq: header on line 1, chunk k on line k+1.
 	for _, want := range []string{"L2     AT+CSQ", "L8     AT", "L9     OK"} {
 		if !strings.Contains(view, want) {
@@ -641,6 +645,7 @@ func TestLiveBadSerialPortLeavesNoSession(t *testing.T) {
 		{&liveOptions{Serial: missing, PTY: true}, missing},
 		{&liveOptions{SerialRX: good.Path, Line: capture.SerialConfig{Parity: "bogus"}, PcapFollow: pcap}, "bogus"},
 		{&liveOptions{SerialRX: "/dev/null", PcapFollow: pcap}, "/dev/null"}, // exists, but is no terminal
+		{&liveOptions{Serial: "/dev/null", PTY: true}, "/dev/null"},
 	} {
 		o := tc.o
 		o.Out = filepath.Join(tmp, "session")
