@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -49,6 +50,10 @@ func FollowPcap(ctx context.Context, path string, opts FollowOptions, out func(r
 		return err
 	}
 	defer f.Close()
+	// A pipe's read blocks until data comes: the deadline ends it when
+	// ctx is cancelled (regular files have no deadlines and need none).
+	stop := context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Now()) })
+	defer stop()
 	tr := &tailReader{ctx: ctx, f: f, poll: opts.Poll, path: path}
 	br := bufio.NewReaderSize(tr, 64<<10)
 	magic, err := br.Peek(4)
@@ -114,7 +119,9 @@ func followErr(path string, frame int, err error) error {
 
 func waitForFile(ctx context.Context, path string, poll time.Duration) (*os.File, error) {
 	for {
-		f, err := os.Open(path)
+		// O_NONBLOCK: opening a named pipe (tcpdump -w FIFO) would
+		// otherwise block, past any Ctrl-C, until a writer opens it.
+		f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 		if err == nil {
 			return f, nil
 		}
@@ -144,10 +151,13 @@ func (t *tailReader) Read(p []byte) (int, error) {
 		if n > 0 {
 			return n, nil
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return 0, errFollowStopped
+		}
 		if err != nil && err != io.EOF {
 			return 0, err
 		}
-		if st, err := t.f.Stat(); err == nil && st.Size() < t.pos {
+		if st, err := t.f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() < t.pos {
 			return 0, fmt.Errorf("%s shrank from %d to %d bytes: the writer started a new file", t.path, t.pos, st.Size())
 		}
 		if sleepCtx(t.ctx, t.poll) != nil {

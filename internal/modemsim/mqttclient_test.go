@@ -185,6 +185,28 @@ func TestTapAndClock(t *testing.T) {
 		}})
 	h.cmd("AT", "OK")
 	h.cmd("AT+GMR", "OK")
+	// The LF after the last CR, and its echo, may still be on their way
+	// when OK is read: wait until the module has taken the whole input and
+	// echoed it (or give up and let the checks below say what is missing).
+	done := func() bool {
+		var in, out []byte
+		for _, c := range chunks {
+			if c.Dir == record.DirHostToModule {
+				in = append(in, c.Data...)
+			} else {
+				out = append(out, c.Data...)
+			}
+		}
+		return string(in) == "AT\r\nAT+GMR\r\n" && strings.HasSuffix(string(out), "\r\nOK\r\n\n")
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		ok := done()
+		mu.Unlock()
+		if ok {
+			break
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	var in, out []byte
