@@ -84,6 +84,9 @@ summary is printed.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// The first Ctrl-C or SIGTERM ends the session cleanly; once it
+			// has, the default action is back, so a second one quits at once.
+			context.AfterFunc(ctx, stop)
 			return runLive(ctx, o, s.Out, s.Err)
 		},
 	}
