@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atmq/atmq/decode/at"
 	"github.com/atmq/atmq/internal/record"
 )
 
@@ -25,10 +26,13 @@ import (
 //	@onerror stop|continue  what an ERROR or a timeout does; default stop
 //
 // A command waits for its final result; an MQTT command of a known
-// dialect (ECMT, QMT, CMQTT, u-blox UMQTTC) then waits for its result URC,
-// whose prefix comes from the command name: AT+ECMTCONN=… waits for
-// "+ECMTCONN:". A command followed by @data lines waits for the prompt
-// first, sends the data, then waits for its results.
+// dialect (ECMT, QMT, CMQTT, ESP-AT, Luat, u-blox UMQTTC) that reports
+// its outcome later then waits for its result URC (ResultURCPrefixes):
+// AT+ECMTCONN=… waits for "+ECMTCONN:", Luat AT+MIPSTART=… for "CONNECT
+// OK", "ALREADY CONNECT" or "CONNECT FAIL". A result line that came
+// before the final result counts (ESP-AT +MQTTCONNECTED:). A command
+// followed by @data lines waits for the prompt first, sends the data,
+// then waits for its results.
 
 // StepKind says what a script step does.
 type StepKind int
@@ -47,6 +51,7 @@ type Step struct {
 	Text       string        // command (without EOL), or the line prefix to wait for
 	Data       []byte        // StepData: bytes to send; StepCommand: the command and its EOL
 	URC        string        // StepCommand: result URC prefix to wait for after the final result, "" for none
+	AltURCs    []string      // StepCommand: other result lines that end the wait too (Luat "CONNECT FAIL", ESP-AT "+MQTTDISCONNECTED:")
 	Timeout    time.Duration // final-result timeout, sleep or wait duration
 	URCTimeout time.Duration
 	StopOnErr  bool
@@ -92,8 +97,11 @@ func ParseScript(r io.Reader, name string) (*Script, error) {
 			}
 			st := Step{Line: n, Kind: StepCommand, Text: line, Data: []byte(line + eol),
 				Timeout: timeout, URCTimeout: urcTimeout, StopOnErr: stop}
-			if !noWait {
-				st.URC = ResultURCPrefix(line)
+			if p := ResultURCPrefixes(line); len(p) > 0 && !noWait {
+				st.URC = p[0]
+				if len(p) > 1 {
+					st.AltURCs = p[1:]
+				}
 			}
 			noWait = false
 			s.Steps = append(s.Steps, st)
@@ -167,33 +175,36 @@ func ParseScript(r io.Reader, name string) (*Script, error) {
 	return s, nil
 }
 
-// asyncResultCommands are the MQTT commands that answer OK at once and
-// report the outcome later in a URC named like the command (see
-// docs/at-dialects.md). Configuration, queries (…?) and tests (…=?) have
-// no such URC.
-var asyncResultCommands = map[string]string{
-	"ECMTOPEN": "+ECMTOPEN:", "ECMTCONN": "+ECMTCONN:", "ECMTSUB": "+ECMTSUB:", "ECMTUNS": "+ECMTUNS:",
-	"ECMTPUB": "+ECMTPUB:", "ECMTDISC": "+ECMTDISC:", "ECMTCLOSE": "+ECMTCLOSE:",
-	"QMTOPEN": "+QMTOPEN:", "QMTCONN": "+QMTCONN:", "QMTSUB": "+QMTSUB:", "QMTUNS": "+QMTUNS:",
-	"QMTPUB": "+QMTPUB:", "QMTPUBEX": "+QMTPUBEX:", "QMTDISC": "+QMTDISC:", "QMTCLOSE": "+QMTCLOSE:",
-	"CMQTTSTART": "+CMQTTSTART:", "CMQTTSTOP": "+CMQTTSTOP:", "CMQTTCONNECT": "+CMQTTCONNECT:",
-	"CMQTTDISC": "+CMQTTDISC:", "CMQTTSUB": "+CMQTTSUB:", "CMQTTUNSUB": "+CMQTTUNSUB:", "CMQTTPUB": "+CMQTTPUB:",
-	"UMQTTC": "+UUMQTTC:",
+// ResultURCPrefix is the result URC a command waits for after its final
+// result, or "" when it has none: the first of ResultURCPrefixes.
+func ResultURCPrefix(cmd string) string {
+	if p := ResultURCPrefixes(cmd); len(p) > 0 {
+		return p[0]
+	}
+	return ""
 }
 
-// ResultURCPrefix is the result URC a command waits for after its final
-// result, or "" when it has none.
-func ResultURCPrefix(cmd string) string {
+// ResultURCPrefixes are the beginnings of the module lines that report a
+// command's outcome after (or just before) its final result; any one ends
+// the wait. They come from decode/at's dialect registry (ECMT, QMT,
+// CMQTT, ESP-AT, Luat), so the script runner and the log decoder agree on
+// which commands answer later; u-blox UMQTTC is not in that registry yet.
+func ResultURCPrefixes(cmd string) []string {
+	if isUbloxMQTTCommand(cmd) {
+		return []string{"+UUMQTTC:"}
+	}
+	return at.ResultURCPrefixes(cmd)
+}
+
+// isUbloxMQTTCommand reports an AT+UMQTTC=<op>[,…] call: u-blox SARA/LARA
+// answer "+UMQTTC: <op>,1" and OK at once and report the outcome later in
+// "+UUMQTTC: <op>,<result>". decode/at has no u-blox dialect, so this one
+// command is known here; read and test forms have no such URC.
+func isUbloxMQTTCommand(cmd string) bool {
 	up := strings.ToUpper(strings.TrimSpace(cmd))
-	if !strings.HasPrefix(up, "AT+") {
-		return ""
+	rest, ok := strings.CutPrefix(up, "AT+UMQTTC")
+	if !ok {
+		return false
 	}
-	name := up[3:]
-	if i := strings.IndexAny(name, "=?"); i >= 0 {
-		if name[i] == '?' || strings.HasPrefix(name[i:], "=?") {
-			return "" // read or test form
-		}
-		name = name[:i]
-	}
-	return asyncResultCommands[name]
+	return rest == "" || (rest[0] == '=' && !strings.HasPrefix(rest, "=?"))
 }

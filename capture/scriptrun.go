@@ -137,7 +137,20 @@ func (r *scriptRun) command(st Step, data []Step) error {
 		}
 	}
 	var urcLine string
-	urcSeen := func(l string) bool { return st.URC != "" && strings.HasPrefix(l, st.URC) }
+	urcSeen := func(l string) bool {
+		if st.URC == "" {
+			return false
+		}
+		if strings.HasPrefix(l, st.URC) {
+			return true
+		}
+		for _, alt := range st.AltURCs {
+			if alt != "" && strings.HasPrefix(l, alt) {
+				return true
+			}
+		}
+		return false
+	}
 	final, err := r.waitLine(&r.mark, st.Timeout, func(l string) bool {
 		if urcSeen(l) && urcLine == "" {
 			urcLine = l // some firmware sends the URC before OK
@@ -153,7 +166,7 @@ func (r *scriptRun) command(st Step, data []Step) error {
 	if st.URC != "" && urcLine == "" {
 		urcLine, err = r.waitLine(&r.mark, st.URCTimeout, urcSeen)
 		if err != nil {
-			return fmt.Errorf("%s: OK, but no %s result: %w", where, strings.TrimSuffix(st.URC, ":"), err)
+			return fmt.Errorf("%s: OK, but no %s result: %w", where, urcNames(st), err)
 		}
 	}
 	if urcLine != "" {
@@ -162,6 +175,16 @@ func (r *scriptRun) command(st Step, data []Step) error {
 		r.logf("%s → OK (%v)", where, since(start))
 	}
 	return nil
+}
+
+// urcNames words the result URCs a step waits for: "+ECMTCONN",
+// "CONNECT OK/ALREADY CONNECT/CONNECT FAIL".
+func urcNames(st Step) string {
+	names := strings.TrimSuffix(st.URC, ":")
+	for _, alt := range st.AltURCs {
+		names += "/" + strings.TrimSuffix(alt, ":")
+	}
+	return names
 }
 
 // send writes b to the module and records it.
