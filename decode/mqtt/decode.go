@@ -631,16 +631,21 @@ func (d *decoder) reasonAndProperties(off int) error {
 	return nil
 }
 
+// idAndProperties reads the Packet Identifier that starts SUBSCRIBE,
+// SUBACK, UNSUBSCRIBE and UNSUBACK and, in 5.0, the properties after it.
+func (d *decoder) idAndProperties(off int, nonZero bool) (int, error) {
+	off, err := d.packetID(off, nonZero)
+	if err != nil || d.v != Version5 {
+		return off, err
+	}
+	return d.properties(off)
+}
+
 func (d *decoder) subscribe(off int) error {
 	p := d.p
-	off, err := d.packetID(off, true)
+	off, err := d.idAndProperties(off, true)
 	if err != nil {
 		return err
-	}
-	if d.v == Version5 {
-		if off, err = d.properties(off); err != nil {
-			return err
-		}
 	}
 	for off < len(d.b) {
 		f, next, err := readString(d.b, off)
@@ -687,14 +692,9 @@ func (d *decoder) subscribe(off int) error {
 
 func (d *decoder) suback(off int) error {
 	p := d.p
-	off, err := d.packetID(off, false)
+	off, err := d.idAndProperties(off, false)
 	if err != nil {
 		return err
-	}
-	if d.v == Version5 {
-		if off, err = d.properties(off); err != nil {
-			return err
-		}
 	}
 	p.Granted = d.b[off:len(d.b):len(d.b)]
 	if len(p.Granted) == 0 {
@@ -715,14 +715,9 @@ func (d *decoder) suback(off int) error {
 
 func (d *decoder) unsubscribe(off int) error {
 	p := d.p
-	off, err := d.packetID(off, true)
+	off, err := d.idAndProperties(off, true)
 	if err != nil {
 		return err
-	}
-	if d.v == Version5 {
-		if off, err = d.properties(off); err != nil {
-			return err
-		}
 	}
 	for off < len(d.b) {
 		f, next, err := readString(d.b, off)
@@ -742,16 +737,13 @@ func (d *decoder) unsubscribe(off int) error {
 
 func (d *decoder) unsuback(off int) error {
 	p := d.p
-	off, err := d.packetID(off, false)
+	off, err := d.idAndProperties(off, false)
 	if err != nil {
 		return err
 	}
 	if d.v != Version5 {
 		d.leftover(off)
 		return nil
-	}
-	if off, err = d.properties(off); err != nil {
-		return err
 	}
 	p.Granted = d.b[off:len(d.b):len(d.b)]
 	if len(p.Granted) == 0 {
