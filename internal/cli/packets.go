@@ -50,12 +50,11 @@ could be read was printed; the error names the frame and byte offset).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.File = args[0]
-			for _, p := range ports {
-				if p == 0 || p > 65535 {
-					return withCode(ExitUsage, fmt.Errorf("--port %d: not a TCP port", p))
-				}
-				o.Ports = append(o.Ports, uint16(p))
+			p, err := tcpPorts(ports)
+			if err != nil {
+				return withCode(ExitUsage, err)
 			}
+			o.Ports = p
 			return runPackets(o, s.Out, s.Err)
 		},
 	}
