@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 	"golang.org/x/net/bpf"
 )
 

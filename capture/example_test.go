@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/atmq/atmq/capture"
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // Example_live shows how `atmq live` wires the pieces: one clock, one

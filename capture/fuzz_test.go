@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 func FuzzParseScript(f *testing.F) {

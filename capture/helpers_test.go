@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atmq/atmq/decode/record"
 	"github.com/atmq/atmq/internal/rawpty"
-	"github.com/atmq/atmq/internal/record"
 )
 
 // fakeUART is a pseudo-terminal standing in for a USB-UART adapter: the

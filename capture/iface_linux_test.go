@@ -16,7 +16,7 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // skipWithoutCapture skips where this process may not open AF_PACKET

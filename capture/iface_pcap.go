@@ -12,7 +12,7 @@ import (
 
 	"github.com/gopacket/gopacket/pcap"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // InterfaceCapture is an open live capture on one network interface,

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // CaptureOptions tune a live interface capture.

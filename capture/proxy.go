@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/atmq/atmq/decode/record"
 	"github.com/atmq/atmq/internal/rawpty"
-	"github.com/atmq/atmq/internal/record"
 )
 
 // ProxyOptions tune StartProxy.

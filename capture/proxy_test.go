@@ -9,7 +9,7 @@ import (
 
 	"go.bug.st/serial"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // TestProxyPassesBytesUnchanged plays a module on one pseudo-terminal and

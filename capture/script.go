@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/atmq/atmq/decode/at"
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // An AT script ("atmq-script") drives a module from a file, one item a

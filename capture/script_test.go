@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 func TestParseScript(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // ScriptOptions tune RunScript.

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // SerialSink receives what a serial source produces.

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // TapOptions tune RunTap.

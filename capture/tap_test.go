@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 func TestTapRecordsBothDirectionsInOrder(t *testing.T) {

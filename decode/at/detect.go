@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"errors"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // detectBytes is how much of the start of a log detection looks at.

@@ -3,7 +3,7 @@ package at
 import (
 	"bytes"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // Logs that mark each line's direction with "» " (sent by the host) and

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
-// atmq's own serial recording ("atmq-serial v1", internal/record): one
+// atmq's own serial recording ("atmq-serial v1", decode/record): one
 // chunk per line with its stamp and direction.
 
 func init() {

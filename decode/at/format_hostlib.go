@@ -3,7 +3,7 @@ package at
 import (
 	"strings"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // Logs of host libraries that print each AT exchange as a Python-style

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"strconv"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // interceptty dumps (interceptty 0.6, interceptty.pod "Output";

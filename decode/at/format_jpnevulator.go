@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // jpnevulator --read --timing-print --ascii dumps (jpnevulator 2.3.6;

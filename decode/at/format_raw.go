@@ -3,7 +3,7 @@ package at
 import (
 	"bytes"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // Raw byte captures: picocom --logfile, minicom -C, screen -L, PuTTY

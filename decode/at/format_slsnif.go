@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // slsnif dumps (aeruder/slsnif slsnif.h/slsnif.c; seriallogs/12, which is

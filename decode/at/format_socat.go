@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // socat -v dumps (stderr; docs/mqtt-captures-and-wireshark.md §C,

@@ -6,7 +6,7 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // SSCOM (友善串口调试助手) logs (docs/mqtt-captures-and-wireshark.md §C,

@@ -3,7 +3,7 @@ package at
 import (
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // Timestamped terminal logs without direction: tio ("[HH:MM:SS.mmm] "

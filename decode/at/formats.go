@@ -8,7 +8,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // A format reads one kind of log file, line by line, into serial chunks.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // qmtSession is one Quectel session with echo on: a configure command, a

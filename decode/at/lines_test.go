@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 func splitAll(s *Splitter, chunks ...record.SerialChunk) []Line {

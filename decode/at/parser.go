@@ -6,7 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // Options control reading a log.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // Live capture feeds chunks one by one: items come out as lines complete,

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // Helpers that build frames byte by byte (independently of the gopacket

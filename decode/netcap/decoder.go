@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // Options configure a Decoder.

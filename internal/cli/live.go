@@ -21,7 +21,7 @@ import (
 	"github.com/atmq/atmq/correlate"
 	"github.com/atmq/atmq/decode/at"
 	"github.com/atmq/atmq/decode/netcap"
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 func init() { commands = append(commands, newLiveCmd) }

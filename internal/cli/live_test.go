@@ -26,9 +26,9 @@ import (
 	"github.com/atmq/atmq/capture"
 	"github.com/atmq/atmq/correlate"
 	"github.com/atmq/atmq/decode/netcap"
+	"github.com/atmq/atmq/decode/record"
 	"github.com/atmq/atmq/internal/modemsim"
 	"github.com/atmq/atmq/internal/mosquittotest"
-	"github.com/atmq/atmq/internal/record"
 )
 
 // needCapture skips when this process may not capture on lo.

@@ -12,7 +12,7 @@ import (
 	"github.com/atmq/atmq/correlate"
 	"github.com/atmq/atmq/decode/at"
 	"github.com/atmq/atmq/decode/netcap"
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // The live view: what `atmq live` prints while a session runs, and its

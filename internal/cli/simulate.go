@@ -15,8 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/atmq/atmq/decode/record"
 	"github.com/atmq/atmq/internal/modemsim"
-	"github.com/atmq/atmq/internal/record"
 )
 
 func init() { commands = append(commands, newSimulateCmd) }

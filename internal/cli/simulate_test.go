@@ -15,8 +15,8 @@ import (
 
 	"go.bug.st/serial"
 
+	"github.com/atmq/atmq/decode/record"
 	"github.com/atmq/atmq/internal/mosquittotest"
-	"github.com/atmq/atmq/internal/record"
 )
 
 // TestSimulateStdio runs the command on stdin/stdout: echo, ATE0, an

@@ -26,7 +26,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // Dialect names accepted in Options.Dialect.

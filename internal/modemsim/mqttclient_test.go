@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // scriptedBroker accepts one connection on loopback and hands it to

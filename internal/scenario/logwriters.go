@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 // The serial-log writers below render recorded chunks the way the terminal

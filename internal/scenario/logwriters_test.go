@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atmq/atmq/internal/record"
+	"github.com/atmq/atmq/decode/record"
 )
 
 func TestWriteSSCOMAndRaw(t *testing.T) {

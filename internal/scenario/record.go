@@ -17,9 +17,9 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/atmq/atmq/capture"
+	"github.com/atmq/atmq/decode/record"
 	"github.com/atmq/atmq/internal/modemsim"
 	"github.com/atmq/atmq/internal/mosquittotest"
-	"github.com/atmq/atmq/internal/record"
 )
 
 // Expected is a sample's expected.json: what atmq analyze must report.
