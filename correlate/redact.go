@@ -46,6 +46,7 @@ func (a *analysis) redact(res *Result) {
 		}
 	}
 	r := strings.NewReplacer(pairs...)
+	res.redactText = r.Replace
 	for i := range res.Transactions {
 		res.Transactions[i].Command = r.Replace(res.Transactions[i].Command)
 	}

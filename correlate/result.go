@@ -41,6 +41,20 @@ type Result struct {
 	// Timeline merges the serial lanes and the device's network records
 	// in time (or, for logs without timestamps, pairing) order.
 	Timeline []Row `json:"-"`
+
+	// redactText masks the secrets Options.Redact masked in the result;
+	// nil when the result was made without it.
+	redactText func(string) string
+}
+
+// RedactText masks in s the secrets the analysis masked in the result (s
+// unchanged for a result made without Options.Redact), so input text shown
+// beside the result — raw log lines, packet fields — is masked alike.
+func (r *Result) RedactText(s string) string {
+	if r.redactText == nil {
+		return s
+	}
+	return r.redactText(s)
 }
 
 // HasErrors reports whether any finding has error severity.

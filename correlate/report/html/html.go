@@ -1,0 +1,122 @@
+// Package html renders a correlate.Result as one self-contained HTML file:
+// findings first, a zoomable swim-lane timeline with the pairing drawn, a
+// virtualised event list, a packet detail pane and the raw serial lines
+// around an event. The page needs no network: its script and style are
+// inlined from the files embedded here, and the data travel as one JSON
+// document inside the page.
+package html
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/atmq/atmq/correlate"
+	"github.com/atmq/atmq/decode/netcap"
+)
+
+//go:embed report.css
+var reportCSS string
+
+//go:embed report.js
+var reportJS string
+
+// Input is what one report shows.
+type Input struct {
+	// Result is the analysis; made with correlate.Options.Redact when the
+	// report is meant for sharing.
+	Result *correlate.Result
+	// Records are the decoded capture records; the detail pane shows
+	// every MQTT field of the frames the timeline names. Nil: no capture.
+	Records []netcap.Record
+	// Serial is the serial log as read from its file, for the raw lines
+	// around each event; nil: none. Only lines near a line the result
+	// names are kept.
+	Serial io.Reader
+	// Title names the session (a folder or file name, never a path).
+	Title string
+	// Sources names the input files (base names).
+	Sources []string
+	// Redacted says the result was made with Options.Redact: packet
+	// passwords and secrets in raw lines are masked too.
+	Redacted bool
+}
+
+// Write writes the report page.
+func Write(w io.Writer, in Input) error {
+	if in.Result == nil {
+		return fmt.Errorf("html report: no result")
+	}
+	doc, err := buildDocument(in)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(doc) // escapes <, > and & so the data cannot end its script element
+	if err != nil {
+		return fmt.Errorf("html report: %w", err)
+	}
+	bw := bufio.NewWriter(w)
+	title := "atmq report"
+	if in.Title != "" {
+		title += " — " + in.Title
+	}
+	fmt.Fprintf(bw, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"+
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"+
+		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"+
+		"<title>%s</title>\n<style>\n%s</style>\n</head>\n<body>\n", escapeText(title), reportCSS)
+	bw.WriteString(bodyHTML)
+	bw.WriteString("<script type=\"application/json\" id=\"atmq-data\">")
+	bw.Write(data)
+	bw.WriteString("</script>\n<script>\n")
+	bw.WriteString(reportJS)
+	bw.WriteString("</script>\n</body>\n</html>\n")
+	return bw.Flush()
+}
+
+// escapeText escapes text for an HTML text node.
+func escapeText(s string) string {
+	var b bytes.Buffer
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// bodyHTML is the page's skeleton; report.js fills it from the data.
+var bodyHTML = strings.TrimLeft(`
+<header id="top"><h1 id="title">atmq report</h1><div id="meta"></div></header>
+<noscript><p class="warn">This report draws its content with JavaScript; enable it to see the session.</p></noscript>
+<section id="findings-section"><h2>Findings</h2><div id="findings"></div></section>
+<section id="session-section"><h2>Device and clock</h2><div id="session"></div></section>
+<section id="timeline-section">
+<h2>Timeline</h2>
+<div id="tools">
+<input id="search" type="search" placeholder="Search text, L12, #7" aria-label="Search">
+<select id="f-conn" aria-label="Connection"></select>
+<select id="f-op" aria-label="Operation"></select>
+<select id="f-finding" aria-label="Finding"></select>
+<label><input id="f-fail" type="checkbox"> failures only</label>
+<span class="zoom"><button id="z-in" title="Zoom in">+</button><button id="z-out" title="Zoom out">−</button><button id="z-fit" title="Show everything">fit</button></span>
+<span id="count"></span>
+</div>
+<div id="lanes-wrap"><svg id="lanes" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Swim-lane timeline"></svg></div>
+<div id="main">
+<div id="list-wrap"><div id="list-head" class="row head"><span>time</span><span>tag</span><span>ref</span><span>MCU host→module</span><span>module→host</span><span>network</span></div>
+<div id="list" tabindex="0"><div id="list-spacer"></div></div></div>
+<aside id="detail"><p class="hint">Select an event in the timeline or the list to see its packet fields and the serial lines around it.</p></aside>
+</div>
+</section>
+`, "\n")

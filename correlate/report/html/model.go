@@ -1,0 +1,392 @@
+package html
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/atmq/atmq/correlate"
+	"github.com/atmq/atmq/decode/mqtt"
+	"github.com/atmq/atmq/decode/netcap"
+)
+
+// Bounds on text carried into the page: a timeline row or a raw line is a
+// glance, a payload in the detail pane is shown in part, with its length.
+const (
+	maxRowText     = 400
+	maxFieldText   = 4096
+	maxSerialLine  = 400
+	serialContext  = 6 // raw lines kept either side of a line the result names
+	maxFramePacket = 16
+)
+
+// Lanes as the page numbers them.
+const (
+	laneHost = iota
+	laneModule
+	laneToBroker
+	laneFromBroker
+)
+
+// document is the JSON the page's script reads.
+type document struct {
+	Title    string              `json:"title"`
+	Sources  []string            `json:"sources"`
+	Redacted bool                `json:"redacted"`
+	Device   correlate.Device    `json:"device"`
+	Clock    correlate.Clock     `json:"clock"`
+	Findings []correlate.Finding `json:"findings"`
+	Txs      []transaction       `json:"txs"`
+	Events   []correlate.Event   `json:"events"`
+	// Axis is "time" (Rows' first field is milliseconds after T0) or
+	// "order" (no row has a time: it is the row's position).
+	Axis string `json:"axis"`
+	T0   string `json:"t0,omitempty"` // RFC 3339, capture clock, UTC
+	// Rows: [t, lane, tx, event, line, frame, conn, severity, estimated, text]
+	// severity 0 none, 1 warning, 2 error; estimated 1 when t was
+	// interpolated between its neighbours (a serial row without a time).
+	Rows   [][]any            `json:"rows"`
+	Frames map[string][]frame `json:"frames"`
+	// Serial holds raw log lines as [line number, text], ascending.
+	Serial    [][]any `json:"serial"`
+	HasSerial bool    `json:"has_serial"`
+}
+
+// transaction is correlate.Transaction without the pointer-typed time.
+type transaction struct {
+	correlate.Transaction
+	Time string `json:"time,omitempty"`
+}
+
+// frame is one record completed by a frame: an MQTT packet or an event.
+type frame struct {
+	Kind       string     `json:"kind"` // "packet" or "event"
+	Time       string     `json:"time"`
+	Conn       int        `json:"conn"`
+	Client     string     `json:"client,omitempty"`
+	Server     string     `json:"server,omitempty"`
+	FromClient bool       `json:"from_client"`
+	Midstream  bool       `json:"midstream,omitempty"`
+	Skipped    int        `json:"skipped,omitempty"`
+	MQTT       *mqtt.JSON `json:"mqtt,omitempty"`
+	Event      *event     `json:"event,omitempty"`
+}
+
+type event struct {
+	Type   string      `json:"type"`
+	By     string      `json:"by,omitempty"`
+	Detail string      `json:"detail,omitempty"`
+	SNI    string      `json:"sni,omitempty"`
+	DNS    *netcap.DNS `json:"dns,omitempty"`
+}
+
+func buildDocument(in Input) (*document, error) {
+	r := in.Result
+	doc := &document{
+		Title: in.Title, Sources: in.Sources, Redacted: in.Redacted,
+		Device: r.Device, Clock: r.Clock, Frames: map[string][]frame{},
+		// Copies: the result's own values stay as they are.
+		Findings: append([]correlate.Finding{}, r.Findings...),
+		Events:   append([]correlate.Event{}, r.Events...),
+	}
+	doc.Device.Reason = cut(doc.Device.Reason, maxFieldText)
+	doc.Clock.Explanation = cut(doc.Clock.Explanation, maxFieldText)
+	for i := range doc.Findings {
+		f := &doc.Findings[i]
+		f.Summary, f.Explanation, f.Fix = cut(f.Summary, maxFieldText), cut(f.Explanation, maxFieldText), cut(f.Fix, maxFieldText)
+	}
+	if doc.Sources == nil {
+		doc.Sources = []string{}
+	}
+	if doc.Device.Connections == nil {
+		doc.Device.Connections = []correlate.Connection{}
+	}
+	doc.Txs = make([]transaction, len(r.Transactions))
+	for i, t := range r.Transactions {
+		doc.Txs[i] = transaction{Transaction: t}
+		if t.Time != nil && !t.Time.IsZero() {
+			doc.Txs[i].Time = t.Time.UTC().Format(time.RFC3339Nano)
+		}
+		doc.Txs[i].Transaction.Time = nil
+		doc.Txs[i].Command = cut(t.Command, maxRowText)
+		if doc.Txs[i].Frames == nil {
+			doc.Txs[i].Frames = []int{}
+		}
+	}
+	for i := range doc.Events {
+		doc.Events[i].Text = cut(doc.Events[i].Text, maxRowText)
+	}
+	doc.Rows = rows(r, doc)
+	frames := map[int]bool{}
+	lines := map[int]bool{}
+	for _, row := range r.Timeline {
+		if row.Frame > 0 {
+			frames[row.Frame] = true
+		}
+		if row.Line > 0 {
+			lines[row.Line] = true
+		}
+	}
+	for _, f := range r.Findings {
+		for _, n := range f.Frames {
+			frames[n] = true
+		}
+		lines[f.Line] = true
+		for _, n := range f.Lines {
+			lines[n] = true
+		}
+	}
+	for _, t := range r.Transactions {
+		lines[t.Line] = true
+		lines[t.ResultLine] = true
+	}
+	for _, e := range r.Events {
+		lines[e.Line] = true
+	}
+	delete(lines, 0)
+	for i := range in.Records {
+		rec := &in.Records[i]
+		if !frames[rec.Frame] {
+			continue
+		}
+		key := strconv.Itoa(rec.Frame)
+		if len(doc.Frames[key]) >= maxFramePacket {
+			continue
+		}
+		doc.Frames[key] = append(doc.Frames[key], frameDetail(rec, r, in.Redacted))
+	}
+	if in.Serial != nil {
+		doc.HasSerial = true
+		s, err := serialContextLines(in.Serial, lines, r.RedactText)
+		if err != nil {
+			return nil, err
+		}
+		doc.Serial = s
+	}
+	if doc.Serial == nil {
+		doc.Serial = [][]any{}
+	}
+	return doc, nil
+}
+
+// rows flattens the timeline. Times are milliseconds after the first known
+// time; serial rows without one are placed between their neighbours.
+func rows(r *correlate.Result, doc *document) [][]any {
+	tl := r.Timeline
+	sev := severities(r)
+	var t0 time.Time
+	for _, row := range tl {
+		if !row.Time.IsZero() && (t0.IsZero() || row.Time.Before(t0)) {
+			t0 = row.Time
+		}
+	}
+	ts := make([]float64, len(tl))
+	known := make([]bool, len(tl))
+	doc.Axis = "order"
+	if !t0.IsZero() {
+		doc.Axis = "time"
+		doc.T0 = t0.UTC().Format(time.RFC3339Nano)
+		for i, row := range tl {
+			if !row.Time.IsZero() {
+				ts[i] = float64(row.Time.Sub(t0).Microseconds()) / 1000
+				known[i] = true
+			}
+		}
+		interpolate(ts, known)
+	} else {
+		for i := range tl {
+			ts[i] = float64(i)
+			known[i] = true
+		}
+	}
+	out := make([][]any, len(tl))
+	for i, row := range tl {
+		lane := laneHost
+		switch row.Lane {
+		case correlate.LaneModuleToHost:
+			lane = laneModule
+		case correlate.LaneNetwork:
+			lane = laneFromBroker
+			if row.FromClient {
+				lane = laneToBroker
+			}
+		}
+		est := 0
+		if !known[i] {
+			est = 1
+		}
+		s := sev.rowSeverity(row)
+		out[i] = []any{math.Round(ts[i]*1000) / 1000, lane, row.Tx, row.Event, row.Line, row.Frame, row.Conn, s, est, cut(row.Text, maxRowText)}
+	}
+	return out
+}
+
+// interpolate fills the unknown times linearly between the known ones
+// around them (the timeline is in order), or copies the nearest one.
+func interpolate(ts []float64, known []bool) {
+	prev := -1
+	for i := 0; i <= len(ts); i++ {
+		if i < len(ts) && !known[i] {
+			continue
+		}
+		gap := i - prev - 1
+		if gap > 0 {
+			switch {
+			case prev < 0 && i < len(ts):
+				for j := 0; j < i; j++ {
+					ts[j] = ts[i]
+				}
+			case prev >= 0 && i == len(ts):
+				for j := prev + 1; j < i; j++ {
+					ts[j] = ts[prev]
+				}
+			case prev >= 0:
+				step := (ts[i] - ts[prev]) / float64(gap+1)
+				for j := prev + 1; j < i; j++ {
+					ts[j] = ts[prev] + step*float64(j-prev)
+				}
+			}
+		}
+		prev = i
+	}
+}
+
+// severityIndex says how bad each line, frame and transaction is.
+type severityIndex struct {
+	line, frame, tx map[int]int
+}
+
+func severities(r *correlate.Result) severityIndex {
+	ix := severityIndex{line: map[int]int{}, frame: map[int]int{}, tx: map[int]int{}}
+	rank := func(s string) int {
+		switch s {
+		case correlate.SeverityError:
+			return 2
+		case correlate.SeverityWarning:
+			return 1
+		}
+		return 0
+	}
+	raise := func(m map[int]int, k, v int) {
+		if v > m[k] {
+			m[k] = v
+		}
+	}
+	for _, f := range r.Findings {
+		v := rank(f.Severity)
+		if v == 0 {
+			continue
+		}
+		raise(ix.line, f.Line, v)
+		for _, n := range f.Lines {
+			raise(ix.line, n, v)
+		}
+		for _, n := range f.Frames {
+			raise(ix.frame, n, v)
+		}
+	}
+	for i, t := range r.Transactions {
+		if t.Outcome == "failed" {
+			raise(ix.tx, i+1, 2)
+		}
+	}
+	return ix
+}
+
+func (ix severityIndex) rowSeverity(row correlate.Row) int {
+	s := ix.tx[row.Tx]
+	if row.Line > 0 && ix.line[row.Line] > s {
+		s = ix.line[row.Line]
+	}
+	if row.Frame > 0 && ix.frame[row.Frame] > s {
+		s = ix.frame[row.Frame]
+	}
+	return s
+}
+
+// frameDetail is the detail pane's view of one record, masked like the
+// result when it was redacted.
+func frameDetail(rec *netcap.Record, r *correlate.Result, redact bool) frame {
+	f := frame{Time: rec.Time.UTC().Format(time.RFC3339Nano), Conn: rec.Conn, FromClient: rec.FromClient,
+		Midstream: rec.Midstream, Skipped: rec.Skipped}
+	if rec.Client.IsValid() {
+		f.Client = rec.Client.String()
+	}
+	if rec.Server.IsValid() {
+		f.Server = rec.Server.String()
+	}
+	switch {
+	case rec.Packet != nil:
+		f.Kind = "packet"
+		j := rec.Packet.JSON(redact)
+		maskPacket(&j, r.RedactText)
+		f.MQTT = &j
+	case rec.Event != nil:
+		f.Kind = "event"
+		f.Event = &event{Type: rec.Event.Type, By: rec.Event.By, Detail: cut(rec.Event.Detail, maxFieldText),
+			SNI: rec.Event.SNI, DNS: rec.Event.DNS}
+	}
+	return f
+}
+
+// maskPacket masks the result's secrets in a packet's text fields and cuts
+// long values: a password can travel in a payload or a property too.
+func maskPacket(j *mqtt.JSON, mask func(string) string) {
+	for _, p := range []**string{&j.ClientID, &j.Username, &j.Password, &j.WillTopic, &j.WillPayload,
+		&j.WillPayloadHex, &j.Topic, &j.Payload, &j.PayloadHex} {
+		if *p != nil {
+			s := cut(mask(**p), maxFieldText)
+			*p = &s
+		}
+	}
+	for _, props := range [][]mqtt.JSONProperty{j.Properties, j.WillProperties} {
+		for i := range props {
+			props[i].Key = mask(props[i].Key)
+			if s, ok := props[i].Value.(string); ok {
+				props[i].Value = cut(mask(s), maxFieldText)
+			}
+		}
+	}
+}
+
+// cut bounds s to max bytes at a rune boundary, saying how long it was;
+// invalid UTF-8 is replaced so the JSON stays faithful to what is shown.
+func cut(s string, max int) string {
+	if !utf8.ValidString(s) {
+		s = toValidUTF8(s)
+	}
+	if len(s) <= max {
+		return s
+	}
+	n := max
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "… (" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+func toValidUTF8(s string) string {
+	b := make([]byte, 0, len(s))
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, "\uFFFD"...)
+		} else {
+			b = append(b, s[:size]...)
+		}
+		s = s[size:]
+	}
+	return string(b)
+}
+
+// sortedKeys returns a set's members, ascending.
+func sortedKeys(m map[int]bool) []int {
+	out := make([]int, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Ints(out)
+	return out
+}
