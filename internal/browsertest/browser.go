@@ -103,3 +103,15 @@ func (tab *Tab) Errors() []string {
 	}
 	return out
 }
+
+// RendererCPU returns the CPU time (user + system) each of the browser's
+// renderer processes has used so far, by pid; nil where /proc cannot tell
+// (not Linux). A machine shared with other work stretches wall times;
+// CPU time says what a page itself cost.
+func (tab *Tab) RendererCPU() map[int]time.Duration {
+	c := chromedp.FromContext(tab.Ctx)
+	if c == nil || c.Browser == nil || c.Browser.Process() == nil {
+		return nil
+	}
+	return rendererCPU(c.Browser.Process().Pid)
+}

@@ -1,6 +1,7 @@
 package html
 
 import (
+	"encoding/binary"
 	"math"
 	"sort"
 	"strconv"
@@ -30,7 +31,9 @@ const (
 	laneFromBroker
 )
 
-// document is the JSON the page's script reads.
+// document is the JSON the page's script reads at load: what the findings,
+// the lanes and the list need, the timeline as columns (one array per
+// field, cheap to parse for 100,000 events).
 type document struct {
 	Title    string              `json:"title"`
 	Sources  []string            `json:"sources"`
@@ -38,20 +41,69 @@ type document struct {
 	Device   correlate.Device    `json:"device"`
 	Clock    correlate.Clock     `json:"clock"`
 	Findings []correlate.Finding `json:"findings"`
-	Txs      []transaction       `json:"txs"`
-	Events   []correlate.Event   `json:"events"`
-	// Axis is "time" (Rows' first field is milliseconds after T0) or
-	// "order" (no row has a time: it is the row's position).
-	Axis string `json:"axis"`
-	T0   string `json:"t0,omitempty"` // RFC 3339, capture clock, UTC
-	// Rows: [t, lane, tx, event, line, frame, conn, severity, estimated, text]
-	// severity 0 none, 1 warning, 2 error; estimated 1 when t was
-	// interpolated between its neighbours (a serial row without a time).
-	Rows   [][]any            `json:"rows"`
-	Frames map[string][]frame `json:"frames"`
-	// Serial holds raw log lines as [line number, text], ascending.
-	Serial    [][]any `json:"serial"`
+	NTxs     int                 `json:"n_txs"`
+	NEvents  int                 `json:"n_events"`
+	// Ops names the operations; column op indexes it (0: none).
+	Ops []string `json:"ops"`
+	// Axis is "time" (column t is milliseconds after T0) or "order" (no
+	// row has a time: t is the row's position).
+	Axis      string  `json:"axis"`
+	T0        string  `json:"t0,omitempty"` // RFC 3339, capture clock, UTC
 	HasSerial bool    `json:"has_serial"`
+	Cols      columns `json:"cols"`
+}
+
+// columns hold the timeline, one entry per row in timeline order. The
+// text goes in the JSON; the numbers go in one binary block (binary), which
+// the page maps onto typed arrays without parsing.
+type columns struct {
+	T    []float64 `json:"-"`
+	Lat  []float64 `json:"-"` // the latency a row ends (a command's to its first frame, a result's from the last); NaN: none
+	Tx   []int32   `json:"-"` // 1-based transaction, 0 none
+	Ev   []int32   `json:"-"` // 1-based event, 0 none
+	Line []int32   `json:"-"`
+	Frm  []int32   `json:"-"`
+	Conn []int32   `json:"-"`
+	Op   []int32   `json:"-"`
+	Lane []uint8   `json:"-"` // 0 host→module, 1 module→host, 2 device→broker, 3 broker→device
+	Sev  []uint8   `json:"-"` // 0 none, 1 warning, 2 error
+	// Est is 1 when t was placed between the neighbours (a serial row
+	// without a time).
+	Est  []uint8  `json:"-"`
+	Text []string `json:"text"`
+}
+
+// binary lays the numeric columns out little-endian, aligned for typed
+// arrays: float64 t, lat; int32 tx, ev, line, frame, conn, op; uint8 lane,
+// sev, est (report.js reads them in this order).
+func (c *columns) binary() []byte {
+	n := len(c.T)
+	b := make([]byte, 0, 43*n)
+	for _, col := range [][]float64{c.T, c.Lat} {
+		for _, v := range col {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		}
+	}
+	for _, col := range [][]int32{c.Tx, c.Ev, c.Line, c.Frm, c.Conn, c.Op} {
+		for _, v := range col {
+			b = binary.LittleEndian.AppendUint32(b, uint32(v))
+		}
+	}
+	for _, col := range [][]uint8{c.Lane, c.Sev, c.Est} {
+		b = append(b, col...)
+	}
+	return b
+}
+
+// detailDocument is what the detail pane reads, parsed on first use.
+type detailDocument struct {
+	Txs    []transaction      `json:"txs"`
+	Events []correlate.Event  `json:"events"`
+	Frames map[string][]frame `json:"frames"`
+	// Conns names each connection's ends: "client → server".
+	Conns map[string]string `json:"conns"`
+	// Serial holds raw log lines as [line number, text], ascending.
+	Serial [][]any `json:"serial"`
 }
 
 // transaction is correlate.Transaction without the pointer-typed time.
@@ -62,11 +114,7 @@ type transaction struct {
 
 // frame is one record completed by a frame: an MQTT packet or an event.
 type frame struct {
-	Kind       string     `json:"kind"` // "packet" or "event"
-	Time       string     `json:"time"`
 	Conn       int        `json:"conn"`
-	Client     string     `json:"client,omitempty"`
-	Server     string     `json:"server,omitempty"`
 	FromClient bool       `json:"from_client"`
 	Midstream  bool       `json:"midstream,omitempty"`
 	Skipped    int        `json:"skipped,omitempty"`
@@ -82,15 +130,17 @@ type event struct {
 	DNS    *netcap.DNS `json:"dns,omitempty"`
 }
 
-func buildDocument(in Input) (*document, error) {
+func buildDocument(in Input) (*document, *detailDocument, error) {
 	r := in.Result
 	doc := &document{
 		Title: in.Title, Sources: in.Sources, Redacted: in.Redacted,
-		Device: r.Device, Clock: r.Clock, Frames: map[string][]frame{},
-		// Copies: the result's own values stay as they are.
-		Findings: append([]correlate.Finding{}, r.Findings...),
-		Events:   append([]correlate.Event{}, r.Events...),
+		Device: r.Device, Clock: r.Clock, NTxs: len(r.Transactions), NEvents: len(r.Events),
+		// A copy: the result's own findings stay as they are.
+		Findings:  append([]correlate.Finding{}, r.Findings...),
+		HasSerial: in.Serial != nil,
 	}
+	det := &detailDocument{Frames: map[string][]frame{}, Conns: map[string]string{},
+		Events: append([]correlate.Event{}, r.Events...)}
 	doc.Device.Reason = cut(doc.Device.Reason, maxFieldText)
 	doc.Clock.Explanation = cut(doc.Clock.Explanation, maxFieldText)
 	for i := range doc.Findings {
@@ -103,22 +153,25 @@ func buildDocument(in Input) (*document, error) {
 	if doc.Device.Connections == nil {
 		doc.Device.Connections = []correlate.Connection{}
 	}
-	doc.Txs = make([]transaction, len(r.Transactions))
+	det.Txs = make([]transaction, len(r.Transactions))
 	for i, t := range r.Transactions {
-		doc.Txs[i] = transaction{Transaction: t}
+		det.Txs[i] = transaction{Transaction: t}
 		if t.Time != nil && !t.Time.IsZero() {
-			doc.Txs[i].Time = t.Time.UTC().Format(time.RFC3339Nano)
+			det.Txs[i].Time = t.Time.UTC().Format(time.RFC3339Nano)
 		}
-		doc.Txs[i].Transaction.Time = nil
-		doc.Txs[i].Command = cut(t.Command, maxRowText)
-		if doc.Txs[i].Frames == nil {
-			doc.Txs[i].Frames = []int{}
+		det.Txs[i].Transaction.Time = nil
+		det.Txs[i].Command = cut(t.Command, maxRowText)
+		if det.Txs[i].Frames == nil {
+			det.Txs[i].Frames = []int{}
 		}
 	}
-	for i := range doc.Events {
-		doc.Events[i].Text = cut(doc.Events[i].Text, maxRowText)
+	for i := range det.Events {
+		det.Events[i].Text = cut(det.Events[i].Text, maxRowText)
+		if det.Events[i].Frames == nil {
+			det.Events[i].Frames = []int{}
+		}
 	}
-	doc.Rows = rows(r, doc)
+	fillColumns(r, doc)
 	frames := map[int]bool{}
 	lines := map[int]bool{}
 	for _, row := range r.Timeline {
@@ -152,28 +205,31 @@ func buildDocument(in Input) (*document, error) {
 			continue
 		}
 		key := strconv.Itoa(rec.Frame)
-		if len(doc.Frames[key]) >= maxFramePacket {
+		if len(det.Frames[key]) >= maxFramePacket {
 			continue
 		}
-		doc.Frames[key] = append(doc.Frames[key], frameDetail(rec, r, in.Redacted))
+		det.Frames[key] = append(det.Frames[key], frameDetail(rec, r, in.Redacted))
+		if c := strconv.Itoa(rec.Conn); rec.Conn != 0 && det.Conns[c] == "" && rec.Client.IsValid() {
+			det.Conns[c] = rec.Client.String() + " → " + rec.Server.String()
+		}
 	}
 	if in.Serial != nil {
-		doc.HasSerial = true
 		s, err := serialContextLines(in.Serial, lines, r.RedactText)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		doc.Serial = s
+		det.Serial = s
 	}
-	if doc.Serial == nil {
-		doc.Serial = [][]any{}
+	if det.Serial == nil {
+		det.Serial = [][]any{}
 	}
-	return doc, nil
+	return doc, det, nil
 }
 
-// rows flattens the timeline. Times are milliseconds after the first known
-// time; serial rows without one are placed between their neighbours.
-func rows(r *correlate.Result, doc *document) [][]any {
+// fillColumns flattens the timeline. Times are milliseconds after the
+// first known time; serial rows without one are placed between their
+// neighbours.
+func fillColumns(r *correlate.Result, doc *document) {
 	tl := r.Timeline
 	sev := severities(r)
 	var t0 time.Time
@@ -201,7 +257,21 @@ func rows(r *correlate.Result, doc *document) [][]any {
 			known[i] = true
 		}
 	}
-	out := make([][]any, len(tl))
+	opIndex := map[string]int{"": 0}
+	doc.Ops = []string{""}
+	opOf := func(op string) int {
+		k, ok := opIndex[op]
+		if !ok {
+			k = len(doc.Ops)
+			opIndex[op] = k
+			doc.Ops = append(doc.Ops, op)
+		}
+		return k
+	}
+	n := len(tl)
+	c := columns{T: make([]float64, n), Lat: make([]float64, n), Tx: make([]int32, n), Ev: make([]int32, n),
+		Line: make([]int32, n), Frm: make([]int32, n), Conn: make([]int32, n), Op: make([]int32, n),
+		Lane: make([]uint8, n), Sev: make([]uint8, n), Est: make([]uint8, n), Text: make([]string, n)}
 	for i, row := range tl {
 		lane := laneHost
 		switch row.Lane {
@@ -213,14 +283,30 @@ func rows(r *correlate.Result, doc *document) [][]any {
 				lane = laneToBroker
 			}
 		}
-		est := 0
 		if !known[i] {
-			est = 1
+			c.Est[i] = 1
 		}
-		s := sev.rowSeverity(row)
-		out[i] = []any{math.Round(ts[i]*1000) / 1000, lane, row.Tx, row.Event, row.Line, row.Frame, row.Conn, s, est, cut(row.Text, maxRowText)}
+		c.T[i] = math.Round(ts[i]*1000) / 1000
+		c.Lane[i], c.Sev[i] = uint8(lane), uint8(sev.rowSeverity(row))
+		c.Tx[i], c.Ev[i], c.Line[i], c.Frm[i], c.Conn[i] = int32(row.Tx), int32(row.Event), int32(row.Line), int32(row.Frame), int32(row.Conn)
+		c.Lat[i] = math.NaN()
+		c.Text[i] = cut(row.Text, maxRowText)
+		if row.Tx > 0 && row.Tx <= len(r.Transactions) {
+			t := &r.Transactions[row.Tx-1]
+			c.Op[i] = int32(opOf(t.Op))
+			if l := t.Latency; l != nil {
+				switch {
+				case lane == laneHost && row.Line == t.Line && l.CommandToWire != nil:
+					c.Lat[i] = *l.CommandToWire
+				case lane == laneModule && row.Line == t.ResultLine && t.ResultLine != 0 && l.WireToResult != nil:
+					c.Lat[i] = *l.WireToResult
+				}
+			}
+		} else if row.Event > 0 && row.Event <= len(r.Events) {
+			c.Op[i] = int32(opOf(r.Events[row.Event-1].Op))
+		}
 	}
-	return out
+	doc.Cols = c
 }
 
 // interpolate fills the unknown times linearly between the known ones
@@ -309,22 +395,13 @@ func (ix severityIndex) rowSeverity(row correlate.Row) int {
 // frameDetail is the detail pane's view of one record, masked like the
 // result when it was redacted.
 func frameDetail(rec *netcap.Record, r *correlate.Result, redact bool) frame {
-	f := frame{Time: rec.Time.UTC().Format(time.RFC3339Nano), Conn: rec.Conn, FromClient: rec.FromClient,
-		Midstream: rec.Midstream, Skipped: rec.Skipped}
-	if rec.Client.IsValid() {
-		f.Client = rec.Client.String()
-	}
-	if rec.Server.IsValid() {
-		f.Server = rec.Server.String()
-	}
+	f := frame{Conn: rec.Conn, FromClient: rec.FromClient, Midstream: rec.Midstream, Skipped: rec.Skipped}
 	switch {
 	case rec.Packet != nil:
-		f.Kind = "packet"
 		j := rec.Packet.JSON(redact)
 		maskPacket(&j, r.RedactText)
 		f.MQTT = &j
 	case rec.Event != nil:
-		f.Kind = "event"
 		f.Event = &event{Type: rec.Event.Type, By: rec.Event.By, Detail: cut(rec.Event.Detail, maxFieldText),
 			SNI: rec.Event.SNI, DNS: rec.Event.DNS}
 	}

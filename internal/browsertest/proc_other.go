@@ -1,0 +1,7 @@
+//go:build !linux
+
+package browsertest
+
+import "time"
+
+func rendererCPU(int) map[int]time.Duration { return nil }
