@@ -51,6 +51,7 @@ type liveOptions struct {
 	Settle time.Duration
 	Redact bool
 	Tick   time.Duration // how often the live view is brought up to date
+	Report string        // HTML report written when the session ends ("": none)
 }
 
 func newLiveCmd(s Streams) *cobra.Command {
@@ -109,6 +110,7 @@ summary is printed.`,
 	f.DurationVar(&o.Duration, "duration", 0, "stop after this long (default: until Ctrl-C)")
 	f.DurationVar(&o.Settle, "settle", o.Settle, "with --script: keep capturing this long after the last line")
 	f.BoolVar(&o.Redact, "redact", false, "mask passwords in the output")
+	f.StringVar(&o.Report, "report", "", "when the session ends, write its HTML report (as atmq report) to this file")
 	return cmd
 }
 
@@ -422,6 +424,11 @@ loop:
 
 	res := st.last
 	st.summary(stderr, sess, start)
+	if o.Report != "" && closeErr == nil {
+		if rerr := writeSessionReport(sess.Dir(), o, stderr); rerr != nil && err == nil {
+			err = rerr
+		}
+	}
 	if closeErr != nil {
 		return withCode(ExitDamaged, fmt.Errorf("closing the session folder: %w", closeErr))
 	}

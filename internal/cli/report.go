@@ -87,19 +87,31 @@ Exit codes as for analyze: 0 no error finding, 1 at least one error finding
 	return cmd
 }
 
-// runReport decodes the inputs as analyze does, analyses with redaction
+// runReport writes the report and maps the outcome to an exit code.
+func runReport(o reportOptions, s Streams) error {
+	res, err := writeReport(o, s)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if res.HasErrors() {
+		return withCode(ExitFindings, nil)
+	}
+	return nil
+}
+
+// writeReport decodes the inputs as analyze does, analyses with redaction
 // (unless --no-redact) and writes the page. A file is written whole or not
 // at all: the page goes to a temporary file renamed at the end.
-func runReport(o reportOptions, s Streams) error {
+func writeReport(o reportOptions, s Streams) (*correlate.Result, error) {
 	if o.Out == "" {
-		return withCode(ExitUsage, errors.New("no output file: give -o report.html (or -o - for stdout)"))
+		return nil, errors.New("no output file: give -o report.html (or -o - for stdout)")
 	}
 	ao := analyzeOptions{Dir: o.Dir, Serial: o.Serial, Pcap: o.Pcap, ClientID: o.ClientID, Device: o.Device,
 		ClockOffset: o.ClockOffset, Dialect: o.Dialect, SerialFormat: o.SerialFormat, Date: o.Date,
 		Ports: o.Ports, Redact: !o.NoRedact}
 	in, err := loadReportInput(ao, s.Err)
 	if err != nil {
-		return withCode(ExitUsage, err)
+		return nil, err
 	}
 	if o.Out == "-" {
 		err = htmlreport.Write(s.Out, in.Input)
@@ -110,7 +122,7 @@ func runReport(o reportOptions, s Streams) error {
 		in.serialFile.Close()
 	}
 	if err != nil {
-		return withCode(ExitUsage, fmt.Errorf("writing the report: %w", err))
+		return nil, fmt.Errorf("writing the report: %w", err)
 	}
 	res := in.Result
 	if o.Out != "-" {
@@ -122,8 +134,16 @@ func runReport(o reportOptions, s Streams) error {
 		}
 		fmt.Fprintf(s.Err, "atmq: wrote %s: %d timeline events, %d findings (%d errors)\n", o.Out, len(res.Timeline), len(res.Findings), nErr)
 	}
-	if res.HasErrors() {
-		return withCode(ExitFindings, nil)
+	return res, nil
+}
+
+// writeSessionReport writes the HTML report of a session folder `atmq
+// live` just closed (--report FILE), redacted like every shared report.
+func writeSessionReport(dir string, o *liveOptions, stderr io.Writer) error {
+	_, err := writeReport(reportOptions{Dir: dir, Out: o.Report, ClientID: o.ClientID, Dialect: o.Dialect, Ports: o.Ports},
+		Streams{Out: io.Discard, Err: stderr})
+	if err != nil {
+		return fmt.Errorf("--report %s: %w", o.Report, err)
 	}
 	return nil
 }

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,9 +13,12 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/atmq/atmq/capture"
 	"github.com/atmq/atmq/decode/at"
 	"github.com/atmq/atmq/decode/mqtt"
 	"github.com/atmq/atmq/internal/browsertest"
+	"github.com/atmq/atmq/internal/modemsim"
+	"github.com/atmq/atmq/internal/mosquittotest"
 )
 
 // pageState is what the report page shows, read in the browser.
@@ -306,5 +311,40 @@ func TestReportUsage(t *testing.T) {
 		if code != ExitUsage || stderr == "" || stdout != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and a message", args, code, stdout, stderr)
 		}
+	}
+}
+
+// TestLiveReportWritesThePage: `atmq live --report FILE` writes the
+// session's report when it ends, with the finding and without the
+// password the script typed.
+func TestLiveReportWritesThePage(t *testing.T) {
+	needCapture(t)
+	broker := mosquittotest.Start(t, mosquittotest.Config{Users: map[string]string{"dev": "secret"}})
+	modem := startModem(t, modemsim.Options{Dialect: modemsim.DialectECMT, Echo: true, LocalAddr: "127.0.0.5"})
+	tmp := t.TempDir()
+	script := filepath.Join(tmp, "connect.at")
+	os.WriteFile(script, []byte(fmt.Sprintf("AT+ECMTOPEN=0,\"%s\",%d\nAT+ECMTCONN=0,\"live-dev\",\"dev\",\"wrong-pass\"\n", broker.Host, broker.Port)), 0o644)
+	page := filepath.Join(tmp, "session.html")
+	var out, errb syncBuffer
+	o := &liveOptions{Serial: modem.Path, Script: script, Iface: "lo", PortFlag: []uint{uint(broker.Port)},
+		Out: filepath.Join(tmp, "session"), Settle: time.Second, Tick: 100 * time.Millisecond,
+		Line: capture.SerialConfig{Baud: 115200}, Report: page}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := runLive(ctx, o, &out, &errb); !isExit(err, ExitFindings) {
+		t.Fatalf("live: want exit %d, got %v\nstderr:\n%s", ExitFindings, err, errb.String())
+	}
+	raw, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatalf("no report: %v\nstderr:\n%s", err, errb.String())
+	}
+	if !bytes.Contains(raw, []byte("connack-refused")) {
+		t.Errorf("the report lacks the connack-refused finding")
+	}
+	if bytes.Contains(raw, []byte("wrong-pass")) {
+		t.Errorf("the report holds the password")
+	}
+	if !strings.Contains(errb.String(), "wrote "+page) {
+		t.Errorf("stderr does not say the report was written:\n%s", errb.String())
 	}
 }
