@@ -198,6 +198,24 @@ func TestReportSamplesInBrowser(t *testing.T) {
 				t.Errorf("no device→broker mark to click: %v", err)
 			}
 
+			// The finding filter keeps the rows a finding cites (and the
+			// rest of their transactions).
+			if len(res.Findings) > 0 {
+				count, err := chromedp.Run(tab.Ctx, chromedp.Poll[string](`(function () {
+				  var f = document.getElementById('f-finding');
+				  if (f.value !== '0') { f.value = '0'; f.dispatchEvent(new Event('change')); }
+				  var c = document.getElementById('count').textContent;
+				  return c.indexOf(' of ') >= 0 || document.querySelectorAll('#list .row').length > 0 ? c : null;
+				})()`, chromedp.WithPollingTimeout(10*time.Second)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				rows, err := chromedp.Run(tab.Ctx, chromedp.Evaluate[int](`document.querySelectorAll('#list .row').length`))
+				if err != nil || rows == 0 || rows > len(res.Timeline) {
+					t.Errorf("finding filter: %q, %d rows (%v)", count, rows, err)
+				}
+			}
+
 			if shots != "" {
 				png, err := chromedp.Run(tab.Ctx, chromedp.FullScreenshot(100))
 				if err == nil {

@@ -221,6 +221,25 @@ func TestLargeReportInBrowser(t *testing.T) {
 	if ln.Pairs == 0 {
 		t.Errorf("zoomed in: %d marks but no pairing drawn", ln.Marks)
 	}
+	// Search: typed into the box, the list keeps the matching rows only.
+	if err := chromedp.Do(tab.Ctx, chromedp.SendKeys(chromedp.ID(`search`), "reading 12345\"")); err != nil {
+		t.Fatal(err)
+	}
+	type found struct {
+		Count string   `json:"count"`
+		Rows  []string `json:"rows"`
+	}
+	got, err := chromedp.Run(tab.Ctx, chromedp.Poll[found](`(function () {
+	  var c = document.getElementById('count').textContent;
+	  if (c.indexOf(' of ') < 0) return null;
+	  return { count: c, rows: Array.prototype.map.call(document.querySelectorAll('#list .row'), function (r) { return r.textContent; }) };
+	})()`, chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Count != "2 of 100,000 events" || len(got.Rows) != 2 || !strings.Contains(got.Rows[0], `"reading 12345"`) {
+		t.Errorf("search: %q, rows %q", got.Count, got.Rows)
+	}
 	if errs := tab.Errors(); len(errs) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
 	}

@@ -141,7 +141,7 @@
     D.findings.forEach(function (f) { if (f.severity === 'error') nErr++; });
     var meta = [];
     if (D.sources.length) meta.push('Inputs: ' + esc(D.sources.join(', ')));
-    meta.push(N.toLocaleString('en') + ' timeline events, ' + D.n_txs + ' AT transactions, ' +
+    meta.push(N.toLocaleString('en') + ' timeline events, ' + D.n_txs.toLocaleString('en') + ' AT transactions, ' +
       D.findings.length + ' findings (' + nErr + ' errors)');
     meta.push(D.redacted ? 'Secrets are masked for sharing (<code>--no-redact</code> keeps them).'
       : '<span class="bad">Not redacted: this report may contain passwords.</span>');
@@ -290,6 +290,10 @@
     function showFiltered(n) {
       byId('count').textContent = n === N ? N.toLocaleString('en') + ' events' : n.toLocaleString('en') + ' of ' + N.toLocaleString('en') + ' events';
       byId('list-spacer').style.height = (n * ROWH) + 'px';
+      // Keep the selected row in view if it passed the filter, else start
+      // at the top (the old offset may lie past the new end).
+      var p = sel >= 0 ? posIn(flt, sel) : -1;
+      list.scrollTop = p >= 0 ? Math.max(0, p * ROWH - (list.clientHeight || 400) / 2) : 0;
       renderList();
       renderLanes();
     }
