@@ -133,14 +133,6 @@ func intArg(args map[string]string, key string) (int, bool) {
 	return n, true
 }
 
-// isErrorFinal reports whether a final result says the module refused the
-// command outright (nothing was sent).
-func isErrorFinal(final string) bool {
-	f := strings.ToUpper(strings.TrimSpace(final))
-	return f == "ERROR" || strings.HasPrefix(f, "+CME ERROR") || strings.HasPrefix(f, "+CMS ERROR") ||
-		strings.HasPrefix(f, "ERR CODE") || f == "FAIL"
-}
-
 // txPayload is the payload a publish command carried (data mode or inline).
 func txPayload(t *at.Transaction) ([]byte, bool) {
 	if t.Payload != nil {
@@ -187,8 +179,8 @@ func (a *analysis) transactionResults() []Transaction {
 	for i := range a.txs {
 		t := &a.txs[i]
 		tr := Transaction{
-			Line: t.Line, Command: t.Command, Op: t.Op, Final: t.Final,
-			Result: t.Result, ResultLine: t.ResultLine, Outcome: t.Outcome, Frames: a.frames(a.txRecs[i]),
+			Line: t.Line, Command: t.Command, Op: string(t.Op), Final: t.Final,
+			Result: t.Result, ResultLine: t.ResultLine, Outcome: string(t.Outcome), Frames: a.frames(a.txRecs[i]),
 		}
 		if !t.Time.IsZero() {
 			tm := t.Time
@@ -204,7 +196,7 @@ func (a *analysis) eventResults() []Event {
 	out := make([]Event, 0, len(a.evs))
 	for i := range a.evs {
 		e := &a.evs[i]
-		out = append(out, Event{Line: e.Line, Text: e.Text, Op: e.Op, Frames: a.frames(a.evRecs[i])})
+		out = append(out, Event{Line: e.Line, Text: e.Text, Op: string(e.Op), Frames: a.frames(a.evRecs[i])})
 	}
 	return out
 }
@@ -319,7 +311,7 @@ func effectiveConnectArgs(txs []at.Transaction) []at.Transaction {
 		t := &out[i]
 		idx := connIndex(t)
 		if t.Op != at.OpConnect {
-			if isErrorFinal(t.Final) {
+			if at.Refused(t.Final) {
 				continue
 			}
 			for _, k := range connectKeys {

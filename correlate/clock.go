@@ -93,7 +93,7 @@ type matchKind struct {
 	sent, answer, by string
 }
 
-var matchKinds = map[string]matchKind{
+var matchKinds = map[at.Op]matchKind{
 	at.OpOpen:        {"SYN", "SYN answer", "host and port"},
 	at.OpConnect:     {"CONNECT", "CONNACK", "client id"},
 	at.OpSubscribe:   {"SUBSCRIBE", "SUBACK", "packet id and filter"},
@@ -103,13 +103,13 @@ var matchKinds = map[string]matchKind{
 }
 
 // matchKindOrder is the order kinds are listed in: a session's order.
-var matchKindOrder = []string{at.OpOpen, at.OpConnect, at.OpSubscribe, at.OpUnsubscribe, at.OpPublish, at.OpReceive}
+var matchKindOrder = []at.Op{at.OpOpen, at.OpConnect, at.OpSubscribe, at.OpUnsubscribe, at.OpPublish, at.OpReceive}
 
 // matchKinds says which kinds of content the accepted matches used, with
 // counts, so a reader can judge the estimate: "2 CONNECT and 2 CONNACK by
 // client id; 3 received PUBLISH by topic and payload".
 func (a *analysis) matchKinds(ms []clockMatch) string {
-	sent, answer := map[string]int{}, map[string]int{}
+	sent, answer := map[at.Op]int{}, map[at.Op]int{}
 	for _, m := range ms {
 		if m.Key >= a.eventKey(0) {
 			sent[at.OpReceive]++
@@ -263,7 +263,7 @@ type candidate struct {
 // stops after maxCandidates+1, which is enough to call the content
 // ambiguous.
 func (a *analysis) txCandidates(t *at.Transaction) []candidate {
-	if isErrorFinal(t.Final) {
+	if at.Refused(t.Final) {
 		return nil
 	}
 	var out []candidate

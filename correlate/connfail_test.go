@@ -314,7 +314,7 @@ func TestRealLogDiagnoses(t *testing.T) {
 func isAttemptLine(l *at.Log, line int) bool {
 	for _, t := range l.Transactions {
 		if t.Line == line {
-			return isAttempt(t.Op)
+			return t.Op.IsAttempt()
 		}
 	}
 	return false

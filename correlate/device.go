@@ -59,7 +59,7 @@ func (a *analysis) connectAttempts() []time.Time {
 	var out []time.Time
 	for i := range a.txs {
 		t := &a.txs[i]
-		if t.Op == at.OpConnect && !isErrorFinal(t.Final) {
+		if t.Op == at.OpConnect && !at.Refused(t.Final) {
 			out = append(out, t.Time)
 		}
 	}

@@ -109,7 +109,7 @@ func (a *analysis) txWindow(ti, cursor int) (lo, hi int) {
 	// No result URC: the next command of the same kind bounds the search,
 	// so a packet it caused is not taken for this one's.
 	for k := ti + 1; k < len(a.txs); k++ {
-		if a.txs[k].Op == t.Op && !isErrorFinal(a.txs[k].Final) {
+		if a.txs[k].Op == t.Op && !at.Refused(a.txs[k].Final) {
 			if nt, ok := a.toCapture(a.txs[k].Time); ok {
 				hi = max(lo, a.firstAtOrAfter(nt))
 			}
@@ -149,7 +149,7 @@ func (tk *taker) take(i int) {
 
 func (a *analysis) pairTx(ti, cursor int) []int {
 	t := &a.txs[ti]
-	if isErrorFinal(t.Final) {
+	if at.Refused(t.Final) {
 		return nil // refused by the module: nothing went out
 	}
 	lo, hi := a.txWindow(ti, cursor)

@@ -110,14 +110,14 @@ func (a *analysis) refusalCause(c *connInfo, p *mqtt.Packet, t *at.Transaction, 
 		why := ""
 		if t != nil && t.Config != nil && t.Config.Version != nil {
 			why = fmt.Sprintf(" (set by the configure command to %d)", *t.Config.Version)
-		} else if dv := defaultVersion(d); dv != 0 && int(p.ProtocolLevel) == dv {
-			why = fmt.Sprintf(" (the %s firmware's default when no version is configured)", strings.ToUpper(d))
+		} else if dv := int(d.DefaultVersion()); dv != 0 && int(p.ProtocolLevel) == dv {
+			why = fmt.Sprintf(" (the %s firmware's default when no version is configured)", d.Label())
 		}
 		return Finding{
 			Code:        CodeProtocolVersion,
 			Summary:     fmt.Sprintf("the broker does not accept MQTT %s, the version the module sent", versionName(int(p.ProtocolLevel))),
 			Explanation: fmt.Sprintf("the CONNECT carried protocol name %q level %d%s; the broker answered \"unacceptable protocol version\" [MQTT-3.1.2-2]", p.ProtocolName, p.ProtocolLevel, why),
-			Fix:         fmt.Sprintf("%s (MQTT %s), before the connect command", fixVersion(d, idx, want), versionName(want)),
+			Fix:         fmt.Sprintf("%s (MQTT %s), before the connect command", d.FixVersion(idx, at.MQTTVersion(want)), versionName(want)),
 		}
 	case refusedClientID(v5, code):
 		return a.clientIDCause(p, d, idx, t)
@@ -128,7 +128,7 @@ func (a *analysis) refusalCause(c *connInfo, p *mqtt.Packet, t *at.Transaction, 
 					Code:        CodeCredentialsMismatch,
 					Summary:     "the connect command gave credentials but the CONNECT carried none",
 					Explanation: fmt.Sprintf("the command set username %q and a password of %d bytes, yet the CONNECT has neither the username nor the password flag", cmdUser, len(cmdPass)),
-					Fix:         "check that the firmware takes credentials in this command form: " + fixConnect(d, idx, p.ClientID, cmdUser, cmdPass),
+					Fix:         "check that the firmware takes credentials in this command form: " + d.FixConnect(idx, p.ClientID, cmdUser, cmdPass),
 				}
 			}
 			// The same broker accepting other clients without
@@ -139,7 +139,7 @@ func (a *analysis) refusalCause(c *connInfo, p *mqtt.Packet, t *at.Transaction, 
 					Code:        CodeNoCredentials,
 					Summary:     "the CONNECT carried no username or password and the broker requires them",
 					Explanation: "the connect command gave no credentials, so the CONNECT had neither the username nor the password flag; the broker refuses anonymous clients",
-					Fix:         fixConnect(d, idx, p.ClientID, "<user>", "<password>") + " — or, broker side, allow anonymous clients (mosquitto: `allow_anonymous true`)",
+					Fix:         d.FixConnect(idx, p.ClientID, "<user>", "<password>") + " — or, broker side, allow anonymous clients (mosquitto: `allow_anonymous true`)",
 				}
 			}
 		}
@@ -154,7 +154,7 @@ func (a *analysis) refusalCause(c *connInfo, p *mqtt.Packet, t *at.Transaction, 
 				Code:        CodeClientIDRejected,
 				Summary:     fmt.Sprintf("the client id %q lacks the prefix %q every accepted client uses", p.ClientID, prefix),
 				Explanation: fmt.Sprintf("the credentials on the wire match the command, but every client this broker accepted has a client id starting with %q; brokers restricting client ids (mosquitto `clientid_prefixes`) refuse others as not authorized", prefix),
-				Fix:         fixConnect(d, idx, prefix+p.ClientID, cmdUser, cmdPass) + fmt.Sprintf(" — or, broker side, lift the client id restriction (mosquitto: remove `clientid_prefixes %s`)", prefix),
+				Fix:         d.FixConnect(idx, prefix+p.ClientID, cmdUser, cmdPass) + fmt.Sprintf(" — or, broker side, lift the client id restriction (mosquitto: remove `clientid_prefixes %s`)", prefix),
 			}
 		}
 	}
@@ -173,23 +173,23 @@ func anonymousAccepted(accepted []*mqtt.Packet) bool {
 }
 
 // clientIDCause explains an "identifier rejected" refusal.
-func (a *analysis) clientIDCause(p *mqtt.Packet, d, idx string, t *at.Transaction) Finding {
+func (a *analysis) clientIDCause(p *mqtt.Packet, d *at.Dialect, idx string, t *at.Transaction) Finding {
 	f := Finding{Code: CodeClientIDRejected, Summary: fmt.Sprintf("the broker rejected the client id %q", p.ClientID)}
 	switch {
 	case p.ClientID == "" && !p.CleanSession:
 		f.Summary = "empty client id with clean session off"
 		f.Explanation = "the CONNECT carried a zero-length client id with clean session 0; a server must refuse that with return code 2 [MQTT-3.1.3-8], since a session without an id cannot be resumed"
-		f.Fix = fmt.Sprintf("give the module a client id: %s — or turn clean session on: %s", fixConnect(d, idx, "dev-<IMEI>", "", ""), fixSession(d, idx, true))
+		f.Fix = fmt.Sprintf("give the module a client id: %s — or turn clean session on: %s", d.FixConnect(idx, "dev-<IMEI>", "", ""), d.FixSession(idx, true))
 	case p.ClientID == "":
 		f.Summary = "empty client id refused"
 		f.Explanation = "the CONNECT carried a zero-length client id; servers may refuse it [MQTT-3.1.3-6]"
-		f.Fix = "give the module a client id: " + fixConnect(d, idx, "dev-<IMEI>", "", "")
+		f.Fix = "give the module a client id: " + d.FixConnect(idx, "dev-<IMEI>", "", "")
 	case p.ProtocolLevel == 3 && len(p.ClientID) > 23:
 		f.Explanation = fmt.Sprintf("the client id is %d bytes long; MQTT 3.1 allows 1 to 23 characters", len(p.ClientID))
-		f.Fix = fmt.Sprintf("use a client id of at most 23 characters, or switch to MQTT 3.1.1: %s", fixVersion(d, idx, 4))
+		f.Fix = fmt.Sprintf("use a client id of at most 23 characters, or switch to MQTT 3.1.1: %s", d.FixVersion(idx, 4))
 	case !alnum(p.ClientID) || len(p.ClientID) > 23:
 		f.Explanation = fmt.Sprintf("the client id %q (%d bytes) goes beyond what every server must accept: 1-23 bytes of 0-9a-zA-Z [MQTT-3.1.3-5]; this broker does not accept more", p.ClientID, len(p.ClientID))
-		f.Fix = "use a client id of at most 23 letters and digits: " + fixConnect(d, idx, clip(onlyAlnum(p.ClientID), 23), "", "")
+		f.Fix = "use a client id of at most 23 letters and digits: " + d.FixConnect(idx, clip(onlyAlnum(p.ClientID), 23), "", "")
 	default:
 		f.Explanation = "the broker rejected a client id that follows the rules every server must accept; it may be in use by a client the broker forbids to take over, or outside the broker's allowed pattern"
 		f.Fix = "check the broker's client id rules (prefixes, patterns, duplicates) and its log"
@@ -235,14 +235,14 @@ func valueDiff(want, got string, present bool) string {
 }
 
 // credentialsFix says how to get the intended credentials on the wire.
-func credentialsFix(d, idx string, p *mqtt.Packet, user, pass string) string {
+func credentialsFix(d *at.Dialect, idx string, p *mqtt.Packet, user, pass string) string {
 	if p.PasswordFlag && len(p.Password) < len(pass) && strings.HasPrefix(pass, string(p.Password)) {
 		return fmt.Sprintf("the module cut the password to %d bytes: use a password of at most %d bytes (change it on the broker, e.g. mosquitto_passwd), or a firmware whose buffer takes %d", len(p.Password), len(p.Password), len(pass))
 	}
 	if p.UsernameFlag && len(p.Username) < len(user) && strings.HasPrefix(user, p.Username) {
 		return fmt.Sprintf("the module cut the username to %d bytes: use a username of at most %d bytes", len(p.Username), len(p.Username))
 	}
-	return "write the credentials so the module sends them unchanged (no escapes or quotes inside): " + fixConnect(d, idx, p.ClientID, user, pass)
+	return "write the credentials so the module sends them unchanged (no escapes or quotes inside): " + d.FixConnect(idx, p.ClientID, user, pass)
 }
 
 // brokerFix is the broker-side fix for a refusal without a device-side cause.

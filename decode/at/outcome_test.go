@@ -13,7 +13,7 @@ func TestOutcomePerDialect(t *testing.T) {
 		dialect string
 		parts   []string
 		cmd     string
-		want    string
+		want    Outcome
 	}{
 		{"ecmt open ok", "ecmt", append(echo(`AT+ECMTOPEN=0,"h",1883`, "OK\r\n"), "M:\r\n+ECMTOPEN: 0,0\r\n"), "ECMTOPEN", OutcomeOK},
 		{"ecmt open failed", "ecmt", append(echo(`AT+ECMTOPEN=0,"h",1883`, "OK\r\n"), "M:\r\n+ECMTOPEN: 0,-1\r\n"), "ECMTOPEN", OutcomeFailed},
