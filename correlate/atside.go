@@ -160,27 +160,15 @@ func (a *analysis) resultFinding(t *at.Transaction) {
 	if txSucceeded(t) {
 		return
 	}
-	d, idx := a.dialectOf(t), connIndex(t)
+	d := a.dialectOf(t)
 	meaning := orDefault(t.Meaning, "failure")
 	base := Finding{Severity: SeverityError, Line: t.Line}
 	switch t.Op {
 	case at.OpConnect:
-		// The dialect maps vendor codes (SIMCom 27–31) to CONNACK 1–5.
+		// The dialect maps vendor codes (SIMCom 27–31) to CONNACK 1–5;
+		// a refusal goes to the one refusal diagnosis.
 		if fl := d.AttemptFailure(t.Op, t.ResultArgs, t.Final, t.Outcome); fl.Kind == at.FailConnack {
-			rc := fl.Connack
-			f := base
-			f.Code, f.ConnackCode = CodeConnackRefused, intp(rc)
-			f.Summary = fmt.Sprintf("the module reports the broker refused the connection: %s (%s)", t.Result, meaning)
-			f.Explanation = fmt.Sprintf("the result URC on line %d carries CONNACK return code %d; %s", t.ResultLine, rc,
-				a.withoutWire("the capture does not show the CONNACK"))
-			cause := a.causeFromReturnCode(t, d, idx, rc)
-			f.Fix = orDefault(cause.Fix, brokerFix(false, rc))
-			a.add(f)
-			a.connFailed = append(a.connFailed, connFailure{idx: idx, line: t.Line})
-			if cause.Code != "" {
-				cause.Severity, cause.Line, cause.ConnackCode = SeverityError, t.Line, intp(rc)
-				a.add(cause)
-			}
+			a.attemptFinding(a.attemptOfTx(t), nil)
 			return
 		}
 		if a.connectFailure(t) {
@@ -227,68 +215,6 @@ func (a *analysis) withoutWire(missing string) string {
 		return "no capture was given to check it on the wire"
 	}
 	return missing
-}
-
-// causeFromReturnCode gives the refusal cause a CONNACK return code in a
-// URC supports without the packets.
-func (a *analysis) causeFromReturnCode(t *at.Transaction, d *at.Dialect, idx string, rc int) Finding {
-	cid, _ := arg(t.Args, at.ArgClientID)
-	user, hasUser := arg(t.Args, at.ArgUsername)
-	switch rc {
-	case 1:
-		v := 0
-		if t.Config != nil && t.Config.Version != nil {
-			v = *t.Config.Version
-		} else {
-			v = int(d.DefaultVersion())
-		}
-		want := 4
-		if v == 4 {
-			want = 3
-		}
-		return Finding{
-			Code:        CodeProtocolVersion,
-			Summary:     "the broker does not accept the MQTT version the module sent",
-			Explanation: fmt.Sprintf("return code 1: unacceptable protocol version; the module was set to send %s", versionOrUnknown(v)),
-			Fix:         d.FixVersion(idx, at.MQTTVersion(want)),
-		}
-	case 2:
-		f := Finding{Code: CodeClientIDRejected, Summary: fmt.Sprintf("the broker rejected the client id %q", cid),
-			Explanation: "return code 2: identifier rejected",
-			Fix:         "use a client id of 1-23 letters and digits: " + d.FixConnect(idx, clip(onlyAlnum(cid), 23), user, "")}
-		if cid == "" {
-			f.Explanation += "; the client id is empty, which a broker refuses when clean session is off [MQTT-3.1.3-8]"
-			f.Fix = d.FixSession(idx, true) + " or " + d.FixConnect(idx, "dev-<IMEI>", user, "")
-		}
-		return f
-	case 4, 5:
-		if !hasUser || user == "" {
-			return Finding{
-				Code:        CodeNoCredentials,
-				Summary:     "the connect command gives no username or password and the broker requires them",
-				Explanation: fmt.Sprintf("return code %d (%s) to a connect without credentials", rc, mqttConnackWord(rc)),
-				Fix:         d.FixConnect(idx, cid, "<user>", "<password>") + " — or, broker side, allow anonymous clients (mosquitto: `allow_anonymous true`)",
-			}
-		}
-	}
-	return Finding{}
-}
-
-func mqttConnackWord(rc int) string {
-	switch rc {
-	case 4:
-		return "bad user name or password"
-	case 5:
-		return "not authorized"
-	}
-	return "refused"
-}
-
-func versionOrUnknown(v int) string {
-	if v == 0 {
-		return "an unknown version (dialect default)"
-	}
-	return "MQTT " + versionName(v) + " (level " + strconv.Itoa(v) + ")"
 }
 
 // statusFinding explains a connection-status URC the capture did not.

@@ -32,6 +32,7 @@ type connAttemptView struct {
 	user     string
 	pass     string
 	hasUser  bool
+	hasPass  bool
 	// known is set when a connect command gave the connection's
 	// settings, so an absent username means none was given.
 	known bool
@@ -114,7 +115,7 @@ func (v *connAttemptView) fill(args map[string]string) {
 	v.port, _ = arg(args, at.ArgPort)
 	v.clientID, _ = arg(args, at.ArgClientID)
 	v.user, v.hasUser = arg(args, at.ArgUsername)
-	v.pass, _ = arg(args, at.ArgPassword)
+	v.pass, v.hasPass = arg(args, at.ArgPassword)
 }
 
 // hostName is the broker's host as the log gives it.
@@ -203,12 +204,17 @@ func (a *analysis) attemptFinding(v *connAttemptView, frames []int) bool {
 	noWire := a.withoutWire("the capture shows no TCP, TLS or MQTT evidence for it")
 	switch kind {
 	case at.FailConnack:
+		r := &refusal{code: connack, intent: v.intent(), d: v.d, idx: v.idx}
+		cause, why, fix := r.cause()
 		f.Code, f.ConnackCode = CodeConnackRefused, intp(connack)
 		f.Summary = fmt.Sprintf("the module reports the broker refused the connection: %s (%s)", v.answer, v.meaning)
-		adv := connackAdvice(connack, v)
-		f.Explanation = fmt.Sprintf("%s carries CONNACK return code %d: %s; %s", v.where, connack, adv.why,
+		f.Explanation = fmt.Sprintf("%s carries CONNACK return code %d: %s; %s", v.where, connack, why,
 			a.withoutWire("the capture does not show the CONNACK"))
-		f.Fix = adv.fix
+		f.Fix = fix
+		if cause.Code != "" {
+			f.Fix = cause.Fix
+			defer a.addCause(cause, v.line, frames, connack)
+		}
 	case at.FailTCP, at.FailDNS:
 		f.Code = CodeOpenFailed
 		if kind == at.FailDNS {
@@ -317,40 +323,12 @@ func isLoopback(host string) bool {
 	return err == nil && ip.IsLoopback()
 }
 
-// connackAdviceText is why a CONNACK return code refuses and what to do.
-type connackAdviceText struct{ why, fix string }
-
-// connackAdvice explains an MQTT 3.1.1 CONNACK return code [MQTT-3.2.2-3]
-// reported by the module, with what the log knows of the attempt.
-func connackAdvice(rc int, v *connAttemptView) connackAdviceText {
-	d := v.d
-	cid := v.clientID
-	switch rc {
-	case 1:
-		return connackAdviceText{"unacceptable protocol version: the broker does not speak the MQTT version the module sent",
-			d.FixVersion(v.idx, 4) + " (MQTT 3.1.1), before the connect command"}
-	case 2:
-		why := "identifier rejected: the broker does not accept this client id — in use by a client it will not let be taken over, beyond the 1-23 letters and digits every server must accept [MQTT-3.1.3-5], empty with clean session off [MQTT-3.1.3-8], or not the id the platform registered for the device"
-		if cid != "" {
-			why = fmt.Sprintf("identifier rejected: the broker does not accept the client id %q — in use by a client it will not let be taken over, beyond the 1-23 letters and digits every server must accept [MQTT-3.1.3-5], or not the id the platform registered for the device", cid)
-		}
-		return connackAdviceText{why,
-			"use the client id the platform registered for the device, unique per device (1-23 letters and digits are safe everywhere); ThingsBoard answers 2 when no access token comes as username and the client id matches no device, so give the token: " + d.FixConnect(v.idx, orDefault(clip(onlyAlnum(cid), 23), "<client id>"), orDefault(v.user, "<access token>"), "")}
-	case 3:
-		return connackAdviceText{"server unavailable: the broker is up but does not serve MQTT clients now",
-			"check the broker's state and log, then retry"}
-	case 4:
-		return connackAdviceText{"bad user name or password: the credentials reached the broker and it rejected them",
-			"check the username and password against the broker's user list; cloud platforms want signed credentials in their own form (Aliyun, Tencent, Azure, OneNET): " + d.FixConnect(v.idx, orDefault(cid, "<client id>"), "<user>", "<password>")}
-	case 5:
-		why := "not authorized: the broker refuses this client — no or wrong credentials, or a client id or ACL rule it does not allow"
-		if v.known && v.user == "" {
-			why += "; the connect command gives no username"
-		}
-		return connackAdviceText{why,
-			"give the credentials the broker expects (ThingsBoard: the device's access token as the MQTT username; cloud platforms: their signed username/password): " + d.FixConnect(v.idx, orDefault(cid, "<client id>"), "<user or access token>", "<password>")}
-	}
-	return connackAdviceText{"refused", "read the broker's log for the reason of the refusal"}
+// intent is what the log says the attempt's CONNECT was to carry.
+func (v *connAttemptView) intent() connectIntent {
+	in := intentOf(v.t)
+	in.known = v.known
+	in.clientID, in.user, in.pass, in.hasUser, in.hasPass = v.clientID, v.user, v.pass, v.hasUser, v.hasPass
+	return in
 }
 
 // connectFailedText explains a connect the module says failed without
