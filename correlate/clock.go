@@ -209,7 +209,7 @@ func (a *analysis) clockMatches() []clockMatch {
 	}
 	for i := range a.txs {
 		t := &a.txs[i]
-		cs := a.txCandidates(t)
+		cs := a.txCandidates(i)
 		if len(cs) > maxCandidates {
 			continue // ambiguous content
 		}
@@ -262,7 +262,8 @@ type candidate struct {
 // txCandidates lists the packets whose content matches a command; it
 // stops after maxCandidates+1, which is enough to call the content
 // ambiguous.
-func (a *analysis) txCandidates(t *at.Transaction) []candidate {
+func (a *analysis) txCandidates(ti int) []candidate {
+	t := &a.txs[ti]
 	if at.Refused(t.Final) {
 		return nil
 	}
@@ -272,10 +273,8 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 		// A SYN to the command's host and port: weak (every client of the
 		// broker sends one), but the only match when nothing else reached
 		// the wire (a refused or unanswered open).
-		host, _ := arg(t.Args, at.ArgHost)
-		port, _ := intArg(t.Args, at.ArgPort)
-		tg := target{host: host, port: port, addrs: a.resolve(host)}
-		if host == "" || (len(tg.addrs) == 0 && port == 0) {
+		tg, ok := a.targetOf(t)
+		if !ok || (len(tg.addrs) == 0 && tg.port == 0) {
 			return nil
 		}
 		for _, id := range a.connOrder {
@@ -283,7 +282,7 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 				break
 			}
 			c := a.conns[id]
-			if !tg.matches(c.server) || len(c.recs) == 0 || !a.isEvent(c.recs[0], netcap.EventSYN) || !a.outcomeAgrees(t, c) {
+			if len(c.recs) == 0 || !a.isEvent(c.recs[0], netcap.EventSYN) || !a.opened(ti, c) {
 				continue
 			}
 			syn := c.recs[0]
@@ -297,20 +296,11 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 		if !ok {
 			return nil
 		}
-		user, hasUser := arg(t.Args, at.ArgUsername)
-		pass, hasPass := arg(t.Args, at.ArgPassword)
 		for _, i := range a.byClient[cid] {
 			if len(out) > maxCandidates {
 				break
 			}
-			p := a.recs[i].Packet
-			w := 2.0
-			if hasUser && p.UsernameFlag && p.Username == user {
-				w++
-			}
-			if hasPass && p.PasswordFlag && string(p.Password) == pass {
-				w++
-			}
+			_, w := a.connectMatches(t, i)
 			ack := a.nextOnConn(i, func(j int) bool { return a.isPacket(j, mqtt.CONNACK, false) })
 			out = append(out, candidate{i, ack, w})
 		}

@@ -151,34 +151,7 @@ func (a *analysis) selectDevice() {
 	for _, id := range byID {
 		deviceIPs[a.conns[id].client.Addr().Unmap()] = true
 	}
-	for _, id := range a.connOrder {
-		c := a.conns[id]
-		// Only a connection whose start the capture holds can be what an
-		// open command started; one seen mid-stream (a FIN of an earlier
-		// session) cannot.
-		// When the log names no client id (the connect command is not in
-		// it: ATE0 logs, a log started later), CONNECTs cannot decide, so
-		// connections with one are taken by where and when they go too.
-		if a.device[id] || (c.connect >= 0 && len(a.deviceIDs) > 0) || !a.startsWithSYN(c) {
-			continue
-		}
-		if len(deviceIPs) > 0 && !deviceIPs[c.client.Addr().Unmap()] {
-			continue
-		}
-		for _, tg := range targets {
-			if !tg.matches(c.server) || !a.nearOpen(c, tg) || !a.outcomeAgrees(&a.txs[tg.tx], c) {
-				continue
-			}
-			a.device[id] = true
-			what := "no CONNECT, but goes"
-			if c.connect >= 0 {
-				what = "the log gives no client id; goes"
-			}
-			reasons = append(reasons, fmt.Sprintf("conn %d (%s → %s): %s to %s:%d of the command on line %d%s",
-				id, c.client, c.server, what, tg.host, tg.port, a.txs[tg.tx].Line, resolvedVia(tg)))
-			break
-		}
-	}
+	ambiguous := a.selectByTarget(targets, deviceIPs, &reasons)
 	// 3. Connections the capture joined mid-stream (no CONNECT, no SYN)
 	// that carry the content of the log's commands: the packets the
 	// clock estimate matched.
@@ -200,7 +173,7 @@ func (a *analysis) selectDevice() {
 		reasons = append(reasons, fmt.Sprintf("the serial log names no client id and no broker: all %d connections are diagnosed (give --client-id or --device to pick one)", len(a.connOrder)))
 		return
 	}
-	if len(a.device) == 0 {
+	if len(a.device) == 0 && !ambiguous {
 		var ids []string
 		for id := range a.deviceIDs {
 			ids = append(ids, strconv.Quote(id))
@@ -219,6 +192,111 @@ func resolvedVia(tg target) string {
 		return ""
 	}
 	return " (resolved through the capture's DNS answers)"
+}
+
+// selectByTarget takes the connections that go where an open command
+// pointed (refused, unanswered, or closed before CONNECT; or any, when
+// the log names no client id). Every clue decides: host, port and DNS,
+// the handshake's outcome against the open's result, the CONNACK against
+// the connect's result (the dialect maps vendor codes), and the time. When
+// several MQTT clients still fit one command, it reports the choice
+// ambiguous (in reasons and an info finding) instead of choosing.
+func (a *analysis) selectByTarget(targets []target, deviceIPs map[netip.Addr]bool, reasons *[]string) (ambiguous bool) {
+	claimed := map[int]bool{}
+	for k, tg := range targets {
+		var fit []int
+		for _, id := range a.connOrder {
+			c := a.conns[id]
+			// Only a connection whose start the capture holds can be what
+			// an open command started; one seen mid-stream (a FIN of an
+			// earlier session) cannot. When the log names no client id
+			// (the connect command gives none, or is not in the log),
+			// CONNECTs cannot decide, so connections with one are taken by
+			// where, when and how they go too.
+			if a.device[id] || claimed[id] || (c.connect >= 0 && len(a.deviceIDs) > 0) || !a.startsWithSYN(c) {
+				continue
+			}
+			if len(deviceIPs) > 0 && !deviceIPs[c.client.Addr().Unmap()] {
+				continue
+			}
+			if a.nearOpen(c, tg) && a.opened(tg.tx, c) {
+				fit = append(fit, id)
+			}
+		}
+		var clients []int // fitting connections that carry a CONNECT: distinct MQTT clients
+		for _, id := range fit {
+			if a.conns[id].connect >= 0 {
+				clients = append(clients, id)
+			}
+		}
+		// Later commands to the same place take later connections: by
+		// order, n commands explain n connections.
+		same := 0
+		for _, o := range targets[k:] {
+			if o.host == tg.host && o.port == tg.port {
+				same++
+			}
+		}
+		if len(clients) > 1 && (a.timed || same < len(clients)) {
+			a.reportAmbiguous(tg, clients, reasons)
+			for _, id := range clients {
+				claimed[id] = true
+			}
+			ambiguous = true
+			continue
+		}
+		for _, id := range fit {
+			c := a.conns[id]
+			if len(clients) == 1 && c.connect >= 0 && id != clients[0] {
+				continue
+			}
+			if len(clients) > 1 && id != clients[0] && c.connect >= 0 {
+				continue // by order: this command's is the first
+			}
+			a.device[id] = true
+			claimed[id] = true
+			what := "no CONNECT, but goes"
+			if c.connect >= 0 {
+				what = "the log gives no client id; goes"
+			}
+			why := fmt.Sprintf("conn %d (%s → %s): %s to %s:%d of the command on line %d%s",
+				id, c.client, c.server, what, tg.host, tg.port, a.txs[tg.tx].Line, resolvedVia(tg))
+			if ct := a.connectFor(tg.tx); c.connack >= 0 && ct != nil {
+				if rc, ok := a.expectedConnack(ct); ok {
+					why += fmt.Sprintf(", and its CONNACK %d is what the module reports on line %d", rc, ct.ResultLine)
+				}
+			}
+			*reasons = append(*reasons, why)
+		}
+	}
+	return ambiguous
+}
+
+// reportAmbiguous says which connections fit one command equally.
+func (a *analysis) reportAmbiguous(tg target, ids []int, reasons *[]string) {
+	var names []string
+	for _, id := range ids {
+		c := a.conns[id]
+		names = append(names, fmt.Sprintf("conn %d (%s, client id %q)", id, c.client, a.connectPacket(c).ClientID))
+	}
+	t := &a.txs[tg.tx]
+	clue := "the same host and port"
+	if ct := a.connectFor(tg.tx); ct != nil {
+		if rc, ok := a.expectedConnack(ct); ok {
+			clue += fmt.Sprintf(" and the CONNACK %d the module reports on line %d", rc, ct.ResultLine)
+		}
+	}
+	if a.timed {
+		clue += ", at the command's time"
+	}
+	list := strings.Join(names, ", ")
+	*reasons = append(*reasons, fmt.Sprintf("ambiguous: %s all fit the command on line %d (%s): none is taken as the device's", list, t.Line, clue))
+	a.add(Finding{
+		Code: CodeDeviceAmbiguous, Severity: SeverityInfo, Line: t.Line,
+		Summary:     fmt.Sprintf("%d connections fit the device equally: the capture's side of the session is not analysed", len(ids)),
+		Explanation: fmt.Sprintf("the log gives no client id, and %s all go to %s:%d with %s", list, tg.host, tg.port, clue),
+		Fix:         "give the device's client id (--client-id) or address (--device), or log the connect command with its client id",
+	})
 }
 
 // nearOpen reports whether connection c started when an open command

@@ -24,6 +24,7 @@ const (
 	CodeServerClosed        = "server-closed"
 	CodeConnectionLost      = "connection-lost"
 	CodeNotOnWire           = "not-on-wire"
+	CodeDeviceAmbiguous     = "device-ambiguous"
 	// Intent against the wire.
 	CodeClientIDMismatch     = "client-id-mismatch"
 	CodeKeepaliveMismatch    = "keepalive-mismatch"

@@ -156,7 +156,7 @@ func (a *analysis) pairTx(ti, cursor int) []int {
 	tk := &taker{a: a}
 	switch t.Op {
 	case at.OpOpen:
-		a.pairOpen(tk, t, lo, hi)
+		a.pairOpen(tk, ti, lo, hi)
 	case at.OpConnect:
 		a.pairConnect(tk, ti, lo, hi)
 	case at.OpSubscribe:
@@ -173,16 +173,17 @@ func (a *analysis) pairTx(ti, cursor int) []int {
 
 // pairOpen takes the DNS lookup of the command's host, then the SYN of the
 // device connection it opened and the handshake's outcome.
-func (a *analysis) pairOpen(tk *taker, t *at.Transaction, lo, hi int) int {
-	host, _ := arg(t.Args, at.ArgHost)
-	port, _ := intArg(t.Args, at.ArgPort)
+func (a *analysis) pairOpen(tk *taker, ti, lo, hi int) int {
+	t := &a.txs[ti]
+	tg, _ := a.targetOf(t)
+	host := tg.host
 	a.takeDNS(tk, host, lo, hi)
-	tg := target{host: host, port: port, addrs: a.resolve(host)}
-	isStart := func(i int) bool {
-		return a.isEvent(i, netcap.EventSYN) || a.isEvent(i, netcap.EventSYNUnanswered)
-	}
+	isStart := a.isConnStart
 	syn := a.find(lo, hi, func(i int) bool {
-		return isStart(i) && (host == "" || tg.matches(a.recs[i].Server)) && a.outcomeAgrees(t, a.connOf(i))
+		if host == "" {
+			return isStart(i) && a.outcomeAgrees(t, a.connOf(i))
+		}
+		return isStart(i) && a.opened(ti, a.connOf(i))
 	})
 	if syn < 0 {
 		syn = a.find(lo, hi, func(i int) bool { return isStart(i) && (host == "" || tg.matches(a.recs[i].Server)) })
@@ -257,13 +258,13 @@ func (a *analysis) takeHandshake(tk *taker, syn int) {
 // command also opens the socket (ESP-AT, SIMCom) get the handshake too.
 func (a *analysis) pairConnect(tk *taker, ti, lo, hi int) {
 	t := &a.txs[ti]
-	cid, hasCID := arg(t.Args, at.ArgClientID)
 	conn := a.find(lo, hi, func(i int) bool {
-		return a.isPacket(i, mqtt.CONNECT, true) && (!hasCID || a.recs[i].Packet.ClientID == cid)
+		ok, _ := a.connectMatches(t, i)
+		return ok && a.isPacket(i, mqtt.CONNECT, true)
 	})
 	if conn < 0 {
 		if host, ok := arg(t.Args, at.ArgHost); ok && host != "" {
-			a.pairOpen(tk, t, lo, hi)
+			a.pairOpen(tk, ti, lo, hi)
 		}
 		return
 	}
