@@ -21,7 +21,7 @@ const maxCandidates = 32
 
 // estimateClock sets a.clock, a.timed and a.offset: from --clock-offset,
 // else from content matches between the log and the capture.
-func (a *analysis) estimateClock() {
+func (a timedEvidence) estimateClock() {
 	if a.log != nil {
 		a.clock.SerialTimeSource = a.log.TimeSource
 	}
@@ -108,7 +108,7 @@ var matchKindOrder = []at.Op{at.OpOpen, at.OpConnect, at.OpSubscribe, at.OpUnsub
 // matchKinds says which kinds of content the accepted matches used, with
 // counts, so a reader can judge the estimate: "2 CONNECT and 2 CONNACK by
 // client id; 3 received PUBLISH by topic and payload".
-func (a *analysis) matchKinds(ms []clockMatch) string {
+func (a *inputs) matchKinds(ms []clockMatch) string {
 	sent, answer := map[at.Op]int{}, map[at.Op]int{}
 	for _, m := range ms {
 		if m.Key >= a.eventKey(0) {
@@ -175,7 +175,7 @@ func clockRelation(d time.Duration) string {
 	return "serial clock is " + d.String() + " ahead of the capture's"
 }
 
-func (a *analysis) serialHasTimes() bool {
+func (a *inputs) serialHasTimes() bool {
 	for i := range a.txs {
 		if !a.txs[i].Time.IsZero() {
 			return true
@@ -191,15 +191,15 @@ func (a *analysis) serialHasTimes() bool {
 
 // Keys of serial items in clock matches: commands 2i, their result URCs
 // 2i+1, events 2·len(txs)+j.
-func (a *analysis) cmdKey(i int) int    { return 2 * i }
-func (a *analysis) resultKey(i int) int { return 2*i + 1 }
-func (a *analysis) eventKey(j int) int  { return 2*len(a.txs) + j }
+func (a *inputs) cmdKey(i int) int    { return 2 * i }
+func (a *inputs) resultKey(i int) int { return 2*i + 1 }
+func (a *inputs) eventKey(j int) int  { return 2*len(a.txs) + j }
 
 // clockMatches lists every content match between serial items and packets.
 // A command is matched with the packet it makes the module send; its
 // result URC with the broker's answer, so module latency biases the two
 // kinds in opposite directions and the median sits between them.
-func (a *analysis) clockMatches() []clockMatch {
+func (a evidence) clockMatches() []clockMatch {
 	var ms []clockMatch
 	add := func(serial time.Time, rec, key int, w float64) {
 		if serial.IsZero() || rec < 0 {
@@ -262,7 +262,7 @@ type candidate struct {
 // txCandidates lists the packets whose content matches a command; it
 // stops after maxCandidates+1, which is enough to call the content
 // ambiguous.
-func (a *analysis) txCandidates(ti int) []candidate {
+func (a evidence) txCandidates(ti int) []candidate {
 	t := &a.txs[ti]
 	if at.Refused(t.Final) {
 		return nil

@@ -21,7 +21,7 @@ type target struct {
 }
 
 // openTargets lists the host/port of every command that names one.
-func (a *analysis) openTargets() []target {
+func (a evidence) openTargets() []target {
 	var out []target
 	for i := range a.txs {
 		t := &a.txs[i]
@@ -55,7 +55,7 @@ func (tg target) matches(server netip.AddrPort) bool {
 
 // connectAttempts lists the times (serial clock) at which the module sent
 // a CONNECT: connect commands it accepted and auto-reconnect URCs.
-func (a *analysis) connectAttempts() []time.Time {
+func (a *inputs) connectAttempts() []time.Time {
 	var out []time.Time
 	for i := range a.txs {
 		t := &a.txs[i]
@@ -72,7 +72,7 @@ func (a *analysis) connectAttempts() []time.Time {
 }
 
 // selectDevice decides which connections are the device's.
-func (a *analysis) selectDevice() {
+func (a deviceEvidence) selectDevice() {
 	a.device = map[int]bool{}
 	a.deviceIDs = map[string]bool{}
 	var reasons []string
@@ -83,6 +83,11 @@ func (a *analysis) selectDevice() {
 			}
 		}
 		a.deviceReason = strings.Join(reasons, "; ")
+		for i := range a.recs {
+			if a.isDeviceRec(i) {
+				a.devRecs = append(a.devRecs, i)
+			}
+		}
 	}()
 	if a.opts.ClientID != "" {
 		a.deviceIDs[a.opts.ClientID] = true
@@ -201,7 +206,7 @@ func resolvedVia(tg target) string {
 // the connect's result (the dialect maps vendor codes), and the time. When
 // several MQTT clients still fit one command, it reports the choice
 // ambiguous (in reasons and an info finding) instead of choosing.
-func (a *analysis) selectByTarget(targets []target, deviceIPs map[netip.Addr]bool, reasons *[]string) (ambiguous bool) {
+func (a deviceEvidence) selectByTarget(targets []target, deviceIPs map[netip.Addr]bool, reasons *[]string) (ambiguous bool) {
 	claimed := map[int]bool{}
 	for k, tg := range targets {
 		var fit []int
@@ -273,7 +278,7 @@ func (a *analysis) selectByTarget(targets []target, deviceIPs map[netip.Addr]boo
 }
 
 // reportAmbiguous says which connections fit one command equally.
-func (a *analysis) reportAmbiguous(tg target, ids []int, reasons *[]string) {
+func (a deviceEvidence) reportAmbiguous(tg target, ids []int, reasons *[]string) {
 	var names []string
 	for _, id := range ids {
 		c := a.conns[id]
@@ -291,7 +296,7 @@ func (a *analysis) reportAmbiguous(tg target, ids []int, reasons *[]string) {
 	}
 	list := strings.Join(names, ", ")
 	*reasons = append(*reasons, fmt.Sprintf("ambiguous: %s all fit the command on line %d (%s): none is taken as the device's", list, t.Line, clue))
-	a.add(Finding{
+	a.deviceFindings = append(a.deviceFindings, Finding{
 		Code: CodeDeviceAmbiguous, Severity: SeverityInfo, Line: t.Line,
 		Summary:     fmt.Sprintf("%d connections fit the device equally: the capture's side of the session is not analysed", len(ids)),
 		Explanation: fmt.Sprintf("the log gives no client id, and %s all go to %s:%d with %s", list, tg.host, tg.port, clue),
@@ -301,7 +306,7 @@ func (a *analysis) reportAmbiguous(tg target, ids []int, reasons *[]string) {
 
 // nearOpen reports whether connection c started when an open command
 // could have started it (always true without a clock).
-func (a *analysis) nearOpen(c *connInfo, tg target) bool {
+func (a timedEvidence) nearOpen(c *connInfo, tg target) bool {
 	t := &a.txs[tg.tx]
 	start, ok := a.toCapture(t.Time)
 	if !ok || len(c.recs) == 0 {
@@ -318,7 +323,7 @@ func (a *analysis) nearOpen(c *connInfo, tg target) bool {
 // dropForeignHolders removes, when the clock is known, connections that
 // carry the device's client id but whose CONNECT no connect command or
 // auto-reconnect URC explains: another client using the same id.
-func (a *analysis) dropForeignHolders(ids []int, reasons *[]string) []int {
+func (a deviceEvidence) dropForeignHolders(ids []int, reasons *[]string) []int {
 	attempts := a.connectAttempts()
 	if !a.timed || len(attempts) == 0 || len(ids) <= 1 {
 		return ids
@@ -360,7 +365,7 @@ func (a *analysis) dropForeignHolders(ids []int, reasons *[]string) []int {
 }
 
 // selectByAddress applies --device.
-func (a *analysis) selectByAddress(reasons *[]string) {
+func (a deviceEvidence) selectByAddress(reasons *[]string) {
 	dev := a.opts.Device
 	var ap netip.AddrPort
 	var ip netip.Addr
@@ -384,7 +389,7 @@ func (a *analysis) selectByAddress(reasons *[]string) {
 }
 
 // connectTxFor returns the first connect transaction giving client id cid.
-func (a *analysis) connectTxFor(cid string) int {
+func (a *inputs) connectTxFor(cid string) int {
 	for i := range a.txs {
 		if a.txs[i].Op == at.OpConnect {
 			if v, ok := arg(a.txs[i].Args, at.ArgClientID); ok && v == cid {
@@ -396,7 +401,7 @@ func (a *analysis) connectTxFor(cid string) int {
 }
 
 // deviceSummary renders the selection for the Result.
-func (a *analysis) deviceSummary() Device {
+func (a deviceEvidence) deviceSummary() Device {
 	d := Device{Reason: a.deviceReason, Connections: []Connection{}}
 	addrs := map[string]bool{}
 	servers := map[string]bool{}
@@ -429,7 +434,7 @@ func (a *analysis) deviceSummary() Device {
 	return d
 }
 
-func (a *analysis) firstConnectTx() int {
+func (a *inputs) firstConnectTx() int {
 	for i := range a.txs {
 		if a.txs[i].Op == at.OpConnect {
 			return i
@@ -448,13 +453,13 @@ func joinKeys(m map[string]bool) string {
 }
 
 // isDeviceRec reports whether record i belongs to a device connection.
-func (a *analysis) isDeviceRec(i int) bool {
+func (a deviceEvidence) isDeviceRec(i int) bool {
 	return a.recs[i].Conn != 0 && a.device[a.recs[i].Conn]
 }
 
 // startsWithSYN reports whether the capture holds the connection's SYN
 // (answered or not).
-func (a *analysis) startsWithSYN(c *connInfo) bool {
+func (a *captureIndex) startsWithSYN(c *connInfo) bool {
 	for _, i := range c.recs {
 		if a.isEvent(i, netcap.EventSYN) || a.isEvent(i, netcap.EventSYNUnanswered) {
 			return true
@@ -466,7 +471,7 @@ func (a *analysis) startsWithSYN(c *connInfo) bool {
 // outcomeAgrees reports whether connection c ended its handshake the way
 // the open command's result says: a SYN-ACK for a successful open, RST or
 // silence for a failed one. Commands without a result agree with all.
-func (a *analysis) outcomeAgrees(t *at.Transaction, c *connInfo) bool {
+func (a evidence) outcomeAgrees(t *at.Transaction, c *connInfo) bool {
 	if t.Result == "" || c == nil {
 		return true
 	}

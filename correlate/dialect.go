@@ -11,7 +11,7 @@ import (
 
 // dialectOf returns the dialect of one transaction, else of the log; nil
 // for plain AT or an unknown dialect (its methods then answer in words).
-func (a *analysis) dialectOf(t *at.Transaction) *at.Dialect {
+func (a *inputs) dialectOf(t *at.Transaction) *at.Dialect {
 	if t != nil && t.Dialect != "" {
 		return at.LookupDialect(t.Dialect)
 	}

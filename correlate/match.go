@@ -13,7 +13,7 @@ import (
 
 // targetOf is where an open (or connect-with-host) command points; ok is
 // false when it names no host.
-func (a *analysis) targetOf(t *at.Transaction) (target, bool) {
+func (a evidence) targetOf(t *at.Transaction) (target, bool) {
 	host, _ := arg(t.Args, at.ArgHost)
 	port, _ := intArg(t.Args, at.ArgPort)
 	tg := target{host: host, port: port, addrs: a.resolve(host)}
@@ -24,7 +24,7 @@ func (a *analysis) targetOf(t *at.Transaction) (target, bool) {
 // command ti opened: ti itself when the command opens and connects in one
 // (ESP-AT, SIMCom); else the first connect on the same index after it,
 // before the next open on that index. nil when there is none.
-func (a *analysis) connectFor(ti int) *at.Transaction {
+func (a *inputs) connectFor(ti int) *at.Transaction {
 	t := &a.txs[ti]
 	if t.Op == at.OpConnect {
 		return t
@@ -48,7 +48,7 @@ func (a *analysis) connectFor(ti int) *at.Transaction {
 // expectedConnack is the CONNACK return code the module's answer to a
 // connect command stands for (0 accepted, 1–5 refused, the dialect
 // mapping vendor codes); ok is false when the answer does not say.
-func (a *analysis) expectedConnack(t *at.Transaction) (rc int, ok bool) {
+func (a *inputs) expectedConnack(t *at.Transaction) (rc int, ok bool) {
 	if t == nil || t.Result == "" || at.Refused(t.Final) {
 		return 0, false
 	}
@@ -66,7 +66,7 @@ func (a *analysis) expectedConnack(t *at.Transaction) (rc int, ok bool) {
 // connackAgrees reports whether connection c's CONNACK is the one connect
 // command t's answer stands for. A connection without a CONNACK, or a
 // command whose answer names none, agrees (no evidence against).
-func (a *analysis) connackAgrees(t *at.Transaction, c *connInfo) bool {
+func (a evidence) connackAgrees(t *at.Transaction, c *connInfo) bool {
 	rc, ok := a.expectedConnack(t)
 	if !ok || c == nil || c.connack < 0 {
 		return true
@@ -83,7 +83,7 @@ func (a *analysis) connackAgrees(t *at.Transaction, c *connInfo) bool {
 // the command's result says (SYN-ACK for success, RST or silence for
 // failure), and its CONNACK is the one the following connect's result
 // stands for.
-func (a *analysis) opened(ti int, c *connInfo) bool {
+func (a evidence) opened(ti int, c *connInfo) bool {
 	t := &a.txs[ti]
 	tg, ok := a.targetOf(t)
 	if !ok || c == nil || !tg.matches(c.server) || !a.outcomeAgrees(t, c) {
@@ -95,7 +95,7 @@ func (a *analysis) opened(ti int, c *connInfo) bool {
 // connectMatches reports whether a CONNECT (record i) carries what connect
 // command t asked for, and how strongly: the client id (when the command
 // gives one) must match; the same username and password add weight.
-func (a *analysis) connectMatches(t *at.Transaction, i int) (bool, float64) {
+func (a *captureIndex) connectMatches(t *at.Transaction, i int) (bool, float64) {
 	p := a.recs[i].Packet
 	if p == nil || p.Type != mqtt.CONNECT {
 		return false, 0
@@ -119,6 +119,6 @@ func (a *analysis) connectMatches(t *at.Transaction, i int) (bool, float64) {
 
 // isConnStart reports whether record i starts a connection (its SYN,
 // answered or not).
-func (a *analysis) isConnStart(i int) bool {
+func (a *captureIndex) isConnStart(i int) bool {
 	return a.isEvent(i, netcap.EventSYN) || a.isEvent(i, netcap.EventSYNUnanswered)
 }

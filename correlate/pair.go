@@ -31,14 +31,9 @@ const closeAfterRefusal = 2 * time.Second
 // have arrived.
 const receiveLookback = 30 * time.Second
 
-func (a *analysis) pair() {
+func (a pairedEvidence) pair() {
 	if len(a.recs) == 0 {
 		return
-	}
-	for i := range a.recs {
-		if a.isDeviceRec(i) {
-			a.devRecs = append(a.devRecs, i)
-		}
 	}
 	items := make([]serialItem, 0, len(a.txs)+len(a.evs))
 	for i := range a.txs {
@@ -81,7 +76,7 @@ func (a *analysis) pair() {
 // find returns the first unused device record in [lo, hi) satisfying pred.
 // It walks only the device's records, so a server capture full of other
 // clients costs nothing here.
-func (a *analysis) find(lo, hi int, pred func(i int) bool) int {
+func (a pairedEvidence) find(lo, hi int, pred func(i int) bool) int {
 	for k := sort.SearchInts(a.devRecs, lo); k < len(a.devRecs); k++ {
 		i := a.devRecs[k]
 		if i >= hi {
@@ -95,7 +90,7 @@ func (a *analysis) find(lo, hi int, pred func(i int) bool) int {
 }
 
 // txWindow returns the record range where a command's first packet may be.
-func (a *analysis) txWindow(ti, cursor int) (lo, hi int) {
+func (a pairedEvidence) txWindow(ti, cursor int) (lo, hi int) {
 	t := &a.txs[ti]
 	st, ok := a.toCapture(t.Time)
 	if !ok {
@@ -120,7 +115,7 @@ func (a *analysis) txWindow(ti, cursor int) (lo, hi int) {
 }
 
 // evWindow returns the record range where a URC's cause may be.
-func (a *analysis) evWindow(e *at.Event, cursor int) (lo, hi int, timed bool) {
+func (a pairedEvidence) evWindow(e *at.Event, cursor int) (lo, hi int, timed bool) {
 	st, ok := a.toCapture(e.Time)
 	if !ok {
 		return cursor, len(a.recs), false
@@ -130,7 +125,7 @@ func (a *analysis) evWindow(e *at.Event, cursor int) (lo, hi int, timed bool) {
 
 // taker accumulates paired records, marking them used.
 type taker struct {
-	a   *analysis
+	a   pairedEvidence
 	got []int
 }
 
@@ -147,7 +142,7 @@ func (tk *taker) take(i int) {
 	tk.got = append(tk.got, i)
 }
 
-func (a *analysis) pairTx(ti, cursor int) []int {
+func (a pairedEvidence) pairTx(ti, cursor int) []int {
 	t := &a.txs[ti]
 	if at.Refused(t.Final) {
 		return nil // refused by the module: nothing went out
@@ -173,7 +168,7 @@ func (a *analysis) pairTx(ti, cursor int) []int {
 
 // pairOpen takes the DNS lookup of the command's host, then the SYN of the
 // device connection it opened and the handshake's outcome.
-func (a *analysis) pairOpen(tk *taker, ti, lo, hi int) int {
+func (a pairedEvidence) pairOpen(tk *taker, ti, lo, hi int) int {
 	t := &a.txs[ti]
 	tg, _ := a.targetOf(t)
 	host := tg.host
@@ -202,7 +197,7 @@ func (a *analysis) pairOpen(tk *taker, ti, lo, hi int) int {
 
 // takeDNS takes the capture's DNS queries and answers for host in the
 // window, up to the first answer that resolved it.
-func (a *analysis) takeDNS(tk *taker, host string, lo, hi int) {
+func (a pairedEvidence) takeDNS(tk *taker, host string, lo, hi int) {
 	if host == "" {
 		return
 	}
@@ -230,7 +225,7 @@ func (a *analysis) takeDNS(tk *taker, host string, lo, hi int) {
 // takeHandshake takes the TCP events following a connection's first SYN
 // up to its first MQTT packet: SYN-ACK, the RST that refused it, the
 // report that it went unanswered.
-func (a *analysis) takeHandshake(tk *taker, syn int) {
+func (a pairedEvidence) takeHandshake(tk *taker, syn int) {
 	c := a.connOf(syn)
 	if c == nil {
 		return
@@ -256,7 +251,7 @@ func (a *analysis) takeHandshake(tk *taker, syn int) {
 // pairConnect takes the CONNECT carrying the command's client id, its
 // CONNACK, and the broker's close after a refusal. Dialects whose connect
 // command also opens the socket (ESP-AT, SIMCom) get the handshake too.
-func (a *analysis) pairConnect(tk *taker, ti, lo, hi int) {
+func (a pairedEvidence) pairConnect(tk *taker, ti, lo, hi int) {
 	t := &a.txs[ti]
 	conn := a.find(lo, hi, func(i int) bool {
 		ok, _ := a.connectMatches(t, i)
@@ -281,7 +276,7 @@ func (a *analysis) pairConnect(tk *taker, ti, lo, hi int) {
 // (record conn) went on: its SYNs before the CONNECT and what answered
 // them. Used where one step both opens the socket and connects (ESP-AT,
 // SIMCom connect commands, auto-reconnect URCs).
-func (a *analysis) takeHandshakeBefore(tk *taker, conn int) {
+func (a pairedEvidence) takeHandshakeBefore(tk *taker, conn int) {
 	c := a.connOf(conn)
 	if c == nil {
 		return
@@ -299,7 +294,7 @@ func (a *analysis) takeHandshakeBefore(tk *taker, conn int) {
 
 // takeSession takes the CONNACK answering the CONNECT at rec, and the
 // broker's close when it refused or never answered.
-func (a *analysis) takeSession(tk *taker, connect int) {
+func (a pairedEvidence) takeSession(tk *taker, connect int) {
 	ack := a.nextOnConn(connect, func(j int) bool { return a.isPacket(j, mqtt.CONNACK, false) })
 	if ack >= 0 && !a.used[ack] {
 		tk.take(ack)
@@ -315,7 +310,7 @@ func (a *analysis) takeSession(tk *taker, connect int) {
 
 // takeCloseAfter takes the connection's close events (FIN, RST, either
 // side) that come within d after record i and before any other packet.
-func (a *analysis) takeCloseAfter(tk *taker, i int, d time.Duration) {
+func (a pairedEvidence) takeCloseAfter(tk *taker, i int, d time.Duration) {
 	limit := a.recs[i].Time.Add(d)
 	c := a.connOf(i)
 	if c == nil {
@@ -340,7 +335,7 @@ func (a *analysis) takeCloseAfter(tk *taker, i int, d time.Duration) {
 // pairSubscribe takes the SUBSCRIBE (UNSUBSCRIBE) whose packet id is the
 // command's msg id and whose filter is its topic, retransmissions of it,
 // and its SUBACK (UNSUBACK) — or the broker's close instead.
-func (a *analysis) pairSubscribe(tk *taker, t *at.Transaction, lo, hi int, req, ack mqtt.Type) {
+func (a pairedEvidence) pairSubscribe(tk *taker, t *at.Transaction, lo, hi int, req, ack mqtt.Type) {
 	id, hasID := intArg(t.Args, at.ArgMsgID)
 	topic, hasTopic := arg(t.Args, at.ArgTopic)
 	match := func(i int, byID bool) bool {
@@ -383,7 +378,7 @@ func (a *analysis) pairSubscribe(tk *taker, t *at.Transaction, lo, hi int, req, 
 // pairPublish takes the PUBLISH with the command's topic and payload (and
 // packet id = msg id for QoS > 0), its DUP retransmissions and the QoS 1
 // or 2 flow (PUBACK; PUBREC, PUBREL, PUBCOMP).
-func (a *analysis) pairPublish(tk *taker, t *at.Transaction, lo, hi int) {
+func (a pairedEvidence) pairPublish(tk *taker, t *at.Transaction, lo, hi int) {
 	topic, hasTopic := arg(t.Args, at.ArgTopic)
 	payload, hasPayload := txPayload(t)
 	id, hasID := intArg(t.Args, at.ArgMsgID)
@@ -432,7 +427,7 @@ func (a *analysis) pairPublish(tk *taker, t *at.Transaction, lo, hi int) {
 
 // takeQoSFlow follows a PUBLISH's QoS 1/2 exchange on its connection. out
 // says the PUBLISH went client → server.
-func (a *analysis) takeQoSFlow(tk *taker, pub int, out bool) {
+func (a pairedEvidence) takeQoSFlow(tk *taker, pub int, out bool) {
 	p := a.recs[pub].Packet
 	if p.QoS == 0 {
 		return
@@ -473,7 +468,7 @@ func (a *analysis) takeQoSFlow(tk *taker, pub int, out bool) {
 
 // pairClose takes the device's DISCONNECT (or FIN when it sent none) and
 // the connection's close events after it.
-func (a *analysis) pairClose(tk *taker, lo, hi int) {
+func (a pairedEvidence) pairClose(tk *taker, lo, hi int) {
 	i := a.find(lo, hi, func(i int) bool { return a.isPacket(i, mqtt.DISCONNECT, true) })
 	if i < 0 {
 		i = a.find(lo, hi, func(i int) bool {
@@ -494,7 +489,7 @@ func (a *analysis) pairClose(tk *taker, lo, hi int) {
 	}
 }
 
-func (a *analysis) pairEvent(ej, cursor int) []int {
+func (a pairedEvidence) pairEvent(ej, cursor int) []int {
 	e := &a.evs[ej]
 	lo, hi, timed := a.evWindow(e, cursor)
 	tk := &taker{a: a}
@@ -519,7 +514,7 @@ func (a *analysis) pairEvent(ej, cursor int) []int {
 
 // pairReceive takes the inbound PUBLISH a receive URC reports and the
 // module's acknowledgement of it.
-func (a *analysis) pairReceive(tk *taker, e *at.Event, lo, hi int) {
+func (a pairedEvidence) pairReceive(tk *taker, e *at.Event, lo, hi int) {
 	topic, hasTopic := arg(e.Args, at.ArgTopic)
 	payload, hasPayload := evPayload(e)
 	id, hasID := intArg(e.Args, at.ArgMsgID)
@@ -560,7 +555,7 @@ func (a *analysis) pairReceive(tk *taker, e *at.Event, lo, hi int) {
 // module report the connection lost: the latest one before the URC when
 // timed, the next one otherwise. Nothing found means silence (the module
 // gave up on its own, e.g. PINGRESP missing).
-func (a *analysis) pairStatus(tk *taker, lo, hi int, timed bool) {
+func (a pairedEvidence) pairStatus(tk *taker, lo, hi int, timed bool) {
 	isClose := func(i int) bool {
 		return a.isServerClose(i) || a.isEvent(i, netcap.EventRST) || a.isEvent(i, netcap.EventSYNUnanswered)
 	}
