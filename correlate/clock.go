@@ -1,7 +1,6 @@
 package correlate
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"time"
@@ -236,7 +235,7 @@ func (a evidence) clockMatches() []clockMatch {
 		}
 		var recs []int
 		a.pubs.lookup(0, false, topic, payload, hasPayload, 0, func(i int) bool {
-			if hasPayload && !bytes.Equal(a.recs[i].Packet.Payload, payload) {
+			if !a.receiveMatches(e, i) {
 				return true // another payload with the same hash
 			}
 			recs = append(recs, i)
@@ -306,7 +305,7 @@ func (a evidence) txCandidates(ti int) []candidate {
 		}
 	case at.OpSubscribe, at.OpUnsubscribe:
 		id, hasID := intArg(t.Args, at.ArgMsgID)
-		topic, hasTopic := arg(t.Args, at.ArgTopic)
+		_, hasTopic := arg(t.Args, at.ArgTopic)
 		if !hasID || !hasTopic || id < 0 || id > 0xffff {
 			return nil
 		}
@@ -318,10 +317,10 @@ func (a evidence) txCandidates(ti int) []candidate {
 			if len(out) > maxCandidates {
 				break
 			}
-			p := a.recs[i].Packet
-			if !hasFilter(p, topic) {
+			if !a.subscribeMatches(t, i, true) {
 				continue
 			}
+			p := a.recs[i].Packet
 			ack := a.nextOnConn(i, func(j int) bool {
 				return a.isPacket(j, ackType, false) && a.recs[j].Packet.PacketID == p.PacketID
 			})
@@ -338,21 +337,11 @@ func (a evidence) txCandidates(ti int) []candidate {
 			id = 0
 		}
 		a.pubs.lookup(0, true, topic, payload, hasPayload, id, func(i int) bool {
-			r := &a.recs[i]
-			p := r.Packet
-			if p.Dup || (hasPayload && !bytes.Equal(p.Payload, payload)) {
+			ok, w := a.publishMatches(t, i, true, true)
+			if !ok {
 				return true
 			}
-			w := 1.0
-			if hasPayload && len(payload) > 0 {
-				w = 2
-			}
-			if hasID && p.QoS > 0 && id > 0 {
-				if int(p.PacketID) != id {
-					return true
-				}
-				w++
-			}
+			p := a.recs[i].Packet
 			ack := i // QoS 0: the module reports as soon as it sent
 			switch p.QoS {
 			case 1:

@@ -1,6 +1,8 @@
 package correlate
 
 import (
+	"bytes"
+
 	"github.com/atmq/atmq/decode/at"
 	"github.com/atmq/atmq/decode/mqtt"
 	"github.com/atmq/atmq/decode/netcap"
@@ -121,4 +123,78 @@ func (a *captureIndex) connectMatches(t *at.Transaction, i int) (bool, float64) 
 // answered or not).
 func (a *captureIndex) isConnStart(i int) bool {
 	return a.isEvent(i, netcap.EventSYN) || a.isEvent(i, netcap.EventSYNUnanswered)
+}
+
+// subscribeMatches reports whether record i is the SUBSCRIBE (for an
+// unsubscribe command, UNSUBSCRIBE) command t asked for: sent by the
+// client, carrying t's filter and, when byID, t's msg id as packet id
+// (some firmwares number packets themselves: pairing then tries the
+// filter alone).
+func (a *captureIndex) subscribeMatches(t *at.Transaction, i int, byID bool) bool {
+	req := mqtt.SUBSCRIBE
+	if t.Op == at.OpUnsubscribe {
+		req = mqtt.UNSUBSCRIBE
+	}
+	if !a.isPacket(i, req, true) {
+		return false
+	}
+	p := a.recs[i].Packet
+	if id, ok := intArg(t.Args, at.ArgMsgID); byID && ok && int(p.PacketID) != id {
+		return false
+	}
+	topic, ok := arg(t.Args, at.ArgTopic)
+	return !ok || hasFilter(p, topic)
+}
+
+// publishMatches reports whether record i is the PUBLISH command t asked
+// for, and how strongly: an original (not DUP) client PUBLISH with t's
+// topic, its payload when byPayload, and for QoS > 0 its msg id as packet
+// id when byID. The last pairing attempt ignores the payload, to find a
+// PUBLISH the module altered (the intent check reports it).
+func (a *captureIndex) publishMatches(t *at.Transaction, i int, byID, byPayload bool) (bool, float64) {
+	if !a.isPacket(i, mqtt.PUBLISH, true) {
+		return false, 0
+	}
+	p := a.recs[i].Packet
+	if p.Dup {
+		return false, 0
+	}
+	if topic, ok := arg(t.Args, at.ArgTopic); ok && p.Topic != topic {
+		return false, 0
+	}
+	payload, hasPayload := txPayload(t)
+	if byPayload && hasPayload && !bytes.Equal(p.Payload, payload) {
+		return false, 0
+	}
+	w := 1.0
+	if byPayload && hasPayload && len(payload) > 0 {
+		w = 2
+	}
+	if id, ok := intArg(t.Args, at.ArgMsgID); ok && id > 0 && p.QoS > 0 {
+		switch {
+		case int(p.PacketID) == id:
+			w++
+		case byID:
+			return false, 0
+		}
+	}
+	return true, w
+}
+
+// receiveMatches reports whether record i is the inbound PUBLISH receive
+// URC e reports: the broker's, with e's topic, payload and (QoS > 0) msg
+// id, as far as the URC gives them.
+func (a *captureIndex) receiveMatches(e *at.Event, i int) bool {
+	if !a.isPacket(i, mqtt.PUBLISH, false) {
+		return false
+	}
+	p := a.recs[i].Packet
+	if topic, ok := arg(e.Args, at.ArgTopic); ok && p.Topic != topic {
+		return false
+	}
+	if payload, ok := evPayload(e); ok && !bytes.Equal(p.Payload, payload) {
+		return false
+	}
+	id, ok := intArg(e.Args, at.ArgMsgID)
+	return !ok || id == 0 || p.QoS == 0 || int(p.PacketID) == id
 }

@@ -1,7 +1,6 @@
 package correlate
 
 import (
-	"bytes"
 	"net/netip"
 	"sort"
 	"time"
@@ -336,22 +335,11 @@ func (a pairedEvidence) takeCloseAfter(tk *taker, i int, d time.Duration) {
 // command's msg id and whose filter is its topic, retransmissions of it,
 // and its SUBACK (UNSUBACK) — or the broker's close instead.
 func (a pairedEvidence) pairSubscribe(tk *taker, t *at.Transaction, lo, hi int, req, ack mqtt.Type) {
-	id, hasID := intArg(t.Args, at.ArgMsgID)
-	topic, hasTopic := arg(t.Args, at.ArgTopic)
-	match := func(i int, byID bool) bool {
-		if !a.isPacket(i, req, true) {
-			return false
-		}
-		p := a.recs[i].Packet
-		if byID && hasID && int(p.PacketID) != id {
-			return false
-		}
-		return !hasTopic || hasFilter(p, topic)
-	}
-	sub := a.find(lo, hi, func(i int) bool { return match(i, true) })
+	_, hasTopic := arg(t.Args, at.ArgTopic)
+	sub := a.find(lo, hi, func(i int) bool { return a.subscribeMatches(t, i, true) })
 	if sub < 0 && hasTopic {
 		// Some firmwares number packets themselves: the filter alone.
-		sub = a.find(lo, hi, func(i int) bool { return match(i, false) })
+		sub = a.find(lo, hi, func(i int) bool { return a.subscribeMatches(t, i, false) })
 	}
 	if sub < 0 {
 		return
@@ -383,20 +371,8 @@ func (a pairedEvidence) pairPublish(tk *taker, t *at.Transaction, lo, hi int) {
 	payload, hasPayload := txPayload(t)
 	id, hasID := intArg(t.Args, at.ArgMsgID)
 	match := func(i int, byID, byPayload bool) bool {
-		if !a.isPacket(i, mqtt.PUBLISH, true) {
-			return false
-		}
-		p := a.recs[i].Packet
-		if p.Dup {
-			return false
-		}
-		if hasTopic && p.Topic != topic {
-			return false
-		}
-		if byPayload && hasPayload && !bytes.Equal(p.Payload, payload) {
-			return false
-		}
-		return !byID || !hasID || id == 0 || p.QoS == 0 || int(p.PacketID) == id
+		ok, _ := a.publishMatches(t, i, byID, byPayload)
+		return ok
 	}
 	// Most specific first; the last attempt (topic and packet id, payload
 	// ignored) finds a PUBLISH whose payload the module altered, which
@@ -519,20 +495,10 @@ func (a pairedEvidence) pairReceive(tk *taker, e *at.Event, lo, hi int) {
 	payload, hasPayload := evPayload(e)
 	id, hasID := intArg(e.Args, at.ArgMsgID)
 	match := func(i int) bool {
-		if !a.isPacket(i, mqtt.PUBLISH, false) {
+		if a.recs[i].Packet != nil && a.recs[i].Packet.Dup && a.used[i] {
 			return false
 		}
-		p := a.recs[i].Packet
-		if p.Dup && a.used[i] {
-			return false
-		}
-		if hasTopic && p.Topic != topic {
-			return false
-		}
-		if hasPayload && !bytes.Equal(p.Payload, payload) {
-			return false
-		}
-		return !hasID || id == 0 || p.QoS == 0 || int(p.PacketID) == id
+		return a.receiveMatches(e, i)
 	}
 	var pub int
 	if hasTopic {
