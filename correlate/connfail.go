@@ -446,7 +446,7 @@ func (a *analysis) tlsSetup(line int, idx string) []string {
 	first, last := 0, 0
 	for j := range a.evs {
 		e := &a.evs[j]
-		if e.Line > from && e.Line < line && e.Name == "CSSLCFG" {
+		if e.Line > from && e.Line < line && at.SetsTLS(e.Name, e.Args) {
 			if first == 0 {
 				first = e.Line
 			}
