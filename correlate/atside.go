@@ -119,33 +119,9 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// resultCodes reads a result URC's result and return code fields.
-func resultCodes(t *at.Transaction) (result, rc int, hasResult, hasRC bool) {
-	result, hasResult = intArg(t.ResultArgs, at.ArgResult)
-	rc, hasRC = intArg(t.ResultArgs, at.ArgReturnCode)
-	return
-}
-
-// txSucceeded reports whether the module says the command worked. The
-// dialect decides (at.Transaction.Outcome); only when it could not (no
-// answer yet, a result it does not know) are the result URC's numbers
-// read here, where 0 means success in every dialect.
-func txSucceeded(t *at.Transaction) bool {
-	switch t.Outcome {
-	case at.OutcomeOK:
-		return true
-	case at.OutcomeFailed:
-		return false
-	}
-	if at.Refused(t.Final) {
-		return false
-	}
-	if t.Result == "" {
-		return t.Final != ""
-	}
-	res, rc, hasRes, hasRC := resultCodes(t)
-	return (!hasRes || res == 0) && (!hasRC || rc == 0)
-}
+// txSucceeded reports whether the module says the command worked; the
+// dialect decides (at.Transaction.Succeeded).
+func txSucceeded(t *at.Transaction) bool { return t.Succeeded() }
 
 // resultFinding explains a failing result URC when the capture gave no
 // finding for the command already.

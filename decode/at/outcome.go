@@ -74,3 +74,26 @@ func ResultOutcome(command, line string) Outcome {
 	}
 	return resultOutcome(u, fields)
 }
+
+// Succeeded reports whether the module says the command did its job: the
+// dialect's verdict (Outcome) when it gave one; when it could not (no
+// answer yet, a result URC it does not know, a transaction built by hand)
+// a final result that is no refusal, and a result URC whose result and
+// return code are 0, the one success every dialect writes alike.
+func (t *Transaction) Succeeded() bool {
+	switch t.Outcome {
+	case OutcomeOK:
+		return true
+	case OutcomeFailed:
+		return false
+	}
+	if Refused(t.Final) {
+		return false
+	}
+	if t.Result == "" {
+		return t.Final != ""
+	}
+	res, hasRes := intField(t.ResultArgs, ArgResult)
+	rc, hasRC := intField(t.ResultArgs, ArgReturnCode)
+	return (!hasRes || res == 0) && (!hasRC || rc == 0)
+}

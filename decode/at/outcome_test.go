@@ -75,3 +75,22 @@ func TestOutcomeCancelledPayload(t *testing.T) {
 		t.Errorf("cancelled publish: outcome %q meaning %q", got.Outcome, got.Meaning)
 	}
 }
+
+func TestSucceededFallsBackToTheCommonSuccess(t *testing.T) {
+	for _, c := range []struct {
+		t    Transaction
+		want bool
+	}{
+		{Transaction{Outcome: OutcomeOK, Final: "ERROR"}, true}, // the dialect's verdict wins
+		{Transaction{Outcome: OutcomeFailed, Final: "OK"}, false},
+		{Transaction{Final: "OK"}, true},
+		{Transaction{Final: "SEND FAIL"}, false},
+		{Transaction{}, false},
+		{Transaction{Final: "OK", Result: "+X: 0,0,0", ResultArgs: map[string]string{ArgResult: "0", ArgReturnCode: "0"}}, true},
+		{Transaction{Final: "OK", Result: "+X: 0,0,5", ResultArgs: map[string]string{ArgResult: "0", ArgReturnCode: "5"}}, false},
+	} {
+		if got := c.t.Succeeded(); got != c.want {
+			t.Errorf("%+v: Succeeded %v, want %v", c.t, got, c.want)
+		}
+	}
+}
