@@ -221,8 +221,10 @@ func TestLargeReportInBrowser(t *testing.T) {
 	if ln.Pairs == 0 {
 		t.Errorf("zoomed in: %d marks but no pairing drawn", ln.Marks)
 	}
-	// Search: typed into the box, the list keeps the matching rows only.
-	if err := chromedp.Do(tab.Ctx, chromedp.SendKeys(chromedp.ID(`search`), "reading 12345\"")); err != nil {
+	// Search: typed into the box, the list keeps the matching rows only
+	// (once the typing is done: the list follows each keystroke).
+	if err := chromedp.Do(tab.Ctx, chromedp.SendKeys(chromedp.ID(`search`), "reading 12345\""),
+		chromedp.Evaluate[chromedp.Void](`window.searchDeadline = performance.now() + 5000`)); err != nil {
 		t.Fatal(err)
 	}
 	type found struct {
@@ -231,7 +233,8 @@ func TestLargeReportInBrowser(t *testing.T) {
 	}
 	got, err := chromedp.Run(tab.Ctx, chromedp.Poll[found](`(function () {
 	  var c = document.getElementById('count').textContent;
-	  if (c.indexOf(' of ') < 0) return null;
+	  if (document.getElementById('search').value !== 'reading 12345"' || c.indexOf(' of ') < 0) return null;
+	  if (c !== '2 of 100,000 events' && performance.now() < window.searchDeadline) return null;
 	  return { count: c, rows: Array.prototype.map.call(document.querySelectorAll('#list .row'), function (r) { return r.textContent; }) };
 	})()`, chromedp.WithPollingTimeout(10*time.Second)))
 	if err != nil {
