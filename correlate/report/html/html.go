@@ -2,8 +2,10 @@
 // findings first, a zoomable swim-lane timeline with the pairing drawn, a
 // virtualised event list, a packet detail pane and the raw serial lines
 // around an event. The page needs no network: its script and style are
-// inlined from the files embedded here, and the data travel as one JSON
-// document inside the page.
+// inlined from the files embedded here, and the data travel inside the
+// page: a JSON document for the findings and the timeline's text, a binary
+// block of the timeline's numbers, and the detail pane's JSON (gzipped and
+// base64-encoded when large).
 package html
 
 import (

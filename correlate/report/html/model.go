@@ -19,8 +19,8 @@ const (
 	maxRowText     = 400
 	maxFieldText   = 4096
 	maxSerialLine  = 400
-	serialContext  = 6 // raw lines kept either side of a line the result names
-	maxFramePacket = 16
+	serialContext  = 6  // raw lines kept either side of a line the result names
+	maxFramePacket = 16 // records shown per frame (one segment can carry many packets)
 )
 
 // Lanes as the page numbers them.
@@ -32,8 +32,9 @@ const (
 )
 
 // document is the JSON the page's script reads at load: what the findings,
-// the lanes and the list need, the timeline as columns (one array per
-// field, cheap to parse for 100,000 events).
+// the lanes and the list need. The timeline travels as columns: the text
+// here, the numbers in a binary block (columns.binary), cheap to read for
+// 100,000 events.
 type document struct {
 	Title    string              `json:"title"`
 	Sources  []string            `json:"sources"`
