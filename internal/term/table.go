@@ -13,6 +13,10 @@ type Column struct {
 	// Min is the narrowest the column is squeezed to when the terminal is
 	// narrow (at least 1).
 	Min int
+	// Weight is how much room the column keeps relative to the others
+	// when the table is squeezed (0 counts as 1): a weight-3 column stays
+	// about three times as wide as a weight-1 one.
+	Weight int
 }
 
 // Style is how a table draws its frame.
@@ -85,9 +89,9 @@ func (t *Table) overhead() int {
 	return 2 * (n - 1)
 }
 
-// fit narrows the widest column, one column at a time, until the widths
-// add up to budget; columns keep their Min unless even the minimums do
-// not fit, then everything goes down to one column.
+// fit narrows the widest column (by width over weight), one column at a
+// time, until the widths add up to budget; columns keep their Min unless
+// even the minimums do not fit, then everything goes down to one column.
 func fit(ws []int, cols []Column, budget int) {
 	total := 0
 	for _, w := range ws {
@@ -101,7 +105,7 @@ func fit(ws []int, cols []Column, budget int) {
 				if floor {
 					min = max(cols[i].Min, 1)
 				}
-				if w > min && (widest < 0 || w > ws[widest]) {
+				if w > min && (widest < 0 || w*weight(cols[widest]) > ws[widest]*weight(cols[i])) {
 					widest = i
 				}
 			}
@@ -113,6 +117,8 @@ func fit(ws []int, cols []Column, budget int) {
 		}
 	}
 }
+
+func weight(c Column) int { return max(c.Weight, 1) }
 
 // Widths returns the fitted column widths.
 func (t *Table) Widths() []int { return t.widths }
