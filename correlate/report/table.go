@@ -132,7 +132,7 @@ func findingsTable(w io.Writer, findings []correlate.Finding, out term.Output) e
 		if f.Explanation != "" {
 			summary += " — " + f.Explanation
 		}
-		rows = append(rows, []string{f.Severity, f.Code, num(f.Line), cell(frameList(f.Frames), textCut),
+		rows = append(rows, []string{cell(f.Severity, cellCut), cell(f.Code, cellCut), num(f.Line), cell(frameList(f.Frames), textCut),
 			cell(summary, textCut), cell(f.Fix, textCut)})
 	}
 	t := term.NewTable(w, []term.Column{
@@ -142,7 +142,7 @@ func findingsTable(w io.Writer, findings []correlate.Finding, out term.Output) e
 	if ws := t.Widths(); out.Width > 0 && (ws[4] < narrowLane || ws[5] < narrowLane) {
 		ew := &errWriter{w: w}
 		for _, r := range rows {
-			head := out.Paint(r[0], term.SeverityStyle(r[0])) + " " + r[1]
+			head := r[0] + " " + r[1]
 			var where []string
 			if r[2] != "" {
 				where = append(where, "line "+r[2])
@@ -153,12 +153,22 @@ func findingsTable(w io.Writer, findings []correlate.Finding, out term.Output) e
 			if len(where) > 0 {
 				head += " (" + strings.Join(where, ", ") + ")"
 			}
-			fmt.Fprintln(ew, "• "+head)
-			for _, l := range term.Wrap(r[4], out.Width-2) {
+			for i, l := range term.Wrap(head, max(out.Width-2, 1)) {
+				if i == 0 {
+					// The severity leads the first line: colour it there.
+					if rest, ok := strings.CutPrefix(l, r[0]); ok {
+						l = out.Paint(r[0], term.SeverityStyle(r[0])) + rest
+					}
+					fmt.Fprintln(ew, "• "+l)
+					continue
+				}
+				fmt.Fprintln(ew, "  "+l)
+			}
+			for _, l := range term.Wrap(r[4], max(out.Width-2, 1)) {
 				fmt.Fprintln(ew, "  "+l)
 			}
 			if r[5] != "" {
-				for i, l := range term.Wrap(r[5], out.Width-7) {
+				for i, l := range term.Wrap(r[5], max(out.Width-7, 1)) {
 					lead := "       "
 					if i == 0 {
 						lead = "  fix: "

@@ -63,6 +63,11 @@ func NewTable(w io.Writer, cols []Column, natural []int, style Style, out Output
 		t.widths[i] = n
 	}
 	if out.Width > 0 {
+		if style == Boxed && len(cols)+t.overhead() > out.Width {
+			// Not even one character a column fits in the box: drop
+			// the frame rather than overflow.
+			t.style = Plain
+		}
 		fit(t.widths, cols, out.Width-t.overhead())
 	}
 	return t

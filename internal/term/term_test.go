@@ -40,7 +40,7 @@ func TestWrap(t *testing.T) {
 		{"hello world foo", 11, []string{"hello world", "foo"}},
 		{"abcdefghij", 4, []string{"abcd", "efgh", "ij"}},
 		{"ab 中文字", 4, []string{"ab", "中文", "字"}},
-		{"中", 1, []string{"中"}},
+		{"中", 1, []string{"…"}},
 	} {
 		got := Wrap(c.in, c.width)
 		if strings.Join(got, "|") != strings.Join(c.want, "|") {

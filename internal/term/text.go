@@ -14,8 +14,8 @@ var cond = &runewidth.Condition{EastAsianWidth: false}
 
 // RuneWidth is the number of columns r takes on a terminal.
 func RuneWidth(r rune) int {
-	if r < 0x7f {
-		if r < 0x20 {
+	if r < 0x80 {
+		if r < 0x20 || r == 0x7f {
 			return 0
 		}
 		return 1
@@ -30,7 +30,7 @@ func Width(s string) int {
 		if s[i] >= utf8.RuneSelf {
 			return n + widthSlow(s[i:])
 		}
-		if s[i] >= 0x20 {
+		if s[i] >= 0x20 && s[i] != 0x7f {
 			n++
 		}
 	}
@@ -168,9 +168,11 @@ func Wrap(s string, width int) []string {
 		}
 		if cut == 0 {
 			// A character wider than the line (a CJK glyph in a
-			// one-column cell): emit it alone rather than loop.
+			// one-column cell) cannot be shown: a "…" stands for it.
 			_, size := utf8.DecodeRuneInString(s)
-			cut, next = size, size
+			lines = append(lines, "…")
+			s = strings.TrimLeft(s[size:], " ")
+			continue
 		}
 		lines = append(lines, strings.TrimRight(s[:cut], " "))
 		s = strings.TrimLeft(s[next:], " ")
@@ -190,7 +192,7 @@ func WrapIndent(s string, width, indent int) string {
 	}
 	first := Wrap(s, width)
 	if len(first) == 1 {
-		return s
+		return first[0] // only trailing blanks were over the width
 	}
 	var b strings.Builder
 	b.WriteString(first[0])
