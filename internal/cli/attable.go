@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ const (
 	atCommandCut = 70
 	atEventCut   = 60
 	atTextCut    = 400
+	atNarrow     = 24 // COMMAND narrower than this: merge FINAL and RESULT
 )
 
 // writeAtTable prints the log's transactions and events in line order,
@@ -54,24 +56,69 @@ func writeAtTable(w io.Writer, log *at.Log, out term.Output) error {
 			"", "", "(event) " + term.Cut(e.Text, atEventCut), "", term.Cut(e.Meaning, atTextCut), ""}})
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].line < rows[j].line })
-	cells := make([][]string, len(rows))
-	for i := range rows {
-		for j, c := range rows[i].cells {
-			rows[i].cells[j] = term.Clean(c)
-		}
-		cells[i] = rows[i].cells
-	}
-	tbl := term.NewTable(w, []term.Column{
-		{Header: "LINE", Min: 4}, {Header: "TIME", Min: 8}, {Header: "COMMAND", Min: 10},
+	// Columns no row uses are left out (times in a raw log, warnings in
+	// a clean one).
+	const (
+		cLine, cTime, cCommand, cFinal, cResult, cOutcome, cMeaning, cWarnings = 0, 1, 2, 3, 4, 5, 6, 7
+	)
+	all := []term.Column{
+		{Header: "LINE", Min: 4}, {Header: "TIME", Min: 12}, {Header: "COMMAND", Min: 10},
 		{Header: "FINAL", Min: 5}, {Header: "RESULT", Min: 8}, {Header: "OUTCOME", Min: 7},
 		{Header: "MEANING", Max: 56, Min: 10}, {Header: "WARNINGS", Max: 56, Min: 8},
-	}, term.NaturalWidths(8, cells), term.Boxed, out)
+	}
+	used := make([]bool, len(all))
+	for _, r := range rows {
+		for j, c := range r.cells {
+			if c != "" {
+				used[j] = true
+			}
+		}
+	}
+	for _, j := range []int{cLine, cCommand, cFinal, cResult, cOutcome, cMeaning} {
+		used[j] = true
+	}
+	layout := func(merge bool) ([]term.Column, [][]string) {
+		var cols []term.Column
+		var idx []int
+		for j, c := range all {
+			if !used[j] || (merge && j == cResult) {
+				continue
+			}
+			if merge && j == cFinal {
+				c = term.Column{Header: "ANSWER", Min: 8}
+			}
+			cols = append(cols, c)
+			idx = append(idx, j)
+		}
+		cells := make([][]string, len(rows))
+		for i, r := range rows {
+			row := make([]string, len(idx))
+			for k, j := range idx {
+				row[k] = term.Clean(r.cells[j])
+				if merge && j == cFinal && r.cells[cResult] != "" {
+					row[k] = strings.TrimSpace(term.Clean(r.cells[cFinal] + " " + r.cells[cResult]))
+				}
+			}
+			cells[i] = row
+		}
+		return cols, cells
+	}
+	cols, cells := layout(false)
+	tbl := term.NewTable(w, cols, term.NaturalWidths(len(cols), cells), term.Boxed, out)
+	if out.Width > 0 && tbl.Widths()[slices.IndexFunc(cols, func(c term.Column) bool { return c.Header == "COMMAND" })] < atNarrow {
+		// A narrow terminal: the final result and the result URC share
+		// one ANSWER column.
+		cols, cells = layout(true)
+		tbl = term.NewTable(w, cols, term.NaturalWidths(len(cols), cells), term.Boxed, out)
+	}
 	tbl.Paint = func(col int, c string) string {
-		switch {
-		case col == 5:
+		switch cols[col].Header {
+		case "OUTCOME":
 			return term.SeverityStyle(c)
-		case col == 7 && c != "":
-			return term.SeverityStyle("warning")
+		case "WARNINGS":
+			if c != "" {
+				return term.SeverityStyle("warning")
+			}
 		}
 		return ""
 	}

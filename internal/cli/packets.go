@@ -393,25 +393,39 @@ const (
 type tablePrinter struct {
 	t       *term.Table
 	started bool
-	line    []byte // scratch for number and time cells
+	// notesInDetails: on a narrow terminal the notes follow the details
+	// in one column instead of a column of their own.
+	notesInDetails bool
+	line           []byte // scratch for the flow and time cells
 }
+
+// packetsNarrow is the terminal width under which the notes share the
+// details column.
+const packetsNarrow = 120
 
 func newTablePrinter(w io.Writer, o packetsOptions) *tablePrinter {
 	cols := []term.Column{
 		{Header: "FRAME", Min: 5}, {Header: "TIME", Min: 15}, {Header: "CONN", Min: 4},
-		{Header: "CLIENT → SERVER", Min: 13}, {Header: "TYPE", Min: 7},
+		// 17 columns keep an IPv4 flow's wrap at its arrow.
+		{Header: "CLIENT → SERVER", Min: 17}, {Header: "TYPE", Min: 7},
 		{Header: "DETAILS", Min: 14, Weight: 3}, {Header: "NOTES", Min: 5},
 	}
 	// The widest values the columns usually hold; longer ones wrap.
 	natural := []int{7, 15, 4, 45, 18, 56, 40}
-	t := term.NewTable(w, cols, natural, term.Plain, o.Term)
-	t.Paint = func(col int, c string) string {
+	p := &tablePrinter{}
+	if o.Term.Width > 0 && o.Term.Width < packetsNarrow {
+		p.notesInDetails = true
+		cols, natural = cols[:6], natural[:6]
+		cols[5].Header = "DETAILS, NOTES"
+	}
+	p.t = term.NewTable(w, cols, natural, term.Plain, o.Term)
+	p.t.Paint = func(col int, c string) string {
 		if col == 6 {
 			return term.SeverityStyle("warning")
 		}
 		return ""
 	}
-	return &tablePrinter{t: t}
+	return p
 }
 
 func (p *tablePrinter) record(r netcap.Record) error {
@@ -456,8 +470,15 @@ func (p *tablePrinter) record(r netcap.Record) error {
 	b = appendClock(b[:0], r.Time)
 	clock := string(b)
 	p.line = b
-	return p.t.Row(strconv.Itoa(r.Frame), clock, conn, flow, typ,
-		term.Cut(details, packetDetailsCut), term.Cut(strings.Join(notes, "; "), packetNotesCut))
+	details = term.Cut(details, packetDetailsCut)
+	note := term.Cut(strings.Join(notes, "; "), packetNotesCut)
+	if p.notesInDetails {
+		if note != "" {
+			details += " ⚠ " + note
+		}
+		return p.t.Row(strconv.Itoa(r.Frame), clock, conn, flow, typ, details)
+	}
+	return p.t.Row(strconv.Itoa(r.Frame), clock, conn, flow, typ, details, note)
 }
 
 // appendClock appends t as UTC 15:04:05.000000 (time.Format is a tenth

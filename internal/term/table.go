@@ -191,7 +191,12 @@ func (t *Table) row(cells []string, paint bool) {
 		if i < len(cells) {
 			c = Clean(cells[i])
 		}
-		t.cells[i] = Wrap(c, t.widths[i])
+		if Width(c) <= t.widths[i] {
+			// Most cells fit: no wrapping, no allocation.
+			t.cells[i] = append(t.cells[i][:0], c)
+		} else {
+			t.cells[i] = Wrap(c, t.widths[i])
+		}
 		height = max(height, len(t.cells[i]))
 	}
 	// Plain rows end without trailing blanks: find the last column with

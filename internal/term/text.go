@@ -50,14 +50,7 @@ func widthSlow(s string) int {
 // (␀, ␛ …) so captured bytes can never drive the terminal, and invalid
 // UTF-8 the replacement character.
 func Clean(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || c >= utf8.RuneSelf {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if isClean(s) {
 		return s
 	}
 	var b strings.Builder
@@ -87,6 +80,27 @@ func Clean(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// isClean says s has nothing Clean would change (the common case: ASCII
+// text, arrows, CJK payloads).
+func isClean(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || r < 0xa0 {
+			return false
+		}
+		i += n
+	}
+	return true
 }
 
 // Cut shortens s to at most max runes, ending it with "…" and the
