@@ -139,6 +139,10 @@ func runExport(o exportOptions, s Streams) error {
 		secrets = correlate.Secrets(log, recs)
 	}
 	x := newExporter(res, log, secrets)
+	if pcap == "" && log != nil {
+		// No capture: no other clock to put the lines on than their own.
+		x.ownTimes(log)
+	}
 
 	out, err := os.Create(o.PcapNG)
 	if err != nil {
@@ -261,6 +265,23 @@ func newExporter(res *correlate.Result, log *at.Log, secrets []string) *exporter
 		x.serial = append(x.serial, p)
 	}
 	return x
+}
+
+// ownTimes gives serial lines without a capture-clock time the log's own
+// time of that line.
+func (x *exporter) ownTimes(log *at.Log) {
+	at := map[int]time.Time{}
+	for _, t := range log.Transactions {
+		at[t.Line], at[t.FinalLine], at[t.ResultLine] = t.Time, t.FinalTime, t.ResultTime
+	}
+	for _, e := range log.Events {
+		at[e.Line] = e.Time
+	}
+	for i := range x.serial {
+		if r := &x.serial[i].row; r.Time.IsZero() {
+			r.Time = at[r.Line]
+		}
+	}
 }
 
 func txOf(res *correlate.Result, n int) *correlate.Transaction {

@@ -3,12 +3,17 @@ package cli
 import (
 	"bytes"
 	"flag"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite golden files")
@@ -172,5 +177,83 @@ func TestExportUsage(t *testing.T) {
 	stderr.Reset()
 	if code := Main([]string{"export", "--pcapng", filepath.Join(t.TempDir(), "x.pcapng")}, strings.NewReader(""), &stdout, &stderr); code != ExitUsage {
 		t.Errorf("no input: exit %d %s", code, stderr.String())
+	}
+}
+
+// readNg returns the link type and time of every packet of a pcapng.
+func readNg(t *testing.T, file string) (links []int, times []time.Time) {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewNgReader(f, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, ci, err := r.ReadPacketData()
+		if err == io.EOF {
+			return links, times
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		lt := -1
+		if len(ci.AncillaryData) > 0 {
+			if l, ok := ci.AncillaryData[0].(layers.LinkType); ok {
+				lt = int(l)
+			}
+		}
+		links, times = append(links, lt), append(times, ci.Timestamp)
+	}
+}
+
+// A serial log alone keeps its own clock; a capture cut mid-record is
+// exported up to the cut, with exit status 3.
+func TestExportSerialOnlyAndDamaged(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "serial.pcapng")
+	var stdout, stderr bytes.Buffer
+	if code := Main([]string{"export", "--serial", "../../pcaps/ecmt-no-credentials/serial.atmq", "--pcapng", out}, strings.NewReader(""), &stdout, &stderr); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	links, times := readNg(t, out)
+	if len(links) != 6 {
+		t.Errorf("%d packets, want the log's 6 lines", len(links))
+	}
+	for i := range links {
+		if links[i] != linkTypeUpperPDU || times[i].Year() != 2026 {
+			t.Errorf("packet %d: link type %d at %v", i+1, links[i], times[i])
+		}
+	}
+
+	whole, err := os.ReadFile("../../pcaps/ecmt-no-credentials/capture.pcapng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut.pcapng")
+	os.WriteFile(cut, whole[:900], 0o644)
+	out = filepath.Join(dir, "damaged.pcapng")
+	stderr.Reset()
+	code := Main([]string{"export", "--serial", "../../pcaps/ecmt-no-credentials/serial.atmq", "--pcap", cut, "--pcapng", out}, strings.NewReader(""), &stdout, &stderr)
+	if code != ExitDamaged || !strings.Contains(stderr.String(), "cut.pcapng: frame 8") {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	links, times = readNg(t, out)
+	frames, lines := 0, 0
+	for i, lt := range links {
+		if lt == linkTypeUpperPDU {
+			lines++
+		} else {
+			frames++
+		}
+		if i > 0 && times[i].Before(times[i-1]) {
+			t.Errorf("packet %d out of time order", i+1)
+		}
+	}
+	if frames != 7 || lines != 6 {
+		t.Errorf("%d frames and %d lines, want the 7 frames before the cut and 6 lines", frames, lines)
 	}
 }
