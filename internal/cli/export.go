@@ -262,6 +262,18 @@ func newExporter(res *correlate.Result, log *at.Log, secrets []string) *exporter
 			// that line's packet, not on its answers.
 			p.comments = append(p.comments, byLine[row.Line]...)
 		}
+		if lt := logTx(log, res, row.Tx); lt != nil && row.Lane == correlate.LaneModuleToHost && len(lt.Responses) > 0 &&
+			row.Text == strings.Join(lt.Responses, " ")+" "+lt.Final {
+			// The timeline joins a command's information responses and
+			// its final result; on the UART each is a line of its own.
+			for _, r := range lt.Responses {
+				rp := p
+				rp.row.Text = r
+				rp.comments = []string{fmt.Sprintf("atmq: T%d, response to line %d", row.Tx, lt.Line)}
+				x.serial = append(x.serial, rp)
+			}
+			p.row.Text = lt.Final
+		}
 		x.serial = append(x.serial, p)
 	}
 	return x
@@ -282,6 +294,16 @@ func (x *exporter) ownTimes(log *at.Log) {
 			r.Time = at[r.Line]
 		}
 	}
+}
+
+// logTx is the log's transaction behind the result's T<n>, if the two
+// line up.
+func logTx(log *at.Log, res *correlate.Result, n int) *at.Transaction {
+	t := txOf(res, n)
+	if log == nil || t == nil || n > len(log.Transactions) || log.Transactions[n-1].Line != t.Line {
+		return nil
+	}
+	return &log.Transactions[n-1]
 }
 
 func txOf(res *correlate.Result, n int) *correlate.Transaction {
