@@ -146,7 +146,7 @@ func ReadLog(r io.Reader, opts Options) (*Log, error) {
 	fr := f.newReader(p.clock)
 	damaged, rerr := readLines(br, fr, p.Chunk, func(s string) { p.eng.problem("%s", s) })
 	l := p.Close()
-	l.Damaged = damaged
+	l.Damaged += damaged
 	if rerr != nil {
 		l.Damaged++
 		l.Problems = append(l.Problems, rerr.Error())

@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/atmq/atmq/decode/at"
+)
+
+// The hand-written encoder writes what encoding/json writes, for every
+// transaction and event of the bundled logs and some awkward strings.
+func TestAtJSONEncoderMatches(t *testing.T) {
+	var paths []string
+	for _, g := range []string{"../../decode/at/testdata/atlogs/*.txt", "../../decode/at/testdata/seriallogs/*.txt", "../../pcaps/*/serial.*"} {
+		m, _ := filepath.Glob(g)
+		paths = append(paths, m...)
+	}
+	odd := "q\"b\\s\n\r\t\b\f\x01\x1f\x7f\xff\u2028\u2029<&>é"
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = at.ReadLogEach(f, at.Options{}, func(it at.Item) {
+			if it.Txn != nil {
+				tx := *it.Txn
+				tx.Responses = append(tx.Responses, odd)
+				tx.Meaning += odd
+				for _, v := range []*at.Transaction{it.Txn, &tx} {
+					j := atTxnJSON(v)
+					compareJSON(t, p, appendTxnJSON(nil, &j), j)
+				}
+				return
+			}
+			ev := *it.Event
+			ev.Text += odd
+			for _, v := range []*at.Event{it.Event, &ev} {
+				j := atEventJSON(v)
+				compareJSON(t, p, appendEventJSON(nil, &j), j)
+			}
+		})
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func compareJSON(t *testing.T, name string, got []byte, v any) {
+	t.Helper()
+	var want bytes.Buffer
+	enc := json.NewEncoder(&want)
+	enc.SetIndent("    ", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	if w := bytes.TrimRight(want.Bytes(), "\n"); !bytes.Equal(got, w) {
+		t.Errorf("%s:\n got %s\nwant %s", name, got, w)
+	}
+}
