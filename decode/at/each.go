@@ -57,21 +57,15 @@ func ReadLogEach(r io.Reader, opts Options, each func(Item)) (*Log, error) {
 	p.split.ChunkEndsHostLine = f.chunkEndsHostLine
 	o := &orderedOut{e: p.eng, each: each}
 	fr := f.newReader(p.clock)
-	damaged, rerr := readLines(br, fr, func(c record.SerialChunk) {
+	readLines(br, fr, func(c record.SerialChunk) {
 		p.Chunk(c)
 		o.release(false)
-	}, func(s string) { p.eng.problem("%s", s) })
+	}, p.skip)
 	p.split.Flush()
 	p.eng.finish()
 	p.closed = true
 	o.release(true)
-	l := p.Close()
-	l.Damaged += damaged
-	if rerr != nil {
-		l.Damaged++
-		l.Problems = append(l.Problems, rerr.Error())
-	}
-	return l, nil
+	return p.Close(), nil
 }
 
 // orderedOut takes what the engine decoded and gives it out in line order

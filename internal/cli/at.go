@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -71,7 +70,7 @@ func runAt(path string, o atOptions, s Streams) error {
 	if path == "-" {
 		r = s.In
 	} else {
-		f, err := os.Open(path)
+		f, err := openLogFile(path)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
