@@ -38,6 +38,7 @@ type analyzeOptions struct {
 	Date         string
 	Ports        []uint16
 	Redact       bool
+	ReorderLimit int // segments held out of order per connection direction
 }
 
 func newAnalyzeCmd(s Streams) *cobra.Command {
@@ -95,6 +96,7 @@ lists what was skipped under "input").`,
 	f.StringVar(&o.Date, "date", "", "date (YYYY-MM-DD) for serial logs that stamp only the time of day; default: the capture's first frame, else the log's modification time")
 	f.UintSliceVar(&ports, "port", nil, "TCP port carrying MQTT (repeatable; default 1883)")
 	f.BoolVar(&o.Redact, "redact", false, "mask passwords in the output")
+	addReorderLimitFlag(f, &o.ReorderLimit)
 	return cmd
 }
 
@@ -106,6 +108,9 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	}
 	copts, err := correlateOptions(o)
 	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if err := checkReorderLimit(o.ReorderLimit); err != nil {
 		return withCode(ExitUsage, err)
 	}
 	if o.Dialect != "" && at.LookupDialect(o.Dialect) == nil {
@@ -152,7 +157,8 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	var recs []netcap.Record
 	if pcap != "" {
 		var more []correlate.Skipped
-		recs, more, err = readCapture(pcap, mqttPorts(o.Ports, log), correlate.NewCollector(log, copts), s.Err)
+		opts := netcap.Options{Ports: mqttPorts(o.Ports, log), ReorderLimit: o.ReorderLimit}
+		recs, more, err = readCapture(pcap, opts, correlate.NewCollector(log, copts), s.Err)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -325,8 +331,8 @@ func mqttPorts(flag []uint16, log *at.Log) []uint16 {
 // readCapture decodes a whole capture into the collector, which keeps
 // what the analysis can use. A damaged file is reported on stderr and what
 // could be read is used.
-func readCapture(path string, ports []uint16, keep *correlate.Collector, stderr io.Writer) ([]netcap.Record, []correlate.Skipped, error) {
-	stats, err := netcap.ReadFile(path, netcap.Options{Ports: ports}, keep.Add)
+func readCapture(path string, opts netcap.Options, keep *correlate.Collector, stderr io.Writer) ([]netcap.Record, []correlate.Skipped, error) {
+	stats, err := netcap.ReadFile(path, opts, keep.Add)
 	var damaged *netcap.DamagedError
 	switch {
 	case errors.As(err, &damaged):
