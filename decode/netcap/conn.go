@@ -382,6 +382,6 @@ func (d *Decoder) emitEvent(c *conn, st stamp, typ, by, detail string) {
 // discardSink swallows bytes of connections that are not decoded.
 type discardSink struct{}
 
-func (discardSink) data([]byte, stamp) {}
+func (discardSink) data([]byte, stamp)       {}
 func (discardSink) gap(int, stamp, gapCause) {}
-func (discardSink) end(stamp)          {}
+func (discardSink) end(stamp)                {}

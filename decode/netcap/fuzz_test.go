@@ -125,7 +125,7 @@ type collectSink struct {
 	gaps int
 }
 
-func (c *collectSink) data(b []byte, _ stamp) { c.got = append(c.got, b...) }
+func (c *collectSink) data(b []byte, _ stamp)         { c.got = append(c.got, b...) }
 func (c *collectSink) gap(n int, _ stamp, _ gapCause) { c.gaps += n }
 
 // FuzzHalfStream checks reassembly against the obvious model: cut a byte
