@@ -212,7 +212,7 @@ func (s *Splitter) kind(st *lineStream) LineKind {
 	}
 	if isNoise(st.buf) {
 		if textWithNUL(st.buf) {
-			s.damage(st.line, fmt.Sprintf("a NUL byte inside a line of text (%q); the line is lost", clip(string(st.buf), 40)))
+			s.damage(st.line, fmt.Sprintf("a NUL byte inside a line of text (%d bytes); the line is lost", len(st.buf)))
 		}
 		return KindNoise
 	}

@@ -19,6 +19,7 @@ type atOptions struct {
 	Dialect string
 	Date    string // YYYY-MM-DD for time-only logs
 	JSON    bool
+	Redact  bool // mask passwords, device secrets, PSKs
 }
 
 func newAtCmd(s Streams) *cobra.Command {
@@ -47,6 +48,7 @@ Dialects: ` + strings.Join(at.Dialects(), ", ") + ` (detected unless --dialect).
 	f.StringVar(&o.Dialect, "dialect", "", "AT dialect: "+strings.Join(at.Dialects(), ", "))
 	f.StringVar(&o.Date, "date", "", "date (YYYY-MM-DD) for logs that stamp only the time of day; default: the file's modification time")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON document instead of a table")
+	f.BoolVar(&o.Redact, "redact", false, "mask secrets (passwords, device secrets, PSKs) in the output")
 	return cmd
 }
 
@@ -84,9 +86,31 @@ func runAt(path string, o atOptions, s Streams) error {
 	}
 	var log *at.Log
 	var err error
+	var masker at.Masker
+	read := func(each func(at.Item)) (*at.Log, error) {
+		if !o.Redact {
+			return at.ReadLogEach(r, opts, each)
+		}
+		log, err := at.ReadLogEach(r, opts, func(it at.Item) {
+			if t := it.Txn; t != nil {
+				masker.AddTransaction(t)
+				masker.MaskTransaction(t)
+			} else {
+				masker.MaskEvent(it.Event)
+			}
+			each(it)
+		})
+		if err == nil {
+			// Problems quote lines, which may hold a secret.
+			for i, p := range log.Problems {
+				log.Problems[i] = masker.Mask(p)
+			}
+		}
+		return log, err
+	}
 	if o.JSON {
 		js := newAtJSONStream(s.Out)
-		log, err = pipeItems(func(each func(at.Item)) (*at.Log, error) { return at.ReadLogEach(r, opts, each) }, js.item)
+		log, err = pipeItems(read, js.item)
 		if err == nil {
 			err = js.finish(log)
 			if err != nil {
@@ -95,7 +119,7 @@ func runAt(path string, o atOptions, s Streams) error {
 		}
 	} else {
 		ts := newAtTableStream(s.Out)
-		log, err = pipeItems(func(each func(at.Item)) (*at.Log, error) { return at.ReadLogEach(r, opts, each) }, ts.item)
+		log, err = pipeItems(read, ts.item)
 		if err == nil {
 			if err = ts.finish(log); err != nil {
 				return withCode(ExitUsage, err)
