@@ -71,3 +71,17 @@ func TestEndlessInputStops(t *testing.T) {
 		}
 	}
 }
+
+// A recording killed while writing its last record ends without LF: that
+// record is skipped and reported, the rest read.
+func TestAtmqCutLastRecord(t *testing.T) {
+	log := "# atmq-serial v1\n2026-11-26T05:13:52.5Z > AT\\r\n2026-11-26T05:13:52.6Z < \\r\\nOK\\r\\n\n2026-11-26T05:13:52.7Z > AT+ECMTCO"
+	l, err := ReadLog(strings.NewReader(log), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Transactions) != 1 || l.Transactions[0].Final != "OK" || l.Damaged != 1 || l.Skipped[0].Line != 4 ||
+		l.Skipped[0].Offset != int64(strings.LastIndex(log, "\n")+1) {
+		t.Errorf("transactions %+v, damaged %d, skipped %+v", l.Transactions, l.Damaged, l.Skipped)
+	}
+}

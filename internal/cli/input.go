@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 
@@ -62,8 +64,11 @@ func captureSkipped(path string, damaged *netcap.DamagedError, st netcap.Stats) 
 		if d := fmt.Sprintf("%s: frame %d at byte offset %d: ", damaged.File, damaged.Frame, damaged.Offset); len(what) > len(d) && what[:len(d)] == d {
 			what = what[len(d):]
 		}
-		out = append(out, correlate.Skipped{File: path, Kind: correlate.SkippedDamaged, Frame: damaged.Frame, Offset: &off,
-			What: what + "; the rest of the file was not read"})
+		what += "; the rest of the file was not read"
+		if errors.Is(damaged.Err, io.ErrUnexpectedEOF) {
+			what += fmt.Sprintf("; `truncate -s %d %s` cuts the file to its whole records for other tools", damaged.Offset, path)
+		}
+		out = append(out, correlate.Skipped{File: path, Kind: correlate.SkippedDamaged, Frame: damaged.Frame, Offset: &off, What: what})
 	}
 	types := make([]int, 0, len(st.UnsupportedLink))
 	for lt := range st.UnsupportedLink {
