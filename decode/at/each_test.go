@@ -130,3 +130,40 @@ func BenchmarkReadLogEach(b *testing.B) {
 		}
 	}
 }
+
+// FuzzReadLogEach: any input, including very long and binary lines, gives
+// out the same transactions and events as ReadLog, in line order, with
+// no panic and bounded work.
+func FuzzReadLogEach(f *testing.F) {
+	f.Add([]byte("AT+ECMTPUB=0,1,1,0,\"t\",\"" + strings.Repeat("A", MaxLine+100) + "\"\r\nOK\r\n"), uint8(0))
+	f.Add([]byte("+ECMTRECV: 0,0,\"t\","+strings.Repeat("\x00\xff", 40000)+"\r\nAT\r\nOK\r\n"), uint8(1))
+	f.Add([]byte("# atmq-serial v1\n2026-11-26T05:13:52.5Z > "+strings.Repeat("\\x00", 70000)+"\n2026-11-26T05:13:52.6Z < OK"), uint8(2))
+	f.Add([]byte(strings.Repeat("AT+QMTPUBEX=0,1,1,0,\"t\",5\r\n> ", 50)), uint8(3))
+	f.Add([]byte("[10:00:00.000] AT+ECMTCONN=0,\"a\x00b\"\r\n[10:00:00.001] OK\r\n"), uint8(4))
+	formats := append([]string{""}, Formats()...)
+	f.Fuzz(func(t *testing.T, data []byte, pick uint8) {
+		opts := Options{Format: formats[int(pick)%len(formats)]}
+		whole, err := ReadLog(bytes.NewReader(data), opts)
+		if err != nil {
+			return
+		}
+		n, m, last := 0, 0, 0
+		l, err := ReadLogEach(bytes.NewReader(data), opts, func(it Item) {
+			if it.Line() < last {
+				t.Fatalf("line %d after %d", it.Line(), last)
+			}
+			last = it.Line()
+			if it.Txn != nil {
+				n++
+			} else {
+				m++
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != len(whole.Transactions) || m != len(whole.Events) || l.Damaged != whole.Damaged {
+			t.Fatalf("each: %d txns, %d events, damaged %d; whole: %d, %d, %d", n, m, l.Damaged, len(whole.Transactions), len(whole.Events), whole.Damaged)
+		}
+	})
+}

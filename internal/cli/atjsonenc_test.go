@@ -62,3 +62,20 @@ func compareJSON(t *testing.T, name string, got []byte, v any) {
 		t.Errorf("%s:\n got %s\nwant %s", name, got, w)
 	}
 }
+
+// FuzzAtJSONEncoder: for any strings (binary, invalid UTF-8, very long),
+// the hand-written encoder writes what encoding/json writes.
+func FuzzAtJSONEncoder(f *testing.F) {
+	f.Add("AT+ECMTCONN=0,\"a\"", "pass\x00word", "\xff\xfe\u2028", 3)
+	f.Add(string(bytes.Repeat([]byte{'A'}, 70000)), "", "\x1b[0m", 0)
+	f.Fuzz(func(t *testing.T, cmd, arg, text string, line int) {
+		tx := at.Transaction{Line: line, Command: cmd, Args: map[string]string{arg: text, "k": arg}, Responses: []string{text},
+			Payload: []byte(arg), Result: text, ResultArgs: map[string]string{text: cmd},
+			Warnings: []at.Warning{{Code: arg, Message: text, Fix: cmd}}}
+		j := atTxnJSON(&tx)
+		compareJSON(t, "fuzz", appendTxnJSON(nil, &j), j)
+		ev := at.Event{Line: line, Text: text, Name: arg, Args: map[string]string{cmd: text}}
+		je := atEventJSON(&ev)
+		compareJSON(t, "fuzz", appendEventJSON(nil, &je), je)
+	})
+}
