@@ -135,7 +135,7 @@ func BenchmarkReadLogEach(b *testing.B) {
 // out the same transactions and events as ReadLog, in line order, with
 // no panic and bounded work.
 func FuzzReadLogEach(f *testing.F) {
-	f.Add([]byte("AT+ECMTPUB=0,1,1,0,\"t\",\"" + strings.Repeat("A", MaxLine+100) + "\"\r\nOK\r\n"), uint8(0))
+	f.Add([]byte("AT+ECMTPUB=0,1,1,0,\"t\",\""+strings.Repeat("A", MaxLine+100)+"\"\r\nOK\r\n"), uint8(0))
 	f.Add([]byte("+ECMTRECV: 0,0,\"t\","+strings.Repeat("\x00\xff", 40000)+"\r\nAT\r\nOK\r\n"), uint8(1))
 	f.Add([]byte("# atmq-serial v1\n2026-11-26T05:13:52.5Z > "+strings.Repeat("\\x00", 70000)+"\n2026-11-26T05:13:52.6Z < OK"), uint8(2))
 	f.Add([]byte(strings.Repeat("AT+QMTPUBEX=0,1,1,0,\"t\",5\r\n> ", 50)), uint8(3))
