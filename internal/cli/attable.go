@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -86,6 +87,13 @@ func (s *atTableStream) row(cells []string) {
 // wrapCell splits text into lines of at most width characters: at its
 // newlines, then at spaces, cutting words longer than width.
 func wrapCell(out []string, text string, width int) []string {
+	if len(text) <= width && strings.IndexByte(text, '\n') < 0 && strings.TrimSpace(text) == text && !strings.Contains(text, "  ") {
+		// Fits as it is (bytes ≥ characters): most cells.
+		if text == "" {
+			return out
+		}
+		return append(out, text)
+	}
 	for _, para := range strings.Split(text, "\n") {
 		line, n := "", 0
 		for _, word := range strings.Fields(para) {
@@ -134,19 +142,19 @@ func (s *atTableStream) item(it at.Item) {
 		}
 		final := t.Final
 		if t.FinalLine > 0 && t.FinalLine != t.Line {
-			final += fmt.Sprintf(" (%d)", t.FinalLine)
+			final += " (" + strconv.Itoa(t.FinalLine) + ")"
 		}
 		result := t.Result
 		if t.ResultLine > 0 {
-			result += fmt.Sprintf(" (%d)", t.ResultLine)
+			result += " (" + strconv.Itoa(t.ResultLine) + ")"
 		}
-		s.row([]string{fmt.Sprint(t.Line), formatTime(t.Time, timeOnly),
+		s.row([]string{strconv.Itoa(t.Line), formatTime(t.Time, timeOnly),
 			clipText(t.Command, 70), final, result, outcomeCell(t.Outcome), t.Meaning, strings.Join(ws, "\n")})
 		return
 	}
 	e := it.Event
 	s.nEvent++
-	s.row([]string{fmt.Sprint(e.Line), formatTime(e.Time, timeOnly),
+	s.row([]string{strconv.Itoa(e.Line), formatTime(e.Time, timeOnly),
 		"", "", "(event) " + clipText(e.Text, 60), "", e.Meaning, ""})
 }
 
