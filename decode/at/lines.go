@@ -253,6 +253,13 @@ func (s *Splitter) problem(msg string) {
 // more than a quarter of invalid UTF-8 that is not GBK text either (a module
 // may send GBK payloads, SSCOM users often do).
 func isNoise(b []byte) bool {
+	i := 0
+	for i < len(b) && (b[i] >= 0x20 && b[i] < 0x7f || b[i] == '\t') {
+		i++ // printable ASCII: most lines are nothing else
+	}
+	if i == len(b) {
+		return false
+	}
 	ctrl, invalid, n := 0, 0, 0
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
@@ -289,6 +296,16 @@ func isGBK(b []byte) bool {
 			return false
 		}
 		i++
+	}
+	return true
+}
+
+// isASCII says s has no byte of 0x80 or more.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
 	}
 	return true
 }
