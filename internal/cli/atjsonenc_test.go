@@ -3,8 +3,10 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/atmq/atmq/decode/at"
@@ -78,4 +80,40 @@ func FuzzAtJSONEncoder(f *testing.F) {
 		je := atEventJSON(&ev)
 		compareJSON(t, "fuzz", appendEventJSON(nil, &je), je)
 	})
+}
+
+// Events past the in-memory spool go through a temporary file: the
+// document is still whole and in order.
+func TestAtJSONSpoolsEvents(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("AT+ECMTCONN=0,\"dev\"\r\nOK\r\n")
+	const n = 40000
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "+ECMTRECV: 0,0,\"dev/cmd\",\"%d %s\"\r\n", i, strings.Repeat("p", 40))
+	}
+	b.WriteString("AT+ECMTDISC=0\r\nOK\r\n")
+	p := filepath.Join(t.TempDir(), "events.log")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runMain("at", "--json", p)
+	var doc struct {
+		Transactions []struct{ Line int } `json:"transactions"`
+		Events       []struct {
+			Line int    `json:"line"`
+			Text string `json:"text"`
+		} `json:"events"`
+		Format string `json:"format"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != ExitOK {
+		t.Fatalf("exit %d, %v\n%s", code, err, errs)
+	}
+	if len(out) < spoolInMemory || len(doc.Transactions) != 2 || len(doc.Events) != n || doc.Format != "raw" {
+		t.Fatalf("%d bytes, %d transactions, %d events, format %q", len(out), len(doc.Transactions), len(doc.Events), doc.Format)
+	}
+	for i, e := range doc.Events {
+		if e.Line != i+3 || !strings.Contains(e.Text, fmt.Sprintf("\"%d ", i)) {
+			t.Fatalf("event %d: %+v", i, e)
+		}
+	}
 }
