@@ -96,7 +96,7 @@ lists what was skipped under "input").`,
 	f.StringVar(&o.Date, "date", "", "date (YYYY-MM-DD) for serial logs that stamp only the time of day; default: the capture's first frame, else the log's modification time")
 	f.UintSliceVar(&ports, "port", nil, "TCP port carrying MQTT (repeatable; default 1883)")
 	f.BoolVar(&o.Redact, "redact", false, "mask passwords in the output")
-	addReorderLimitFlag(f, &o.ReorderLimit)
+	addReorderLimitFlag(cmd, &o.ReorderLimit)
 	return cmd
 }
 

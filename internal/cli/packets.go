@@ -66,7 +66,7 @@ could be read was printed; the error names the frame and byte offset).`,
 	f.BoolVar(&o.Redact, "redact", false, "mask passwords")
 	f.BoolVar(&o.JSON, "json", false, "print JSON Lines, one object per packet")
 	f.BoolVar(&o.Events, "events", false, "also print TCP, TLS and DNS events")
-	addReorderLimitFlag(f, &o.ReorderLimit)
+	addReorderLimitFlag(cmd, &o.ReorderLimit)
 	return cmd
 }
 

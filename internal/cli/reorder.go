@@ -3,7 +3,7 @@ package cli
 import (
 	"fmt"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 )
 
 // maxReorderLimit bounds --reorder-limit: held segments cost memory (each
@@ -12,8 +12,8 @@ const maxReorderLimit = 1 << 16
 
 // addReorderLimitFlag adds --reorder-limit, the segments one direction of
 // a connection may hold out of order (netcap.Options.ReorderLimit).
-func addReorderLimitFlag(f *pflag.FlagSet, p *int) {
-	f.IntVar(p, "reorder-limit", 512, "TCP segments held out of order per connection direction before the bytes missing before them are given up on (a TCP-GAP naming the limit)")
+func addReorderLimitFlag(cmd *cobra.Command, p *int) {
+	cmd.Flags().IntVar(p, "reorder-limit", 512, "TCP segments held out of order per connection direction before the bytes missing before them are given up on (a TCP-GAP naming the limit)")
 }
 
 // checkReorderLimit accepts 1 to maxReorderLimit (0: the default).
