@@ -172,12 +172,7 @@ func jsonTime(t time.Time, source string) *string {
 
 // outcomeCell shows a transaction's outcome; "pending" when the module's
 // answer is missing or decides nothing yet.
-func outcomeCell(o string) string {
-	if o == at.OutcomePending {
-		return "pending"
-	}
-	return o
-}
+func outcomeCell(o at.Outcome) string { return o.String() }
 
 func orDash(s string) string {
 	if s == "" {

@@ -144,9 +144,9 @@ const timeOnly = "none"
 func atTxnJSON(t *at.Transaction) atJSONTxn {
 	src := timeOnly
 	j := atJSONTxn{Line: t.Line, Time: jsonTime(t.Time, src), Command: t.Command, Dialect: t.Dialect, Name: t.Name,
-		Op: t.Op, Args: t.Args, Responses: t.Responses, Final: t.Final, FinalLine: t.FinalLine,
+		Op: string(t.Op), Args: t.Args, Responses: t.Responses, Final: t.Final, FinalLine: t.FinalLine,
 		FinalTime: jsonTime(t.FinalTime, src), Result: t.Result, ResultLine: t.ResultLine,
-		ResultTime: jsonTime(t.ResultTime, src), ResultArgs: t.ResultArgs, Meaning: t.Meaning, Outcome: t.Outcome, Warnings: []atJSONWarning{}}
+		ResultTime: jsonTime(t.ResultTime, src), ResultArgs: t.ResultArgs, Meaning: t.Meaning, Outcome: string(t.Outcome), Warnings: []atJSONWarning{}}
 	if j.Args == nil {
 		j.Args = map[string]string{}
 	}
@@ -170,5 +170,5 @@ func atEventJSON(e *at.Event) atJSONEvent {
 		args = map[string]string{}
 	}
 	return atJSONEvent{Line: e.Line, Time: jsonTime(e.Time, timeOnly), Text: e.Text,
-		Dialect: e.Dialect, Name: e.Name, Op: e.Op, Args: args, Meaning: e.Meaning}
+		Dialect: e.Dialect, Name: e.Name, Op: string(e.Op), Args: args, Meaning: e.Meaning}
 }
