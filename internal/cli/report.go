@@ -32,6 +32,7 @@ type reportOptions struct {
 	SerialFormat string
 	Date         string
 	Ports        []uint16
+	ReorderLimit int
 	// NoRedact keeps secrets in the report; it is meant for sharing, so
 	// they are masked unless asked.
 	NoRedact bool
@@ -56,7 +57,8 @@ Secrets (passwords as typed and as sent) are masked, since a report is made
 to be shared; --no-redact keeps them.
 
 Exit codes as for analyze: 0 no error finding, 1 at least one error finding
-(the report is written either way), 2 bad usage or unreadable input.`,
+(the report is written either way), 2 bad usage or unreadable input, 3 input
+partly damaged (the report shows what could be read and lists the damage).`,
 		Example: `  atmq report pcaps/ecmt-no-credentials -o report.html
   atmq report --serial sscom.txt --pcap server.pcapng --date 2026-11-26 -o session.html`,
 		Args: cobra.MaximumNArgs(1),
@@ -83,7 +85,8 @@ Exit codes as for analyze: 0 no error finding, 1 at least one error finding
 	f.StringVar(&o.SerialFormat, "serial-format", "", "serial log format: "+strings.Join(at.Formats(), ", ")+" (detected unless given)")
 	f.StringVar(&o.Date, "date", "", "date (YYYY-MM-DD) for serial logs that stamp only the time of day")
 	f.UintSliceVar(&ports, "port", nil, "TCP port carrying MQTT (repeatable; default 1883)")
-	f.BoolVar(&o.NoRedact, "no-redact", false, "keep passwords in the report (it masks them by default)")
+	f.BoolVar(&o.NoRedact, "no-redact", false, "keep passwords and other secrets in the report (it masks them by default)")
+	addReorderLimitFlag(cmd, &o.ReorderLimit)
 	return cmd
 }
 
@@ -92,6 +95,9 @@ func runReport(o reportOptions, s Streams) error {
 	res, err := writeReport(o, s)
 	if err != nil {
 		return withCode(ExitUsage, err)
+	}
+	if res.Damaged() {
+		return withCode(ExitDamaged, errors.New("input was damaged: the report shows what could be read (its header lists the damage)"))
 	}
 	if res.HasErrors() {
 		return withCode(ExitFindings, nil)
@@ -108,7 +114,7 @@ func writeReport(o reportOptions, s Streams) (*correlate.Result, error) {
 	}
 	ao := analyzeOptions{Dir: o.Dir, Serial: o.Serial, Pcap: o.Pcap, ClientID: o.ClientID, Device: o.Device,
 		ClockOffset: o.ClockOffset, Dialect: o.Dialect, SerialFormat: o.SerialFormat, Date: o.Date,
-		Ports: o.Ports, Redact: !o.NoRedact}
+		Ports: o.Ports, ReorderLimit: o.ReorderLimit, Redact: !o.NoRedact}
 	in, err := loadReportInput(ao, s.Err)
 	if err != nil {
 		return nil, err
@@ -161,6 +167,9 @@ func loadReportInput(o analyzeOptions, stderr io.Writer) (*reportInput, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkReorderLimit(o.ReorderLimit); err != nil {
+		return nil, err
+	}
 	if o.Dialect != "" && at.LookupDialect(o.Dialect) == nil {
 		return nil, fmt.Errorf("--dialect %q: known dialects are %s", o.Dialect, strings.Join(at.Dialects(), ", "))
 	}
@@ -191,28 +200,42 @@ func loadReportInput(o analyzeOptions, stderr io.Writer) (*reportInput, error) {
 		}
 	}
 	var log *at.Log
+	var skipped []correlate.Skipped
 	if serial != "" {
 		if log, err = readSerial(serial, o, firstFrame, stderr); err != nil {
 			return nil, err
 		}
+		skipped = logSkipped(serial, log)
 		in.Sources = append(in.Sources, filepath.Base(serial))
 	}
 	var recs []netcap.Record
 	if pcap != "" {
-		if recs, err = readCapture(pcap, mqttPorts(o.Ports, log), correlate.NewCollector(log, copts), stderr); err != nil {
+		var more []correlate.Skipped
+		opts := netcap.Options{Ports: mqttPorts(o.Ports, log), ReorderLimit: o.ReorderLimit}
+		if recs, more, err = readCapture(pcap, opts, correlate.NewCollector(log, copts), stderr); err != nil {
 			return nil, err
 		}
+		skipped = append(skipped, more...)
 		in.Sources = append(in.Sources, filepath.Base(pcap))
 	}
-	in.Result = correlate.Analyze(log, recs, copts)
-	in.Records = recs
+	res := correlate.Analyze(log, recs, copts)
+	for i := range skipped {
+		skipped[i].File = filepath.Base(skipped[i].File) // the page is shared: no paths
+		skipped[i].What = res.RedactText(skipped[i].What)
+	}
+	res.Input = skipped
+	in.Result, in.Records = res, recs
 	in.Title = reportTitle(o.Dir, serial, pcap)
+	// The raw lines around events are read again from the file; a pipe
+	// was consumed by the decoder, so its report has none.
 	if serial != "" {
-		f, err := os.Open(serial)
-		if err != nil {
-			return nil, err
+		if st, err := os.Stat(serial); err == nil && st.Mode().IsRegular() {
+			f, err := os.Open(serial)
+			if err != nil {
+				return nil, err
+			}
+			in.serialFile, in.Serial = f, f
 		}
-		in.serialFile, in.Serial = f, f
 	}
 	return in, nil
 }

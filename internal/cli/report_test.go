@@ -366,3 +366,83 @@ func TestLiveReportWritesThePage(t *testing.T) {
 		t.Errorf("stderr does not say the report was written:\n%s", errb.String())
 	}
 }
+
+// TestReportDamagedInput: a capture cut mid-record gives the report of
+// what could be read, its header listing the damage, and exit 3.
+func TestReportDamagedInput(t *testing.T) {
+	src := filepath.Join("..", "..", "pcaps", "ecmt-wrong-password")
+	dir := t.TempDir()
+	for _, name := range []string{"serial.atmq", "capture.pcapng"} {
+		raw, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "capture.pcapng" {
+			raw = raw[:len(raw)-7] // inside the last block
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "r.html")
+	code, _, stderr := runAnalyzeMain("report", dir, "-o", out)
+	if code != ExitDamaged {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitDamaged, stderr)
+	}
+	page, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Input []struct {
+			File string `json:"file"`
+			Kind string `json:"kind"`
+		} `json:"input"`
+	}
+	const open = `<script type="application/json" id="atmq-data">`
+	i := bytes.Index(page, []byte(open))
+	j := bytes.Index(page[i:], []byte("</script>"))
+	if err := json.Unmarshal(page[i+len(open):i+j], &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Input) == 0 || doc.Input[0].File != "capture.pcapng" || doc.Input[0].Kind != "damaged" {
+		t.Errorf("the page's input section: %+v", doc.Input)
+	}
+}
+
+// TestReportRedactsEverySecret: the report of every sample and of the
+// cloud-credential log carries none of their secrets by default (in the
+// timeline, packet fields, raw lines or stderr); --no-redact keeps them,
+// so the test sees what it looks for.
+func TestReportRedactsEverySecret(t *testing.T) {
+	caps, _ := filepath.Glob("../../pcaps/*/capture.pcapng")
+	var inputs [][]string
+	for _, c := range caps {
+		inputs = append(inputs, []string{filepath.Dir(c)})
+	}
+	inputs = append(inputs, []string{"--serial", cloudSample})
+	leaked := map[string]bool{}
+	for _, in := range inputs {
+		args := append([]string{"report", "-o", "-"}, in...)
+		code, out, errs := runMain(args...)
+		if code == ExitUsage || out == "" {
+			t.Fatalf("%v: exit %d\n%s", args, code, errs)
+		}
+		for _, s := range secretsInSamples {
+			if strings.Contains(out+errs, s) {
+				t.Errorf("%v prints %q", args, s)
+			}
+		}
+		_, out, errs = runMain(append(args, "--no-redact")...)
+		for _, s := range secretsInSamples {
+			if strings.Contains(out+errs, s) {
+				leaked[s] = true
+			}
+		}
+	}
+	for _, s := range secretsInSamples {
+		if !leaked[s] {
+			t.Errorf("%q is in no report even with --no-redact: the test does not see it", s)
+		}
+	}
+}

@@ -42,8 +42,11 @@ type document struct {
 	Device   correlate.Device    `json:"device"`
 	Clock    correlate.Clock     `json:"clock"`
 	Findings []correlate.Finding `json:"findings"`
-	NTxs     int                 `json:"n_txs"`
-	NEvents  int                 `json:"n_events"`
+	// Input lists what the analysis had to skip (damaged or unsupported
+	// parts of the files).
+	Input   []correlate.Skipped `json:"input"`
+	NTxs    int                 `json:"n_txs"`
+	NEvents int                 `json:"n_events"`
 	// Ops names the operations; column op indexes it (0: none).
 	Ops []string `json:"ops"`
 	// Axis is "time" (column t is milliseconds after T0) or "order" (no
@@ -139,6 +142,10 @@ func buildDocument(in Input) (*document, *detailDocument, error) {
 		// A copy: the result's own findings stay as they are.
 		Findings:  append([]correlate.Finding{}, r.Findings...),
 		HasSerial: in.Serial != nil,
+		Input:     append([]correlate.Skipped{}, r.Input...),
+	}
+	for i := range doc.Input {
+		doc.Input[i].What = cut(doc.Input[i].What, maxFieldText)
 	}
 	det := &detailDocument{Frames: map[string][]frame{}, Conns: map[string]string{},
 		Events: append([]correlate.Event{}, r.Events...)}

@@ -146,6 +146,16 @@
     meta.push(D.redacted ? 'Secrets are masked for sharing (<code>--no-redact</code> keeps them).'
       : '<span class="bad">Not redacted: this report may contain passwords.</span>');
     byId('meta').innerHTML = meta.join(' \u00b7 ');
+    if (D.input.length) {
+      // What the analysis had to skip: the report shows the rest.
+      var dmg = '<p class="warn">Input skipped:</p><ul class="warn">';
+      D.input.slice(0, 20).forEach(function (s) {
+        dmg += '<li>' + esc(s.file) + (s.line ? ' line ' + s.line : '') + (s.frame ? ' frame ' + s.frame : '') +
+          (s.offset !== undefined ? ' (offset ' + s.offset + ')' : '') + ': ' + esc(s.kind) + (s.count ? ' \u00d7' + s.count : '') + ', ' + esc(s.what) + '</li>';
+      });
+      if (D.input.length > 20) dmg += '<li>\u2026 ' + (D.input.length - 20) + ' more</li>';
+      byId('meta').insertAdjacentHTML('beforeend', dmg + '</ul>');
+    }
 
     function evidenceLinks(f) {
       var out = [];
