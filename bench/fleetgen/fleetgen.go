@@ -76,6 +76,13 @@ type conn struct {
 
 // Write writes the population's capture to w.
 func Write(w io.Writer, p Population) error {
+	return WriteRing([]io.Writer{w}, p)
+}
+
+// WriteRing writes the population's capture split into len(ws) files of
+// about equal frame counts, one after the other in time, as tcpdump -C
+// writes a ring.
+func WriteRing(ws []io.Writer, p Population) error {
 	if p.TakeoverRounds <= 0 {
 		p.TakeoverRounds = 6
 	}
@@ -151,7 +158,7 @@ func Write(w io.Writer, p Population) error {
 		c.s2c([]byte{0x15, 0x03, 0x03, 0x00, 0x02, 2, 48})
 		c.finBoth(false)
 	}
-	return g.write(w)
+	return g.write(ws)
 }
 
 // takeoverLoop: two addresses use one client id; each CONNECT makes the
@@ -296,21 +303,24 @@ func (c *conn) emit(fromClient bool, flags byte, payload []byte) {
 	c.g.frames = append(c.g.frames, frame{t: c.t, seq: len(c.g.frames), data: b})
 }
 
-func (g *gen) write(w io.Writer) error {
+func (g *gen) write(ws []io.Writer) error {
 	slices.SortStableFunc(g.frames, func(x, y frame) int {
 		if c := x.t.Compare(y.t); c != 0 {
 			return c
 		}
 		return x.seq - y.seq
 	})
-	pw := pcapgo.NewWriterNanos(w)
-	if err := pw.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		return err
-	}
-	for _, f := range g.frames {
-		ci := gopacket.CaptureInfo{Timestamp: f.t, CaptureLength: len(f.data), Length: len(f.data)}
-		if err := pw.WritePacket(ci, f.data); err != nil {
+	per := (len(g.frames) + len(ws) - 1) / len(ws)
+	for i, w := range ws {
+		pw := pcapgo.NewWriterNanos(w)
+		if err := pw.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
 			return err
+		}
+		for _, f := range g.frames[min(i*per, len(g.frames)):min((i+1)*per, len(g.frames))] {
+			ci := gopacket.CaptureInfo{Timestamp: f.t, CaptureLength: len(f.data), Length: len(f.data)}
+			if err := pw.WritePacket(ci, f.data); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

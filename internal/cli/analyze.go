@@ -28,6 +28,8 @@ type analyzeOptions struct {
 	Dir          string // session folder (positional)
 	Serial       string
 	Pcap         string
+	Pcaps        []string // every --pcap: files, directories or globs
+	All          bool     // capture only: every client in the client table
 	ClientID     string
 	Device       string
 	ClockOffset  string // Go duration ("8h", "-3.2s") or seconds ("28800")
@@ -78,12 +80,16 @@ unreadable input.`,
 				return withCode(ExitUsage, err)
 			}
 			o.Ports = p
+			if len(o.Pcaps) > 0 {
+				o.Pcap = o.Pcaps[0]
+			}
 			return runAnalyze(o, s)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Serial, "serial", "", "serial log file")
-	f.StringVar(&o.Pcap, "pcap", "", "capture file (pcap or pcapng)")
+	f.StringArrayVar(&o.Pcaps, "pcap", nil, "capture file (pcap or pcapng); without a serial log: repeatable, a directory or a glob, read as one stream in time order")
+	f.BoolVar(&o.All, "all", false, "capture only: list every client id in the client table, not only those with a problem")
 	f.StringVar(&o.ClientID, "client-id", "", "the device's MQTT client id (overrides the connect command's)")
 	f.StringVar(&o.Device, "device", "", "the device's address as the capture shows it: IP or IP:port")
 	f.StringVar(&o.ClockOffset, "clock-offset", "", "serial clock minus capture clock (e.g. 8h, -3.2s, 28800): skips the estimate")
@@ -128,6 +134,16 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	}
 	if serial == "" && pcap == "" {
 		return withCode(ExitUsage, errors.New("nothing to analyze: give DIR, --serial LOG and/or --pcap CAPTURE"))
+	}
+	if serial == "" {
+		// A capture alone: the broker-side fleet report.
+		if len(o.Pcaps) == 0 {
+			return runFleet(o, []string{pcap}, s)
+		}
+		return runFleet(o, o.Pcaps, s)
+	}
+	if len(o.Pcaps) > 1 {
+		return withCode(ExitUsage, errors.New("with a serial log, give one --pcap capture"))
 	}
 
 	// The capture's first frame dates a time-only serial log, and the log's
