@@ -20,13 +20,13 @@ type Source func() (read, total, frames int64)
 
 // Reporter prints progress until Stop.
 type Reporter struct {
-	w       io.Writer
-	src     Source
-	delay   time.Duration
-	every   time.Duration
-	stop    chan struct{}
-	done    chan struct{}
-	once    sync.Once
+	w     io.Writer
+	src   Source
+	delay time.Duration
+	every time.Duration
+	stop  chan struct{}
+	done  chan struct{}
+	once  sync.Once
 }
 
 // Defaults: nothing is printed before Delay; the line is refreshed every
