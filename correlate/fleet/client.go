@@ -43,7 +43,7 @@ type clientState struct {
 	keepalive       uint16
 	last            cause
 	addr            [2]netip.Addr // the first two distinct client addresses
-	lastConnectAt   time.Time
+	lastConnectAt   int64         // Unix nanoseconds
 	lastConnectConn int
 	storm           *stormWindow
 	p               *clientProblems
@@ -112,10 +112,11 @@ type stormWindow struct {
 func (cl *clientState) noteConnect(t time.Time, o Options) {
 	if cl.storm == nil {
 		if cl.conns < 2 {
-			cl.lastConnectAt = t
+			cl.lastConnectAt = t.UnixNano()
 			return
 		}
-		cl.storm = &stormWindow{times: []time.Time{cl.lastConnectAt}, best: 1, from: cl.lastConnectAt, to: cl.lastConnectAt}
+		first := time.Unix(0, cl.lastConnectAt).UTC()
+		cl.storm = &stormWindow{times: []time.Time{first}, best: 1, from: first, to: first}
 	}
 	s := cl.storm
 	s.times = append(s.times, t)

@@ -118,13 +118,14 @@ func (a *Analyzer) Add(r netcap.Record) {
 	}
 	c := a.conns[r.Conn]
 	if c == nil {
-		c = &connState{id: r.Conn, client: r.Client, server: r.Server, first: r.Time, connack: -1}
+		c = &connState{id: r.Conn, client: r.Client, server: r.Server, connack: -1}
 		a.conns[r.Conn] = c
 		a.sum.Connections++
 	}
-	c.last = r.Time
+	ns := r.Time.UnixNano()
+	c.last = ns
 	if r.FromClient {
-		c.lastFromClient = r.Time
+		c.lastFromClient = ns
 	}
 	switch r.Kind {
 	case netcap.KindPacket:
@@ -163,7 +164,7 @@ func (a *Analyzer) packet(c *connState, r netcap.Record) {
 		switch {
 		case p.Type == mqtt.PINGREQ, p.Type == mqtt.SUBSCRIBE, p.Type == mqtt.UNSUBSCRIBE,
 			p.Type == mqtt.PUBLISH:
-			c.pending, c.pendingAt = p.Type, r.Time
+			c.pending, c.pendingAt = p.Type, r.Time.UnixNano()
 		}
 	default:
 		switch p.Type {
@@ -240,7 +241,7 @@ func (a *Analyzer) dns(r netcap.Record) {
 func (a *Analyzer) sweep() {
 	a.lastSweep = a.now
 	for _, c := range a.conns {
-		if a.now.Sub(c.last) > forgetAfter {
+		if a.now.UnixNano()-c.last > int64(forgetAfter) {
 			a.end(c)
 		}
 	}
