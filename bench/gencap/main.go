@@ -72,7 +72,7 @@ var server = [4]byte{10, 0, 0, 1}
 const serverPort = 1883
 
 func run(path string, frames, conns int, seed uint64, files int) error {
-	r := &ring{base: path, perFile: (frames + files - 1) / files}
+	r := &ring{base: path, perFile: (frames + files - 1) / files, maxFiles: files}
 	if err := r.next(); err != nil {
 		return err
 	}
@@ -116,13 +116,14 @@ func run(path string, frames, conns int, seed uint64, files int) error {
 // ring writes the capture into one file, or several one after the other
 // as tcpdump -C does: FILE, FILE1, FILE2…
 type ring struct {
-	base    string
-	perFile int
-	files   int
-	inFile  int
-	f       *os.File
-	bw      *bufio.Writer
-	w       *pcapgo.Writer
+	base     string
+	perFile  int
+	maxFiles int // the last file takes the frames beyond perFile × maxFiles
+	files    int
+	inFile   int
+	f        *os.File
+	bw       *bufio.Writer
+	w        *pcapgo.Writer
 }
 
 func (r *ring) next() error {
@@ -208,7 +209,7 @@ func (g *gen) emit(c *client, fromClient bool, flags byte, payload []byte) error
 	}
 	g.n++
 	g.t = g.t.Add(200 * time.Microsecond)
-	if g.ring.inFile >= g.ring.perFile {
+	if g.ring.inFile >= g.ring.perFile && g.ring.files < g.ring.maxFiles {
 		if err := g.ring.next(); err != nil {
 			return err
 		}
