@@ -344,7 +344,7 @@ func (a *Analyzer) storms() []Finding {
 	f.Storms = storms[:min(len(storms), a.opts.Examples)]
 	w := storms[0]
 	f.Summary = fmt.Sprintf("reconnect storm: %s connected %d times or more within %s; the worst, %q, connected %d times in %s",
-		plural(len(storms), "client id", "client ids"), a.opts.StormConnects, a.opts.StormWindow, w.ClientID, w.Connects, roundDur(w.To.Sub(w.From)))
+		plural(len(storms), "client id", "client ids"), a.opts.StormConnects, window(a.opts.StormWindow), w.ClientID, w.Connects, roundDur(w.To.Sub(w.From)))
 	f.Explanation = "these clients connect again right after each session ends; the client table's cause column says why their sessions end (a refusal, a takeover, the client itself)"
 	f.Fix = "fix the cause of the disconnects and give the devices a reconnect back-off (e.g. doubling from 1 s to a few minutes)"
 	return []Finding{f}
@@ -460,4 +460,12 @@ func secondsRange(r Range) string {
 		return roundDur(lo).String()
 	}
 	return fmt.Sprintf("%s–%s", roundDur(lo), roundDur(hi))
+}
+
+// window names a storm window for a sentence: "10 minutes".
+func window(d time.Duration) string {
+	if d%time.Minute == 0 {
+		return plural(int(d/time.Minute), "minute", "minutes")
+	}
+	return d.String()
 }

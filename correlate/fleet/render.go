@@ -12,7 +12,7 @@ import (
 )
 
 // cellWidth bounds a text column so sentences wrap within a terminal page.
-const cellWidth = 72
+const cellWidth = 80
 
 // JSON writes the report as one indented document {summary, clients,
 // findings}.
@@ -59,13 +59,13 @@ func Table(w io.Writer, r *Report) error {
 	} else {
 		fmt.Fprintln(ew, "Problems:")
 		t := newTable(ew)
-		t.Header("severity", "code", "clients", "conns", "summary", "fix")
+		t.Header("severity", "code", "clients", "conns", "problem and fix")
 		for _, f := range r.Findings {
 			clients := count(f.Clients)
 			if f.Clients == 0 && f.Addresses > 0 {
 				clients = count(f.Addresses) + " addr"
 			}
-			if err := t.Append(f.Severity, f.Code, clients, count(f.Connections), f.Summary, f.Fix); err != nil {
+			if err := t.Append(f.Severity, f.Code, clients, count(f.Connections), f.Summary+"\nfix: "+f.Fix); err != nil {
 				return err
 			}
 		}
