@@ -184,6 +184,16 @@ func (m *MultiReader) Progress() (read, total, frames int64) {
 // Next returns the next frame in time order; its Data is valid until the
 // following call.
 func (m *MultiReader) Next() (record.Frame, error) {
+	if rf := m.last; rf != nil && len(m.open) == 0 {
+		// One file at a time (a ring): no merging to do until the next
+		// file's time comes.
+		f, err := rf.fr.Next()
+		if err == nil && (len(m.pending) == 0 || m.pending[0].start.After(f.Time)) {
+			return m.deliver(rf, f), nil
+		}
+		m.last = nil
+		m.settle(rf, f, err)
+	}
 	if m.last != nil {
 		m.advance(m.last)
 		m.last = nil
@@ -204,12 +214,16 @@ func (m *MultiReader) Next() (record.Frame, error) {
 		return record.Frame{}, io.EOF
 	}
 	rf := heap.Pop(&m.open).(*ringFile)
+	return m.deliver(rf, rf.head), nil
+}
+
+// deliver numbers f, read from rf, as the stream's next frame.
+func (m *MultiReader) deliver(rf *ringFile, f record.Frame) record.Frame {
 	m.last = rf
 	m.n++
 	m.frames.Store(int64(m.n))
-	f := rf.head
 	f.Number = m.n
-	return f, nil
+	return f
 }
 
 func (m *MultiReader) openFile(rf *ringFile) error {
@@ -230,6 +244,11 @@ func (m *MultiReader) openFile(rf *ringFile) error {
 // at its end.
 func (m *MultiReader) advance(rf *ringFile) {
 	f, err := rf.fr.Next()
+	m.settle(rf, f, err)
+}
+
+// settle puts rf with its next frame f (or its end, err) where it belongs.
+func (m *MultiReader) settle(rf *ringFile, f record.Frame, err error) {
 	if err != nil {
 		if err != io.EOF {
 			m.damage = append(m.damage, err)
