@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -39,6 +40,9 @@ type Population struct {
 	StormConnects int
 	Unanswered    int // SYNs to 1883 the broker never answers
 	TLSUnknownCA  int // TLS to 8883 with SNI "mqtt.example.com", server alert unknown_ca
+	// DNSFailures clients ask a resolver for "mqtt.example.invalid" and
+	// get NXDOMAIN (the query and the answer on UDP port 53).
+	DNSFailures int
 }
 
 // Clients is how many distinct client ids the population sends CONNECT with.
@@ -158,7 +162,58 @@ func WriteRing(ws []io.Writer, p Population) error {
 		c.s2c([]byte{0x15, 0x03, 0x03, 0x00, 0x02, 2, 48})
 		c.finBoth(false)
 	}
+	for range p.DNSFailures {
+		g.dnsNXDOMAIN(next(), "mqtt.example.invalid")
+	}
 	return g.write(ws)
+}
+
+var resolver = [4]byte{10, 0, 0, 53}
+
+// dnsNXDOMAIN writes an A query for name and its NXDOMAIN answer.
+func (g *gen) dnsNXDOMAIN(t time.Time, name string) {
+	ip := g.host()
+	g.ports++
+	port := uint16(10000 + g.ports%50000)
+	id := uint16(g.ports)
+	q := binary.BigEndian.AppendUint16(nil, id)
+	q = append(q, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0) // RD; one question
+	for _, label := range strings.Split(name, ".") {
+		q = append(q, byte(len(label)))
+		q = append(q, label...)
+	}
+	q = append(q, 0, 0, 1, 0, 1) // root, type A, class IN
+	a := append([]byte(nil), q...)
+	a[2], a[3] = 0x81, 0x83 // response, RD, RA, NXDOMAIN
+	g.frames = append(g.frames, frame{t: t, seq: len(g.frames), data: udpFrame(ip, resolver, port, 53, q)})
+	g.frames = append(g.frames, frame{t: t.Add(20 * time.Millisecond), seq: len(g.frames), data: udpFrame(resolver, ip, 53, port, a)})
+}
+
+// udpFrame is one Ethernet/IPv4/UDP frame (UDP checksum 0: none).
+func udpFrame(src, dst [4]byte, sp, dp uint16, payload []byte) []byte {
+	b := []byte{0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00}
+	ip := len(b)
+	b = append(b, 0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0)
+	b = append(b, src[:]...)
+	b = append(b, dst[:]...)
+	binary.BigEndian.PutUint16(b[ip+2:], uint16(28+len(payload)))
+	binary.BigEndian.PutUint16(b[ip+10:], ipChecksum(b[ip:ip+20]))
+	b = binary.BigEndian.AppendUint16(b, sp)
+	b = binary.BigEndian.AppendUint16(b, dp)
+	b = binary.BigEndian.AppendUint16(b, uint16(8+len(payload)))
+	b = append(b, 0, 0)
+	return append(b, payload...)
+}
+
+func ipChecksum(h []byte) uint16 {
+	var sum uint32
+	for i := 0; i+1 < len(h); i += 2 {
+		sum += uint32(binary.BigEndian.Uint16(h[i:]))
+	}
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	return ^uint16(sum)
 }
 
 // takeoverLoop: two addresses use one client id; each CONNECT makes the

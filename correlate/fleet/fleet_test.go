@@ -17,7 +17,7 @@ import (
 var population = fleetgen.Population{
 	Healthy: 40, OpenAtEnd: 7, NoUsername: 29, UnknownUser: 11, WrongPassword: 3,
 	TakeoverLoops: 4, Keepalive60: 24, Keepalive30: 1, Storms: 2,
-	Unanswered: 5, TLSUnknownCA: 6,
+	Unanswered: 5, TLSUnknownCA: 6, DNSFailures: 3,
 }
 
 func analyzeCapture(t *testing.T, p fleetgen.Population, opts fleet.Options) *fleet.Report {
@@ -125,6 +125,10 @@ func TestSummaryCountsKnownPopulation(t *testing.T) {
 	tls := by[fleet.CodeTLSAlert]
 	if len(tls) != 1 || tls[0].Connections != p.TLSUnknownCA || tls[0].ServerName != "mqtt.example.com" || !strings.Contains(tls[0].Summary, "unknown_ca") {
 		t.Errorf("TLS alerts: %+v", tls)
+	}
+	dns := by[fleet.CodeDNSFailure]
+	if len(dns) != 1 || dns[0].Connections != p.DNSFailures || dns[0].Addresses != p.DNSFailures || dns[0].Name != "mqtt.example.invalid" || !strings.Contains(dns[0].Summary, "NXDOMAIN") {
+		t.Errorf("DNS failures: %+v", dns)
 	}
 	if len(s.TLS) != 1 || s.TLS[0].ServerName != "mqtt.example.com" || s.TLS[0].Connections != p.TLSUnknownCA {
 		t.Errorf("TLS per server name: %+v", s.TLS)

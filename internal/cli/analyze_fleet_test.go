@@ -133,6 +133,14 @@ func TestAnalyzeFleetSelection(t *testing.T) {
 	if !takeover {
 		t.Errorf("selection findings: %+v", doc.Selection.Findings)
 	}
+	// fleetgen gives the first client 10.1.0.2: sensor-00000.
+	_, stdout, _ = runAnalyzeMain("analyze", "--pcap", whole[0], "--device", "10.1.0.2")
+	if !strings.Contains(stdout, "Timeline of device 10.1.0.2") || !strings.Contains(stdout, `CONNECT id="sensor-00000"`) || strings.Contains(stdout, `CONNECT id="sensor-00001"`) {
+		t.Errorf("--device timeline:\n%s", stdout)
+	}
+	if code, stdout, _ := runAnalyzeMain("analyze", "--pcap", whole[0], "--client-id", "twin-0001", "--format", "mermaid"); code != ExitFindings || !strings.HasPrefix(stdout, "sequenceDiagram") {
+		t.Errorf("mermaid of the selection: exit %d\n%s", code, stdout)
+	}
 	if code, _, stderr := runAnalyzeMain("analyze", "--pcap", whole[0], "--format", "mermaid"); code != ExitUsage || !strings.Contains(stderr, "--client-id") {
 		t.Errorf("mermaid without a selection: exit %d, %s", code, stderr)
 	}
