@@ -100,3 +100,21 @@ func BenchmarkPublishes(b *testing.B) {
 		a.Report()
 	}
 }
+
+// The live connections are bounded like the decoder's table: past the
+// bound the ones silent longest are ended (counted as open at the end).
+func TestLiveConnectionsBounded(t *testing.T) {
+	a := New(Options{})
+	a.maxLive = 8
+	base := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	for i := range 20 {
+		sessionRecords(a.Add, i+1, fmt.Sprintf("dev-%02d", i), base.Add(time.Duration(i)*time.Second), 0, true)
+		if len(a.conns) > 8 {
+			t.Fatalf("%d live connections, bound 8", len(a.conns))
+		}
+	}
+	r := a.Report()
+	if r.Summary.Connects != 20 || r.Summary.OpenAtEnd != 20 || r.Summary.Connections != 20 {
+		t.Errorf("summary %+v", r.Summary)
+	}
+}

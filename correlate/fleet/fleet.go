@@ -6,7 +6,9 @@
 package fleet
 
 import (
+	"cmp"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/atmq/atmq/decode/mqtt"
@@ -52,6 +54,9 @@ const (
 	// storm window; a client connecting faster is counted as at least
 	// this many.
 	maxStormTimes = 4096
+	// maxLiveConns bounds the live connections, as the decoder bounds its
+	// table (decode/netcap maxConns).
+	maxLiveConns = 1 << 18
 )
 
 // Analyzer accumulates the fleet report from records in capture order.
@@ -67,6 +72,7 @@ type Analyzer struct {
 	sni           map[string]*sniStats
 	noConnect     map[string]*addrGroup // address-keyed problems (SYN, RST, DNS, TLS alerts)
 
+	maxLive   int // maxLiveConns; tests lower it
 	sum       Summary
 	first     time.Time
 	now       time.Time
@@ -89,6 +95,7 @@ func New(opts Options) *Analyzer {
 	}
 	return &Analyzer{
 		opts:          opts,
+		maxLive:       maxLiveConns,
 		conns:         map[int]*connState{},
 		clients:       map[string]*clientState{},
 		acceptedUsers: map[string]bool{},
@@ -118,6 +125,9 @@ func (a *Analyzer) Add(r netcap.Record) {
 	}
 	c := a.conns[r.Conn]
 	if c == nil {
+		if len(a.conns) >= a.maxLive {
+			a.evictSilent()
+		}
 		c = &connState{id: r.Conn, client: r.Client, server: r.Server, connack: -1}
 		a.conns[r.Conn] = c
 		a.sum.Connections++
@@ -244,6 +254,25 @@ func (a *Analyzer) sweep() {
 		if a.now.UnixNano()-c.last > int64(forgetAfter) {
 			a.end(c)
 		}
+	}
+}
+
+// evictSilent ends the quarter of the live connections silent longest:
+// the decoder's table holds no more than maxLiveConns either, and those it
+// ends early come back, if at all, as new connections.
+func (a *Analyzer) evictSilent() {
+	live := make([]*connState, 0, len(a.conns))
+	for _, c := range a.conns {
+		live = append(live, c)
+	}
+	slices.SortFunc(live, func(x, y *connState) int {
+		if x.last != y.last {
+			return cmp.Compare(x.last, y.last)
+		}
+		return x.id - y.id
+	})
+	for _, c := range live[:len(live)/4] {
+		a.end(c)
 	}
 }
 
