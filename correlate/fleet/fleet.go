@@ -44,6 +44,9 @@ const (
 	// closeAfterRequest: a broker close this soon after a request it did
 	// not answer is its answer (an invalid topic, an ACL denial).
 	closeAfterRequest = 2 * time.Second
+	// keepaliveSlack: how late after 1.5 × keepalive a broker's close
+	// still counts as the keepalive expiry.
+	keepaliveSlack = 10 * time.Second
 	// forgetAfter is how long a connection may be silent before it is
 	// ended here: longer than the decoder's idle timeout (5 min), after
 	// which the decoder has forgotten it too and its 4-tuple would start a
