@@ -19,6 +19,7 @@ import (
 	"github.com/atmq/atmq/correlate/report"
 	"github.com/atmq/atmq/decode/at"
 	"github.com/atmq/atmq/decode/netcap"
+	"github.com/atmq/atmq/internal/progress"
 )
 
 func init() { commands = append(commands, newAnalyzeCmd) }
@@ -88,7 +89,7 @@ unreadable input.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Serial, "serial", "", "serial log file")
-	f.StringArrayVar(&o.Pcaps, "pcap", nil, "capture file (pcap or pcapng); without a serial log: repeatable, a directory or a glob, read as one stream in time order")
+	f.StringArrayVar(&o.Pcaps, "pcap", nil, "capture file (pcap or pcapng); repeatable, a directory or a glob: several are read as one stream in time order")
 	f.BoolVar(&o.All, "all", false, "capture only: list every client id in the client table, not only those with a problem")
 	f.StringVar(&o.ClientID, "client-id", "", "the device's MQTT client id (overrides the connect command's)")
 	f.StringVar(&o.Device, "device", "", "the device's address as the capture shows it: IP or IP:port")
@@ -135,23 +136,27 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	if serial == "" && pcap == "" {
 		return withCode(ExitUsage, errors.New("nothing to analyze: give DIR, --serial LOG and/or --pcap CAPTURE"))
 	}
+	pcaps := o.Pcaps
+	if len(pcaps) == 0 && pcap != "" {
+		pcaps = []string{pcap}
+	}
 	if serial == "" {
 		// A capture alone: the broker-side fleet report.
-		if len(o.Pcaps) == 0 {
-			return runFleet(o, []string{pcap}, s)
-		}
-		return runFleet(o, o.Pcaps, s)
+		return runFleet(o, pcaps, s)
 	}
-	if len(o.Pcaps) > 1 {
-		return withCode(ExitUsage, errors.New("with a serial log, give one --pcap capture"))
+	var captures []string
+	if len(pcaps) > 0 {
+		if captures, err = netcap.ExpandCapturePaths(pcaps); err != nil {
+			return withCode(ExitUsage, err)
+		}
 	}
 
 	// The capture's first frame dates a time-only serial log, and the log's
 	// open commands name the broker port to decode: read the first frame,
 	// then the log, then the whole capture.
 	var firstFrame time.Time
-	if pcap != "" {
-		if firstFrame, err = captureStart(pcap); err != nil {
+	if len(captures) > 0 {
+		if firstFrame, err = captureStart(captures); err != nil {
 			return withCode(ExitUsage, err)
 		}
 	}
@@ -163,8 +168,8 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 		}
 	}
 	var recs []netcap.Record
-	if pcap != "" {
-		recs, err = readCapture(pcap, mqttPorts(o.Ports, log), correlate.NewCollector(log, copts), s.Err)
+	if len(captures) > 0 {
+		recs, err = readCapture(captures, mqttPorts(o.Ports, log), correlate.NewCollector(log, copts), s.Err)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -284,23 +289,15 @@ func sessionFiles(dir string) (serial, pcap string, err error) {
 	return serial, pcap, nil
 }
 
-// captureStart returns the time of a capture's first frame (zero for an
-// empty capture).
-func captureStart(path string) (time.Time, error) {
-	fr, err := netcap.OpenFile(path)
+// captureStart returns the time of the captures' first frame (zero when
+// they are empty).
+func captureStart(paths []string) (time.Time, error) {
+	m, err := netcap.OpenCaptures(paths)
 	if err != nil {
 		return time.Time{}, err
 	}
-	defer fr.Close()
-	f, err := fr.Next()
-	if err != nil && err != io.EOF {
-		var damaged *netcap.DamagedError
-		if errors.As(err, &damaged) {
-			return time.Time{}, nil // readCapture reports it
-		}
-		return time.Time{}, err
-	}
-	return f.Time, nil
+	defer m.Close()
+	return m.Start(), nil
 }
 
 // mqttPorts is the --port list (default 1883) plus every port the log's
@@ -329,11 +326,18 @@ func mqttPorts(flag []uint16, log *at.Log) []uint16 {
 	return ports
 }
 
-// readCapture decodes a whole capture into the collector, which keeps
-// what the analysis can use. A damaged file is reported on stderr and what
-// could be read is used.
-func readCapture(path string, ports []uint16, keep *correlate.Collector, stderr io.Writer) ([]netcap.Record, error) {
-	stats, err := netcap.ReadFile(path, netcap.Options{Ports: ports}, keep.Add)
+// readCapture decodes the captures (several are read as one stream in
+// time order) into the collector, which keeps what the analysis can use. A
+// damaged file is reported on stderr and what could be read is used.
+func readCapture(paths []string, ports []uint16, keep *correlate.Collector, stderr io.Writer) ([]netcap.Record, error) {
+	src, err := netcap.OpenCaptures(paths)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	prog := progress.Start(stderr, src.Progress)
+	stats, err := netcap.Decode(src, netcap.Options{Ports: ports}, keep.Add)
+	prog.Stop()
 	var damaged *netcap.DamagedError
 	switch {
 	case errors.As(err, &damaged):
@@ -341,11 +345,20 @@ func readCapture(path string, ports []uint16, keep *correlate.Collector, stderr 
 	case err != nil:
 		return nil, err
 	}
-	warnSkipped(stderr, path, stats)
+	label := captureLabel(paths)
+	warnSkipped(stderr, label, stats)
 	if n := keep.Dropped(); n > 0 {
-		fmt.Fprintf(stderr, "atmq: %s: large capture: %d packets of connections that cannot be the device's were left out (their CONNECT, CONNACK, DISCONNECT and TCP/DNS events are kept)\n", path, n)
+		fmt.Fprintf(stderr, "atmq: %s: large capture: %d packets of connections that cannot be the device's were left out (their CONNECT, CONNACK, DISCONNECT and TCP/DNS events are kept)\n", label, n)
 	}
 	return keep.Records(), nil
+}
+
+// captureLabel names the captures in messages.
+func captureLabel(paths []string) string {
+	if len(paths) == 1 {
+		return paths[0]
+	}
+	return fmt.Sprintf("%d captures", len(paths))
 }
 
 // readSerial decodes the serial log. Time-only logs get their date from

@@ -51,11 +51,7 @@ func runFleet(o analyzeOptions, args []string, s Streams) error {
 	case decErr != nil:
 		return withCode(ExitUsage, decErr)
 	}
-	label := files[0]
-	if len(files) > 1 {
-		label = fmt.Sprintf("%d captures", len(files))
-	}
-	warnSkipped(s.Err, label, stats)
+	warnSkipped(s.Err, captureLabel(files), stats)
 
 	rep := an.Report()
 	rep.Summary.Files = files

@@ -160,3 +160,23 @@ func TestAnalyzeFleetHealthyAndAll(t *testing.T) {
 		t.Errorf("a glob matching nothing: exit %d", code)
 	}
 }
+
+// With a serial log, several captures are read as one stream too: the
+// sample's broker capture plus another node's traffic.
+func TestAnalyzeSerialWithSeveralCaptures(t *testing.T) {
+	sample := filepath.Join("..", "..", "pcaps", "ecmt-no-credentials")
+	_, other := writeRing(t, fleetgen.Population{Healthy: 3}, 2)
+	code, stdout, stderr := runAnalyzeMain("analyze", "--json", "--serial", filepath.Join(sample, "serial.atmq"),
+		"--pcap", filepath.Join(sample, "capture.pcapng"), "--pcap", filepath.Join(filepath.Dir(other[0]), "ring.pcap*"))
+	var doc analyzeDoc
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
+	}
+	codes := map[string]bool{}
+	for _, f := range doc.Findings {
+		codes[f.Code] = true
+	}
+	if code != ExitFindings || !codes["connack-refused"] || !codes["no-credentials"] || len(doc.Device.Connections) != 1 {
+		t.Errorf("exit %d, findings %v, device %+v", code, codes, doc.Device)
+	}
+}
