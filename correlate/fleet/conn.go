@@ -1,7 +1,10 @@
 package fleet
 
 import (
+	"fmt"
+	"hash/fnv"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/atmq/atmq/decode/mqtt"
@@ -55,10 +58,11 @@ const (
 // connect starts the MQTT session of c.
 func (a *Analyzer) connect(c *connState, r netcap.Record) {
 	p := r.Packet
-	cl := a.clients[p.ClientID]
+	id := boundedKey(p.ClientID)
+	cl := a.clients[id]
 	if cl == nil {
-		cl = &clientState{id: p.ClientID}
-		a.clients[p.ClientID] = cl
+		cl = &clientState{id: id}
+		a.clients[id] = cl
 		a.order = append(a.order, cl)
 	}
 	c.cl = cl
@@ -69,7 +73,7 @@ func (a *Analyzer) connect(c *connState, r netcap.Record) {
 	}
 	if p.UsernameFlag {
 		c.flags |= fUser
-		c.user = p.Username
+		c.user = boundedKey(p.Username)
 	}
 	a.sum.Connects++
 	cl.conns++
@@ -246,4 +250,20 @@ func (a *Analyzer) end(c *connState) {
 	if c.cause == causeClean {
 		a.sum.Disconnected++
 	}
+}
+
+// maxKeyLen bounds the client ids, usernames and server names the report
+// keeps: the wire allows 65,535 bytes each, and a capture of many
+// connections with huge distinct ids must not make the report huge.
+const maxKeyLen = 256
+
+// boundedKey returns s, or for a longer s its first bytes, its length and
+// a hash of the whole, which still tells different values apart.
+func boundedKey(s string) string {
+	if len(s) <= maxKeyLen {
+		return s
+	}
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return fmt.Sprintf("%s…(%d bytes, fnv %016x)", strings.ToValidUTF8(s[:maxKeyLen-48], ""), len(s), h.Sum64())
 }

@@ -34,7 +34,7 @@ const (
 )
 
 // codeOf maps a session's end to its finding code.
-func (a *Analyzer) codeOf(cl *clientState, cs cause) string {
+func codeOf(cs cause) string {
 	switch cs {
 	case causeRefusedNoUser, causeRefusedUser, causeRefusedClientID, causeRefusedVersion, causeRefusedOther:
 		return CodeConnackRefused
@@ -283,7 +283,7 @@ func (a *Analyzer) perCause(cs cause) []Finding {
 	if ids == 0 {
 		return nil
 	}
-	f := Finding{Code: a.codeOf(nil, cs), Severity: severityError, Clients: ids, Connections: conns, Examples: ex.list()}
+	f := Finding{Code: codeOf(cs), Severity: severityError, Clients: ids, Connections: conns, Examples: ex.list()}
 	exs := strings.Join(quoteAll(ex.list()), ", ")
 	switch cs {
 	case causeKeepalive:

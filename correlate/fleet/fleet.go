@@ -195,12 +195,12 @@ func (a *Analyzer) event(c *connState, r netcap.Record) {
 	case netcap.EventSYNACK:
 		c.flags |= fSYNACK
 	case netcap.EventSYNUnanswered:
-		a.addrProblem(kindSYNUnanswered, c.server.String(), c.client.Addr(), r.Time, "")
+		a.addrProblem(kindSYNUnanswered, c.server.String(), c.client.Addr())
 		c.flags |= fCounted
 		a.end(c)
 	case netcap.EventRST:
 		if e.By == "server" && c.flags&fSYNACK == 0 && c.cl == nil {
-			a.addrProblem(kindTCPRefused, c.server.String(), c.client.Addr(), r.Time, "")
+			a.addrProblem(kindTCPRefused, c.server.String(), c.client.Addr())
 			c.flags |= fCounted
 			a.end(c)
 			return
@@ -224,15 +224,15 @@ func (a *Analyzer) event(c *connState, r netcap.Record) {
 		}
 	case netcap.EventTLSHello:
 		c.flags |= fTLS
-		c.sni = e.SNI
-		s := a.sniOf(e.SNI)
-		s.Connections++
+		c.sni = boundedKey(e.SNI)
+		s := a.sniOf(c.sni)
+		s.connections++
 	case netcap.EventTLSAlert:
 		c.flags |= fTLS
 		if e.By == "server" || e.By == "client" {
 			s := a.sniOf(c.sni)
 			s.alert(e.By + " " + e.Detail)
-			a.addrProblem(kindTLSAlert, sniLabel(c.sni)+"\x00"+e.By+" "+e.Detail, c.client.Addr(), r.Time, "")
+			a.addrProblem(kindTLSAlert, sniLabel(c.sni)+"\x00"+e.By+" "+e.Detail, c.client.Addr())
 		}
 	}
 }
@@ -247,7 +247,7 @@ func (a *Analyzer) dns(r netcap.Record) {
 	if d.Rcode == 0 && (len(d.Answers) > 0 || (d.QType != "A" && d.QType != "AAAA")) {
 		return
 	}
-	a.addrProblem(kindDNSFailure, d.Name+"\x00"+rcodeName(d.Rcode), d.Client.Addr(), r.Time, "")
+	a.addrProblem(kindDNSFailure, d.Name+"\x00"+rcodeName(d.Rcode), d.Client.Addr())
 }
 
 // sweep ends connections silent for longer than the decoder keeps them.
@@ -305,16 +305,15 @@ type addrGroup struct {
 	addrs    map[netip.Addr]bool // distinct client addresses, up to a bound
 	manyAddr bool
 	examples []string
-	first    time.Time
 }
 
 const maxGroupAddrs = 1 << 16
 
-func (a *Analyzer) addrProblem(kind problemKind, key string, client netip.Addr, t time.Time, _ string) {
+func (a *Analyzer) addrProblem(kind problemKind, key string, client netip.Addr) {
 	k := string(rune('a'+kind)) + key
 	g := a.noConnect[k]
 	if g == nil {
-		g = &addrGroup{kind: kind, key: key, addrs: map[netip.Addr]bool{}, first: t}
+		g = &addrGroup{kind: kind, key: key, addrs: map[netip.Addr]bool{}}
 		a.noConnect[k] = g
 	}
 	g.count++

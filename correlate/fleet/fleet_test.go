@@ -3,13 +3,16 @@ package fleet_test
 import (
 	"bytes"
 	"encoding/json"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/atmq/atmq/bench/fleetgen"
 	"github.com/atmq/atmq/correlate/fleet"
+	"github.com/atmq/atmq/decode/mqtt"
 	"github.com/atmq/atmq/decode/netcap"
 )
 
@@ -208,4 +211,38 @@ func TestHealthyFleet(t *testing.T) {
 	if !strings.Contains(buf.String(), "Problems: none") {
 		t.Errorf("table:\n%s", buf.String())
 	}
+}
+
+// Client ids of 60,000 bytes are kept as a bounded key that still tells
+// them apart.
+func TestHugeClientIDsBounded(t *testing.T) {
+	a := fleet.New(fleet.Options{AllClients: true})
+	for i := range 3 {
+		id := strings.Repeat("x", 60_000) + string(rune('a'+i))
+		sessionOf(a, i+1, id)
+	}
+	r := a.Report()
+	if r.Summary.ClientIDs != 3 || len(r.Clients) != 3 {
+		t.Fatalf("summary %+v", r.Summary)
+	}
+	for _, c := range r.Clients {
+		if len(c.ClientID) > 300 || !strings.Contains(c.ClientID, "60001 bytes") {
+			t.Errorf("client id kept as %d bytes: %.80s…", len(c.ClientID), c.ClientID)
+		}
+	}
+	var buf bytes.Buffer
+	if err := fleet.Table(&buf, r); err != nil || buf.Len() > 20_000 {
+		t.Errorf("table: %d bytes, %v", buf.Len(), err)
+	}
+}
+
+// sessionOf feeds a refused session of client id on connection conn.
+func sessionOf(a *fleet.Analyzer, conn int, id string) {
+	client := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 0, byte(conn)}), 40000)
+	server := netip.MustParseAddrPort("10.0.0.1:1883")
+	t := time.Date(2026, 11, 26, 0, 0, conn, 0, time.UTC)
+	a.Add(netcap.Record{Kind: netcap.KindPacket, Time: t, Conn: conn, Client: client, Server: server, FromClient: true,
+		Packet: &mqtt.Packet{Type: mqtt.CONNECT, ClientID: id, Version: mqtt.Version311}})
+	a.Add(netcap.Record{Kind: netcap.KindPacket, Time: t, Conn: conn, Client: client, Server: server,
+		Packet: &mqtt.Packet{Type: mqtt.CONNACK, ReturnCode: 5, Version: mqtt.Version311}})
 }

@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -149,7 +148,7 @@ func (r *Report) HasErrors() bool {
 // sniStats counts one server name's TLS connections and alerts.
 type sniStats struct {
 	name        string
-	Connections int
+	connections int
 	alerts      map[string]int
 }
 
@@ -214,7 +213,7 @@ func (a *Analyzer) build() *Report {
 	slices.Sort(names)
 	for _, n := range names {
 		s := a.sni[n]
-		ts := TLSServer{ServerName: n, Connections: s.Connections, Alerts: sortedCounts(s.alerts)}
+		ts := TLSServer{ServerName: n, Connections: s.connections, Alerts: sortedCounts(s.alerts)}
 		r.Summary.TLS = append(r.Summary.TLS, ts)
 	}
 	r.Findings = a.findings()
@@ -266,7 +265,7 @@ func (a *Analyzer) clientRows(all bool) []Client {
 					if c.Problems == nil {
 						c.Problems = map[string]int{}
 					}
-					c.Problems[a.codeOf(cl, cs)] += int(n)
+					c.Problems[codeOf(cs)] += int(n)
 				}
 			}
 		}
@@ -404,11 +403,4 @@ func roundDur(d time.Duration) time.Duration {
 		return d.Round(time.Second)
 	}
 	return d.Round(100 * time.Millisecond)
-}
-
-func addrString(ip netip.Addr) string {
-	if !ip.IsValid() {
-		return ""
-	}
-	return ip.String()
 }
