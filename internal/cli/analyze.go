@@ -58,7 +58,11 @@ wire, and reports findings with evidence and a fix.
 DIR is a folder holding one capture (*.pcap, *.pcapng) and one serial log
 (serial.atmq, else a single *.log or *.txt), as 'atmq live' sessions and the
 pcaps/ samples do. Either input alone gives what it can: the module's view
-with its result codes explained, or a per-connection diagnosis.
+with its result codes explained, or, for captures alone (--pcap repeatable,
+a folder such as a tcpdump ring, or a glob; read as one stream in time
+order), the fleet report: a summary, every problem grouped by cause with
+counts and example client ids, and a table of the clients with a problem
+(--all: every client); --client-id/--device add that client's timeline.
 
 Output: a timeline (host→module, module→host and network lanes, each row
 tagged T<n> with its transaction or E<n> with its event) and the findings
@@ -70,6 +74,8 @@ unreadable input.`,
 		Example: `  atmq analyze pcaps/ecmt-no-credentials
   atmq analyze --serial sscom.txt --pcap server.pcapng --date 2026-11-26
   atmq analyze --serial dev.log --pcap cap.pcap --client-id dev1 --json
+  atmq analyze --pcap /var/log/mqtt-ring/ --json
+  atmq analyze --pcap 'node*.pcapng' --client-id sensor-0042
   atmq analyze DIR --clock-offset 8h --format mermaid > session.mmd`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -121,6 +127,9 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 		return withCode(ExitUsage, fmt.Errorf("--serial-format %q: known formats are %s", o.SerialFormat, strings.Join(at.Formats(), ", ")))
 	}
 	serial, pcap := o.Serial, o.Pcap
+	if o.Dir != "" && serial == "" && pcap == "" && captureFolder(o.Dir) {
+		return runFleet(o, []string{o.Dir}, s) // a ring or a broker's captures, no serial log
+	}
 	if o.Dir != "" {
 		ds, dp, err := sessionFiles(o.Dir)
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/atmq/atmq/correlate"
 	"github.com/atmq/atmq/correlate/fleet"
@@ -121,6 +123,24 @@ func writeFleet(w io.Writer, format string, rep *fleet.Report, res *correlate.Re
 		return err
 	}
 	return report.Table(w, res)
+}
+
+// captureFolder reports whether dir holds captures and no serial log
+// (serial.atmq, *.log, *.txt): a tcpdump ring or a broker's captures,
+// analysed together as the fleet report.
+func captureFolder(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		lower := strings.ToLower(e.Name())
+		if lower == "serial.atmq" || strings.HasSuffix(lower, ".log") || strings.HasSuffix(lower, ".txt") {
+			return false
+		}
+	}
+	_, err = netcap.ExpandCapturePaths([]string{dir})
+	return err == nil
 }
 
 type jsonBuffer struct{ b []byte }

@@ -87,6 +87,7 @@ func TestAnalyzeFleetRing(t *testing.T) {
 		t.Errorf("summary %+v, %d client rows", want.Summary, len(want.Clients))
 	}
 	for _, args := range [][]string{
+		{dir},
 		{"--pcap", dir},
 		{"--pcap", filepath.Join(dir, "ring.pcap*")},
 		{"--pcap", ring[3], "--pcap", ring[1], "--pcap", ring[0], "--pcap", ring[2]},
