@@ -74,6 +74,7 @@ type Analyzer struct {
 	kaExpired     map[uint16]int // keepalive → expired sessions
 	sni           map[string]*sniStats
 	noConnect     map[string]*addrGroup // address-keyed problems (SYN, RST, DNS, TLS alerts)
+	trackedAddrs  int                   // client addresses held in noConnect's groups
 
 	maxLive   int // maxLiveConns; tests lower it
 	sum       Summary
@@ -290,6 +291,10 @@ func (a *Analyzer) Report() *Report {
 
 func (a *Analyzer) sniOf(name string) *sniStats {
 	s := a.sni[name]
+	if s == nil && len(a.sni) >= maxGroups {
+		name = otherNames
+		s = a.sni[name]
+	}
 	if s == nil {
 		s = &sniStats{name: name}
 		a.sni[name] = s
@@ -307,19 +312,38 @@ type addrGroup struct {
 	examples []string
 }
 
-const maxGroupAddrs = 1 << 16
+// Bounds: distinct client addresses counted per group, and groups
+// (server addresses, server names, DNS names) kept before the rest are
+// lumped together.
+const (
+	maxGroupAddrs   = 1 << 16
+	maxTrackedAddrs = 1 << 18 // over all groups
+	maxGroups       = 4096
+	otherNames      = "(other names and servers)"
+)
 
 func (a *Analyzer) addrProblem(kind problemKind, key string, client netip.Addr) {
 	k := string(rune('a'+kind)) + key
 	g := a.noConnect[k]
+	if g == nil && len(a.noConnect) >= maxGroups {
+		// A capture naming thousands of servers or names: the rest share
+		// one group per kind.
+		key = otherNames
+		if kind == kindTLSAlert || kind == kindDNSFailure {
+			key += "\x00various"
+		}
+		k = string(rune('a'+kind)) + key
+		g = a.noConnect[k]
+	}
 	if g == nil {
 		g = &addrGroup{kind: kind, key: key, addrs: map[netip.Addr]bool{}}
 		a.noConnect[k] = g
 	}
 	g.count++
 	if !g.addrs[client] {
-		if len(g.addrs) < maxGroupAddrs {
+		if len(g.addrs) < maxGroupAddrs && a.trackedAddrs < maxTrackedAddrs {
 			g.addrs[client] = true
+			a.trackedAddrs++
 		} else {
 			g.manyAddr = true
 		}
