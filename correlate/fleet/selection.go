@@ -26,6 +26,7 @@ const (
 	maxPendingPerConn = 4
 	maxPendingConns   = 1 << 16
 	maxSelectionDNS   = 1 << 12
+	maxSelectionState = 1 << 18
 )
 
 // NewSelection selects by client id and/or client address ("IP" or
@@ -77,7 +78,7 @@ func (s *Selection) Add(r netcap.Record) {
 		return
 	}
 	if s.clientID == "" || r.Kind != netcap.KindEvent {
-		s.state[r.Conn] = -1 // by address only, or traffic without a CONNECT
+		s.reject(r.Conn) // by address only, or traffic without a CONNECT
 		delete(s.pending, r.Conn)
 		return
 	}
@@ -107,9 +108,23 @@ func (s *Selection) decide(conn int, selected bool) {
 		s.state[conn] = 1
 		s.recs = append(s.recs, s.pending[conn]...)
 	} else {
-		s.state[conn] = -1
+		s.reject(conn)
 	}
 	delete(s.pending, conn)
+}
+
+// reject marks conn as not selected. The marks are forgotten in bulk when
+// there are many: a forgotten connection's packets are marked again (none
+// of them is a CONNECT naming the id), so only the selected ones must stay.
+func (s *Selection) reject(conn int) {
+	if len(s.state) >= maxSelectionState {
+		for c, st := range s.state {
+			if st < 0 {
+				delete(s.state, c)
+			}
+		}
+	}
+	s.state[conn] = -1
 }
 
 // Records returns the selected records in the order they arrived.
