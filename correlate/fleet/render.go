@@ -7,8 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
+	"github.com/atmq/atmq/internal/term"
 )
 
 // cellWidth bounds a text column so sentences wrap within a terminal page.
@@ -30,13 +29,17 @@ func JSON(w io.Writer, r *Report) error {
 	return enc.Encode(doc)
 }
 
-// Table writes the summary, the problems grouped by cause, TLS per server
-// name and the client table.
-func Table(w io.Writer, r *Report) error {
+// Table writes the report for a pipe (no width limit, no colour).
+func Table(w io.Writer, r *Report) error { return TableFor(w, r, term.Output{}) }
+
+// TableFor writes the summary, the problems grouped by cause, TLS per
+// server name and the client table, fitted to out's width.
+func TableFor(w io.Writer, r *Report, out term.Output) error {
 	ew := &errWriter{w: w}
+	line := func(s string) { fmt.Fprintln(ew, term.WrapIndent(s, out.Width, 2)) }
 	s := r.Summary
-	fmt.Fprintf(ew, "Capture: %s%s\n", filesLine(s.Files), spanLine(s))
-	fmt.Fprintf(ew, "Connections: %s TCP", count(s.Connections))
+	line(fmt.Sprintf("Capture: %s%s", filesLine(s.Files), spanLine(s)))
+	conns := fmt.Sprintf("Connections: %s TCP", count(s.Connections))
 	var notes []string
 	if s.TLSConnections > 0 {
 		notes = append(notes, count(s.TLSConnections)+" TLS")
@@ -45,73 +48,98 @@ func Table(w io.Writer, r *Report) error {
 		notes = append(notes, count(s.WithoutConnect)+" without CONNECT in the capture")
 	}
 	if len(notes) > 0 {
-		fmt.Fprintf(ew, " (%s)", strings.Join(notes, ", "))
+		conns += fmt.Sprintf(" (%s)", strings.Join(notes, ", "))
 	}
-	fmt.Fprintf(ew, "; %s from %s: %s accepted, %s refused; sessions ended: %s with DISCONNECT, %s open at the end\n",
+	line(conns + fmt.Sprintf("; %s from %s: %s accepted, %s refused; sessions ended: %s with DISCONNECT, %s open at the end",
 		plural(s.Connects, "CONNECT", "CONNECTs"), plural(s.ClientIDs, "client id", "client ids"),
-		count(s.Accepted), count(s.Refused), count(s.Disconnected), count(s.OpenAtEnd))
-	fmt.Fprintf(ew, "Clients with problems: %s of %s\n\n", count(s.ClientsWithProblems), count(s.ClientIDs))
+		count(s.Accepted), count(s.Refused), count(s.Disconnected), count(s.OpenAtEnd)))
+	line(fmt.Sprintf("Clients with problems: %s of %s", count(s.ClientsWithProblems), count(s.ClientIDs)))
+	fmt.Fprintln(ew)
 	if ew.err != nil {
 		return ew.err
 	}
 	if len(r.Findings) == 0 {
-		fmt.Fprintln(ew, "Problems: none")
+		line("Problems: none")
 	} else {
-		fmt.Fprintln(ew, "Problems:")
-		t := newTable(ew)
-		t.Header("severity", "code", "clients", "conns", "problem and fix")
+		line("Problems:")
+		rows := make([][]string, 0, len(r.Findings))
 		for _, f := range r.Findings {
 			clients := count(f.Clients)
 			if f.Clients == 0 && f.Addresses > 0 {
 				clients = count(f.Addresses) + " addr"
 			}
-			if err := t.Append(f.Severity, f.Code, clients, count(f.Connections), f.Summary+"\nfix: "+f.Fix); err != nil {
-				return err
-			}
+			rows = append(rows, []string{f.Severity, f.Code, clients, count(f.Connections), term.Cut(f.Summary+" — fix: "+f.Fix, textCut)})
 		}
-		if err := t.Render(); err != nil {
+		t := term.NewTable(ew, []term.Column{{Header: "severity", Min: 7}, {Header: "code", Max: 24, Min: 8},
+			{Header: "clients", Min: 4}, {Header: "conns", Min: 4}, {Header: "problem and fix", Max: cellWidth, Min: 16, Weight: 4}},
+			term.NaturalWidths(5, rows), term.Boxed, out)
+		t.Paint = func(col int, cell string) string {
+			if col == 0 {
+				return term.SeverityStyle(cell)
+			}
+			return ""
+		}
+		if err := writeRows(t, rows); err != nil {
 			return err
 		}
 	}
 	if len(s.TLS) > 0 {
-		fmt.Fprintln(ew, "\nTLS by server name:")
-		t := newTable(ew)
-		t.Header("server name", "connections", "alerts")
+		fmt.Fprintln(ew)
+		line("TLS by server name:")
+		rows := make([][]string, 0, len(s.TLS))
 		for _, ts := range s.TLS {
 			var alerts []string
 			for _, a := range ts.Alerts {
 				alerts = append(alerts, fmt.Sprintf("%s × %s", count(a.Count), a.Value))
 			}
-			if err := t.Append(sniLabel(clip(ts.ServerName)), count(ts.Connections), strings.Join(alerts, "; ")); err != nil {
-				return err
-			}
+			rows = append(rows, []string{term.Cut(sniLabel(ts.ServerName), cellCut), count(ts.Connections), term.Cut(strings.Join(alerts, "; "), textCut)})
 		}
-		if err := t.Render(); err != nil {
+		t := term.NewTable(ew, []term.Column{{Header: "server name", Max: 48, Min: 8}, {Header: "connections", Min: 4},
+			{Header: "alerts", Max: cellWidth, Min: 10, Weight: 3}}, term.NaturalWidths(3, rows), term.Boxed, out)
+		if err := writeRows(t, rows); err != nil {
 			return err
 		}
 	}
-	if ew.err != nil {
+	if ew.err != nil || len(r.Clients) == 0 {
 		return ew.err
 	}
-	if len(r.Clients) == 0 {
-		return ew.err
-	}
+	fmt.Fprintln(ew)
 	if len(r.Clients) == s.ClientIDs {
-		fmt.Fprintf(ew, "\nClients (%s):\n", count(len(r.Clients)))
+		line(fmt.Sprintf("Clients (%s):", count(len(r.Clients))))
 	} else {
-		fmt.Fprintf(ew, "\nClients with a problem (%s of %s; --all lists every client):\n", count(len(r.Clients)), count(s.ClientIDs))
+		line(fmt.Sprintf("Clients with a problem (%s of %s; --all lists every client):", count(len(r.Clients)), count(s.ClientIDs)))
 	}
-	t := newTable(ew)
-	t.Header("client id", "address", "conns", "accepted", "refused", "last result", "cause")
+	rows := make([][]string, 0, len(r.Clients))
 	for _, c := range r.Clients {
-		if err := t.Append(clip(c.ClientID), c.Address, count(c.Connections), count(c.Accepted), count(c.Refused), c.LastResult, c.Cause); err != nil {
-			return err
-		}
+		rows = append(rows, []string{term.Cut(c.ClientID, cellCut), c.Address, count(c.Connections), count(c.Accepted), count(c.Refused),
+			term.Cut(c.LastResult, cellCut), term.Cut(c.Cause, textCut)})
 	}
-	if err := t.Render(); err != nil {
+	t := term.NewTable(ew, []term.Column{{Header: "client id", Max: 40, Min: 8, Weight: 2}, {Header: "address", Max: 39, Min: 7},
+		{Header: "conns", Min: 4}, {Header: "accepted", Min: 4}, {Header: "refused", Min: 4},
+		{Header: "last result", Max: 32, Min: 8, Weight: 2}, {Header: "cause", Max: cellWidth, Min: 10, Weight: 3}},
+		term.NaturalWidths(7, rows), term.Boxed, out)
+	if err := writeRows(t, rows); err != nil {
 		return err
 	}
 	return ew.err
+}
+
+// Cuts applied to values before layout: a cell, and a sentence.
+const (
+	cellCut = 120
+	textCut = 2000
+)
+
+func writeRows(t *term.Table, rows [][]string) error {
+	if err := t.Header(); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := t.Row(r...); err != nil {
+			return err
+		}
+	}
+	return t.Close()
 }
 
 func filesLine(files []string) string {
@@ -130,15 +158,6 @@ func spanLine(s Summary) string {
 		line += fmt.Sprintf(", %s – %s (%s)", s.First.UTC().Format("2006-01-02 15:04:05"), s.Last.UTC().Format("15:04:05 MST"), roundDur(s.Last.Sub(*s.First)).Truncate(time.Second))
 	}
 	return line
-}
-
-func newTable(w io.Writer) *tablewriter.Table {
-	return tablewriter.NewTable(w,
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNormal),
-		tablewriter.WithRowMaxWidth(cellWidth),
-		tablewriter.WithTrimSpace(tw.Off),
-	)
 }
 
 // errWriter keeps the first write error so a run of Fprintf calls can be

@@ -13,6 +13,7 @@ import (
 	"github.com/atmq/atmq/correlate/report"
 	"github.com/atmq/atmq/decode/netcap"
 	"github.com/atmq/atmq/internal/progress"
+	"github.com/atmq/atmq/internal/term"
 )
 
 // runFleet analyses captures without a serial log: the broker-side fleet
@@ -66,7 +67,7 @@ func runFleet(o analyzeOptions, args []string, s Streams) error {
 		}
 		res = correlate.Analyze(nil, sel.Records(), copts)
 	}
-	if err := writeFleet(s.Out, format, rep, res, o); err != nil {
+	if err := writeFleet(s.Out, s.Term, format, rep, res, o); err != nil {
 		return withCode(ExitUsage, fmt.Errorf("writing output: %w", err))
 	}
 	if rep.HasErrors() || res != nil && res.HasErrors() {
@@ -78,7 +79,7 @@ func runFleet(o analyzeOptions, args []string, s Streams) error {
 // writeFleet renders the report and, when a client was selected, its
 // timeline (table), its analysis under "selection" (JSON), or its sequence
 // diagram alone (Mermaid).
-func writeFleet(w io.Writer, format string, rep *fleet.Report, res *correlate.Result, o analyzeOptions) error {
+func writeFleet(w io.Writer, out term.Output, format string, rep *fleet.Report, res *correlate.Result, o analyzeOptions) error {
 	switch format {
 	case "json":
 		if res == nil {
@@ -109,7 +110,7 @@ func writeFleet(w io.Writer, format string, rep *fleet.Report, res *correlate.Re
 	case "mermaid":
 		return report.Mermaid(w, res)
 	}
-	if err := fleet.Table(w, rep); err != nil {
+	if err := fleet.TableFor(w, rep, out); err != nil {
 		return err
 	}
 	if res == nil {
@@ -122,7 +123,7 @@ func writeFleet(w io.Writer, format string, rep *fleet.Report, res *correlate.Re
 	if _, err := fmt.Fprintf(w, "\nTimeline of %s:\n", what); err != nil {
 		return err
 	}
-	return report.Table(w, res)
+	return report.TableFor(w, res, report.TableOptions{Width: out.Width, Color: out.Color})
 }
 
 // captureFolder reports whether dir holds captures and no serial log
