@@ -193,9 +193,15 @@ func loadReportInput(o analyzeOptions, stderr io.Writer) (*reportInput, error) {
 		return nil, errors.New("nothing to report: give DIR, --serial LOG and/or --pcap CAPTURE")
 	}
 	in := &reportInput{Input: htmlreport.Input{Redacted: copts.Redact}}
-	var firstFrame time.Time
+	var captures []string
 	if pcap != "" {
-		if firstFrame, err = captureStart(pcap); err != nil {
+		if captures, err = netcap.ExpandCapturePaths([]string{pcap}); err != nil {
+			return nil, err
+		}
+	}
+	var firstFrame time.Time
+	if len(captures) > 0 {
+		if firstFrame, err = captureStart(captures); err != nil {
 			return nil, err
 		}
 	}
@@ -209,10 +215,10 @@ func loadReportInput(o analyzeOptions, stderr io.Writer) (*reportInput, error) {
 		in.Sources = append(in.Sources, filepath.Base(serial))
 	}
 	var recs []netcap.Record
-	if pcap != "" {
+	if len(captures) > 0 {
 		var more []correlate.Skipped
 		opts := netcap.Options{Ports: mqttPorts(o.Ports, log), ReorderLimit: o.ReorderLimit}
-		if recs, more, err = readCapture(pcap, opts, correlate.NewCollector(log, copts), stderr); err != nil {
+		if recs, more, err = readCapture(captures, opts, correlate.NewCollector(log, copts), stderr); err != nil {
 			return nil, err
 		}
 		skipped = append(skipped, more...)
