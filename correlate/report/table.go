@@ -69,7 +69,7 @@ func Table(w io.Writer, r *correlate.Result) error {
 		if f.Explanation != "" {
 			summary += " — " + f.Explanation
 		}
-		if err := t.Append(f.Severity, f.Code, num(f.Line), frameList(f.Frames), summary, f.Fix); err != nil {
+		if err := t.Append(f.Severity.String(), f.Code, num(f.Line), frameList(f.Frames), summary, f.Fix); err != nil {
 			return err
 		}
 	}
