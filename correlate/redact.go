@@ -14,7 +14,7 @@ import (
 // bytes>", so a report can be shared. Quoted forms are replaced first;
 // bare occurrences only for passwords of 4 bytes or more, so short ones
 // cannot garble unrelated text.
-func (a *analysis) redact(res *Result) {
+func (a evidence) redact(res *Result) {
 	secrets := map[string]bool{}
 	for i := range a.txs {
 		if p, ok := arg(a.txs[i].Args, at.ArgPassword); ok && p != "" {
