@@ -152,12 +152,11 @@ func (a pairedEvidence) latency(ti int) *Latency {
 
 // sortedFindings orders findings by severity, then line, then first frame.
 func (a *findingSet) sortedFindings() []Finding {
-	rank := map[string]int{SeverityError: 0, SeverityWarning: 1, SeverityInfo: 2}
 	out := append([]Finding(nil), a.findings...)
 	sort.SliceStable(out, func(i, j int) bool {
 		fi, fj := out[i], out[j]
-		if rank[fi.Severity] != rank[fj.Severity] {
-			return rank[fi.Severity] < rank[fj.Severity]
+		if fi.Severity.rank() != fj.Severity.rank() {
+			return fi.Severity.rank() < fj.Severity.rank()
 		}
 		if fi.Line != fj.Line {
 			return fi.Line < fj.Line

@@ -13,7 +13,7 @@ import (
 // diagnoseCommands reports what the serial log alone shows: commands the
 // module refused, and result codes the capture did not already explain
 // (all of them when there is no capture).
-func (a *analysis) diagnoseCommands() {
+func (a *logCheck) diagnoseCommands() {
 	for ti := range a.txs {
 		t := &a.txs[ti]
 		if at.Refused(t.Final) {
@@ -42,7 +42,7 @@ func (a *analysis) diagnoseCommands() {
 // acceptedWithWarnings reports a command the module took although it is
 // written in a way modules misread. The module's OK is the evidence: the
 // finding must not claim a refusal.
-func (a *analysis) acceptedWithWarnings(t *at.Transaction) {
+func (a *logCheck) acceptedWithWarnings(t *at.Transaction) {
 	w := t.Warnings[0]
 	answer := "the module took the command"
 	if t.Final != "" {
@@ -64,7 +64,7 @@ func (a *analysis) acceptedWithWarnings(t *at.Transaction) {
 }
 
 // commandRefused reports a command the module answered with ERROR.
-func (a *analysis) commandRefused(t *at.Transaction) {
+func (a *logCheck) commandRefused(t *at.Transaction) {
 	if len(t.Warnings) > 0 {
 		w := t.Warnings[0]
 		a.add(Finding{
@@ -125,7 +125,7 @@ func txSucceeded(t *at.Transaction) bool { return t.Succeeded() }
 
 // resultFinding explains a failing result URC when the capture gave no
 // finding for the command already.
-func (a *analysis) resultFinding(t *at.Transaction) {
+func (a *logCheck) resultFinding(t *at.Transaction) {
 	if t.Result == "" || a.hasLine(t.Line) {
 		return
 	}
@@ -186,7 +186,7 @@ func resultCut(t *at.Transaction) bool {
 
 // withoutWire says why a finding rests on the serial log alone: the
 // capture lacks the evidence (given as missing), or there is no capture.
-func (a *analysis) withoutWire(missing string) string {
+func (a *logCheck) withoutWire(missing string) string {
 	if len(a.recs) == 0 {
 		return "no capture was given to check it on the wire"
 	}
@@ -194,7 +194,7 @@ func (a *analysis) withoutWire(missing string) string {
 }
 
 // statusFinding explains a connection-status URC the capture did not.
-func (a *analysis) statusFinding(e *at.Event, j int) {
+func (a *logCheck) statusFinding(e *at.Event, j int) {
 	if e.Op != at.OpStatus {
 		return
 	}
@@ -235,7 +235,7 @@ func (a *analysis) statusFinding(e *at.Event, j int) {
 // followsFailure reports whether a status URC comes right after an
 // open/connect failure already reported on its connection index, with no
 // new attempt in between (+QMTCONN: 0,0,5 then +QMTSTAT: 0,4).
-func (a *analysis) followsFailure(e *at.Event) bool {
+func (a *logCheck) followsFailure(e *at.Event) bool {
 	idx, ok := arg(e.Args, at.ArgConn)
 	if !ok || strings.TrimSpace(idx) == "" {
 		idx = "0"
@@ -271,7 +271,7 @@ func overlaps(a, b []int) bool {
 
 // diagnoseNotOnWire reports operations the module says it did that the
 // capture never shows, one finding per kind of operation.
-func (a *analysis) diagnoseNotOnWire() {
+func (a *logCheck) diagnoseNotOnWire() {
 	if len(a.recs) == 0 {
 		return
 	}
@@ -319,7 +319,7 @@ func (a *analysis) diagnoseNotOnWire() {
 }
 
 // captureHint says what the capture does hold, to guide the fix.
-func (a *analysis) captureHint() string {
+func (a *logCheck) captureHint() string {
 	ports := map[string]bool{}
 	tls := false
 	for _, id := range a.connOrder {

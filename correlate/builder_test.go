@@ -171,7 +171,7 @@ func (l *logBuilder) connect(s, rs float64, cid, user, pass string, rc string) *
 
 // findingCodes lists the codes of res's findings with the given severity
 // ("" for all).
-func findingCodes(res *Result, sev string) []string {
+func findingCodes(res *Result, sev Severity) []string {
 	var out []string
 	for _, f := range res.Findings {
 		if sev == "" || f.Severity == sev {
@@ -202,7 +202,7 @@ func requireCodes(t *testing.T, res *Result, codes ...string) {
 func describeFindings(res *Result) []string {
 	var out []string
 	for _, f := range res.Findings {
-		out = append(out, f.Severity+" "+f.Code+": "+f.Summary)
+		out = append(out, f.Severity.String()+" "+f.Code+": "+f.Summary)
 	}
 	return out
 }

@@ -121,7 +121,7 @@ func TestCollectorPruningKeepsSampleAnalyses(t *testing.T) {
 func codes(r *Result) []string {
 	var out []string
 	for _, f := range r.Findings {
-		out = append(out, f.Severity+" "+f.Code)
+		out = append(out, f.Severity.String()+" "+f.Code)
 	}
 	return out
 }

@@ -50,7 +50,7 @@ func (v *connAttemptView) classify() at.Failure {
 }
 
 // attemptOfTx describes a command's attempt.
-func (a *analysis) attemptOfTx(t *at.Transaction) *connAttemptView {
+func (a *logCheck) attemptOfTx(t *at.Transaction) *connAttemptView {
 	v := &connAttemptView{t: t, line: t.Line, op: t.Op, d: a.dialectOf(t), idx: connIndex(t), known: t.Op == at.OpConnect,
 		args: t.ResultArgs, meaning: orDefault(t.Meaning, "failure")}
 	v.answer, v.where = t.Final, fmt.Sprintf("the final result on line %d", t.FinalLine)
@@ -82,7 +82,7 @@ func (a *analysis) attemptOfTx(t *at.Transaction) *connAttemptView {
 // attemptOfEvent describes an unsolicited connect URC (auto-reconnect, or
 // a log that lacks the command), taking host and credentials from the
 // last open/connect command on the same index, if any.
-func (a *analysis) attemptOfEvent(e *at.Event) *connAttemptView {
+func (a *logCheck) attemptOfEvent(e *at.Event) *connAttemptView {
 	v := &connAttemptView{line: e.Line, op: e.Op, answer: e.Text, d: at.LookupDialect(e.Dialect), args: e.Args,
 		where:   fmt.Sprintf("the URC on line %d (no command in the log answers to it)", e.Line),
 		meaning: strings.TrimPrefix(orDefault(e.Meaning, "failure"), "unsolicited: ")}
@@ -135,7 +135,7 @@ func (v *connAttemptView) target() string {
 // connectFailure reports a failed open or connect command. It returns
 // false when the command did not fail (or the capture already explained
 // it), so the caller can go on with its generic checks.
-func (a *analysis) connectFailure(t *at.Transaction) bool {
+func (a *logCheck) connectFailure(t *at.Transaction) bool {
 	if a.hasLine(t.Line) {
 		return true
 	}
@@ -150,7 +150,7 @@ func (a *analysis) connectFailure(t *at.Transaction) bool {
 
 // connectEventFinding reports an unsolicited connect URC that says the
 // connection failed or the broker refused it.
-func (a *analysis) connectEventFinding(e *at.Event, j int) {
+func (a *logCheck) connectEventFinding(e *at.Event, j int) {
 	frames := a.frames(a.evRecs[j])
 	for _, f := range a.findings {
 		if len(frames) > 0 && len(f.Frames) > 0 && overlaps(f.Frames, frames) {
@@ -169,7 +169,7 @@ func (a *analysis) connectEventFinding(e *at.Event, j int) {
 
 // afterFailure reports whether an error finding about an earlier line
 // exists.
-func (a *analysis) afterFailure(line int) bool {
+func (a *logCheck) afterFailure(line int) bool {
 	for _, f := range a.findings {
 		if f.Severity == SeverityError && f.Line > 0 && f.Line < line {
 			return true
@@ -194,7 +194,7 @@ func hasArg(args map[string]string, key string) bool {
 
 // attemptFinding adds the finding for a failed attempt; false when the
 // attempt did not fail.
-func (a *analysis) attemptFinding(v *connAttemptView, frames []int) bool {
+func (a *logCheck) attemptFinding(v *connAttemptView, frames []int) bool {
 	fl := v.classify()
 	kind, connack := fl.Kind, fl.Connack
 	if kind == at.FailNone {
@@ -333,7 +333,7 @@ func (v *connAttemptView) intent() connectIntent {
 
 // connectFailedText explains a connect the module says failed without
 // giving the broker's answer.
-func (a *analysis) connectFailedText(v *connAttemptView, noWire string) (expl, fix string) {
+func (a *logCheck) connectFailedText(v *connAttemptView, noWire string) (expl, fix string) {
 	cloud := cloudCredentialsProblem(v.host, v.clientID, v.user, v.pass)
 	note := v.d.Note()
 	if note.ConnectFailed != nil {
@@ -365,7 +365,7 @@ func (a *analysis) connectFailedText(v *connAttemptView, noWire string) (expl, f
 }
 
 // evText is the text of the event on line, as logged.
-func (a *analysis) evText(line int) string {
+func (a *logCheck) evText(line int) string {
 	for j := range a.evs {
 		if a.evs[j].Line == line {
 			return a.evs[j].Text
@@ -376,7 +376,7 @@ func (a *analysis) evText(line int) string {
 
 // laterAccept returns the line of an accepting connect URC for the same
 // index right after the attempt (before any other command), 0 if none.
-func (a *analysis) laterAccept(v *connAttemptView) int {
+func (a *logCheck) laterAccept(v *connAttemptView) int {
 	next := 1 << 30
 	for ti := range a.txs {
 		if a.txs[ti].Line > v.line {
@@ -402,7 +402,7 @@ func (a *analysis) laterAccept(v *connAttemptView) int {
 // (SSL contexts, certificates, TLS schemes) since the previous attempt of
 // the same kind on the index, as "CMD (line N)" or, for a command given
 // several times, "n× AT+NAME (lines …)".
-func (a *analysis) tlsSetup(line int, idx string) []string {
+func (a *logCheck) tlsSetup(line int, idx string) []string {
 	from, op := 0, at.Op("")
 	for ti := range a.txs {
 		if a.txs[ti].Line == line {
@@ -463,7 +463,7 @@ func (a *analysis) tlsSetup(line int, idx string) []string {
 func setsTLS(t *at.Transaction) bool { return at.SetsTLS(t.Name, t.Args) }
 
 // tlsFix says how to set TLS up right in the dialect's commands.
-func (a *analysis) tlsFix(v *connAttemptView) string {
+func (a *logCheck) tlsFix(v *connAttemptView) string {
 	n := 0
 	for n < len(a.txs) && a.txs[n].Line < v.line {
 		n++

@@ -27,7 +27,7 @@ func findingsOn(res *Result, line int) []Finding {
 
 // oneFinding requires exactly one finding about line, with code and
 // severity, and returns it.
-func oneFinding(t *testing.T, res *Result, line int, code, severity string) Finding {
+func oneFinding(t *testing.T, res *Result, line int, code string, severity Severity) Finding {
 	t.Helper()
 	fs := findingsOn(res, line)
 	if len(fs) != 1 || fs[0].Code != code || fs[0].Severity != severity {
@@ -271,7 +271,7 @@ func TestRealLogDiagnoses(t *testing.T) {
 	cases := []struct {
 		file     string
 		code     string
-		severity string
+		severity Severity
 		line     int
 	}{
 		{"01_bg96_qmtopen_-1_aws_tls.txt", CodeOpenFailed, SeverityError, 114},

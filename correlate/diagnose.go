@@ -10,18 +10,6 @@ import (
 	"github.com/atmq/atmq/decode/netcap"
 )
 
-// diagnose turns the evidence into findings: the wire first (it says what
-// really happened), then the module's view for what the wire cannot show.
-func (a *analysis) diagnose() {
-	a.diagnoseDNS()
-	for _, id := range a.deviceConns {
-		a.diagnoseConn(a.conns[id])
-	}
-	a.diagnoseIntent()
-	a.diagnoseCommands()
-	a.diagnoseNotOnWire()
-}
-
 // takeoverWindow is how soon after another connection's CONNECT the
 // broker's close of the device's connection counts as a takeover
 // (mosquitto: within a millisecond).
@@ -29,7 +17,7 @@ const takeoverWindow = time.Second
 
 // diagnoseConn explains one device connection: refused TCP, refused
 // CONNACK, and why the broker closed it.
-func (a *analysis) diagnoseConn(c *connInfo) {
+func (a *wireCheck) diagnoseConn(c *connInfo) {
 	var syn, synack, serverClose, clientClose, unanswered = -1, -1, -1, -1, -1
 	for _, i := range c.recs {
 		r := &a.recs[i]
@@ -101,7 +89,7 @@ func connackRefused(p *mqtt.Packet) bool {
 
 // explainServerClose finds the most specific reason the broker closed an
 // accepted (or not yet accepted) connection.
-func (a *analysis) explainServerClose(c *connInfo, sc int) {
+func (a *wireCheck) explainServerClose(c *connInfo, sc int) {
 	scRec := &a.recs[sc]
 	p := a.connectPacket(c)
 	line := a.connLine(c.id)
@@ -166,7 +154,7 @@ func (a *analysis) explainServerClose(c *connInfo, sc int) {
 
 // lastClientPacket returns the device's last MQTT packet on c before
 // record before, or -1.
-func (a *analysis) lastClientPacket(c *connInfo, before int) int {
+func (a *wireCheck) lastClientPacket(c *connInfo, before int) int {
 	last := -1
 	for _, i := range c.recs {
 		if i >= before {
@@ -181,7 +169,7 @@ func (a *analysis) lastClientPacket(c *connInfo, before int) int {
 
 // unansweredRequest reports whether the device's packet at req expected an
 // answer the broker never sent before closing at sc.
-func (a *analysis) unansweredRequest(c *connInfo, req, sc int) bool {
+func (a *wireCheck) unansweredRequest(c *connInfo, req, sc int) bool {
 	p := a.recs[req].Packet
 	var want mqtt.Type
 	switch {
@@ -214,7 +202,7 @@ func (a *analysis) unansweredRequest(c *connInfo, req, sc int) bool {
 // reportTakeover reports a client-id takeover of c, closed at sc, when
 // another connection sent a CONNECT with the same client id just before.
 // byReason is set when the broker's DISCONNECT said "session taken over".
-func (a *analysis) reportTakeover(c *connInfo, sc int, byReason bool) bool {
+func (a *wireCheck) reportTakeover(c *connInfo, sc int, byReason bool) bool {
 	p := a.connectPacket(c)
 	if p == nil {
 		return false
@@ -256,7 +244,7 @@ func (a *analysis) reportTakeover(c *connInfo, sc int, byReason bool) bool {
 }
 
 // keepaliveFinding reports a keepalive expiry.
-func (a *analysis) keepaliveFinding(c *connInfo, sc, last int, why string) {
+func (a *wireCheck) keepaliveFinding(c *connInfo, sc, last int, why string) {
 	p := a.connectPacket(c)
 	ka := 0
 	if p != nil {
@@ -279,7 +267,7 @@ func (a *analysis) keepaliveFinding(c *connInfo, sc, last int, why string) {
 
 // checkUnansweredPing reports a PINGREQ the broker never answered, on a
 // connection the device then closed.
-func (a *analysis) checkUnansweredPing(c *connInfo, clientClose int) {
+func (a *wireCheck) checkUnansweredPing(c *connInfo, clientClose int) {
 	if clientClose < 0 {
 		return
 	}
@@ -298,7 +286,7 @@ func (a *analysis) checkUnansweredPing(c *connInfo, clientClose int) {
 }
 
 // invalidTopicByClose reports a request the broker answered by closing.
-func (a *analysis) invalidTopicByClose(c *connInfo, req, sc int) {
+func (a *wireCheck) invalidTopicByClose(c *connInfo, req, sc int) {
 	p := a.recs[req].Packet
 	line := a.lineOf(req)
 	t := a.txOfRec(req)
@@ -350,7 +338,7 @@ func (a *analysis) invalidTopicByClose(c *connInfo, req, sc int) {
 }
 
 // checkSuback reports refused subscriptions in a SUBACK.
-func (a *analysis) checkSuback(c *connInfo, ack int) {
+func (a *wireCheck) checkSuback(c *connInfo, ack int) {
 	p := a.recs[ack].Packet
 	sub := -1
 	for _, i := range a.subByID[p.PacketID] {
@@ -394,7 +382,7 @@ func (a *analysis) checkSuback(c *connInfo, ack int) {
 }
 
 // txOfRec returns the transaction record i was paired with, or nil.
-func (a *analysis) txOfRec(i int) *at.Transaction {
+func (a *wireCheck) txOfRec(i int) *at.Transaction {
 	if i < 0 || i >= len(a.recTx) || a.recTx[i] == 0 {
 		return nil
 	}
@@ -402,7 +390,7 @@ func (a *analysis) txOfRec(i int) *at.Transaction {
 }
 
 // connTx returns the connect transaction of a connection, or nil.
-func (a *analysis) connTx(conn int) *at.Transaction {
+func (a *wireCheck) connTx(conn int) *at.Transaction {
 	if v := a.connAttempt[conn]; v > 0 {
 		return &a.txs[v-1]
 	}
@@ -414,7 +402,7 @@ func (a *analysis) connTx(conn int) *at.Transaction {
 
 // diagnoseDNS reports failed lookups of the hosts the module was told to
 // open (every failed lookup when there is no log).
-func (a *analysis) diagnoseDNS() {
+func (a *wireCheck) diagnoseDNS() {
 	targets := a.openTargets()
 	// The last successful answer per name: a failure followed by success
 	// (a retry, a second resolver) is no failure.

@@ -74,7 +74,7 @@ func (a *findingSet) hasLine(line int) bool {
 
 // lineOf returns the serial line of the command or URC record i was
 // paired with, 0 when none.
-func (a pairedEvidence) lineOf(i int) int {
+func (a pairedRecords) lineOf(i int) int {
 	if i < 0 || i >= len(a.recs) {
 		return 0
 	}
@@ -89,7 +89,7 @@ func (a pairedEvidence) lineOf(i int) int {
 
 // connLine returns the line of the command (or URC) that opened a
 // connection's MQTT session, 0 when none.
-func (a pairedEvidence) connLine(conn int) int {
+func (a pairedRecords) connLine(conn int) int {
 	v := a.connAttempt[conn]
 	switch {
 	case v > 0:

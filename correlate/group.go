@@ -20,7 +20,7 @@ func groupFindings(findings []Finding) []Finding {
 	var lines [][]int
 	var fixes [][]string
 	for _, f := range findings {
-		k := key{f.Code, f.Severity, f.Summary}
+		k := key{f.Code, f.Severity.String(), f.Summary}
 		i, seen := at[k]
 		if !seen || f.Line == 0 {
 			at[k] = len(out)

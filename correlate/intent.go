@@ -10,7 +10,7 @@ import (
 
 // diagnoseIntent compares what each command asked for with what the
 // module put on the wire.
-func (a *analysis) diagnoseIntent() {
+func (a *intentCheck) diagnoseIntent() {
 	for ti := range a.txs {
 		t := &a.txs[ti]
 		switch t.Op {
@@ -28,7 +28,7 @@ func (a *analysis) diagnoseIntent() {
 
 // pairedPacket returns the first record of type typ paired with
 // transaction ti, or -1.
-func (a *analysis) pairedPacket(ti int, typ mqtt.Type, fromClient bool) int {
+func (a *intentCheck) pairedPacket(ti int, typ mqtt.Type, fromClient bool) int {
 	for _, i := range a.txRecs[ti] {
 		if a.isPacket(i, typ, fromClient) {
 			return i
@@ -38,14 +38,14 @@ func (a *analysis) pairedPacket(ti int, typ mqtt.Type, fromClient bool) int {
 }
 
 // mismatch adds an intent-vs-wire finding.
-func (a *analysis) mismatch(code string, t *at.Transaction, rec int, summary, expl, fix string) {
+func (a *intentCheck) mismatch(code string, t *at.Transaction, rec int, summary, expl, fix string) {
 	a.add(Finding{
 		Code: code, Severity: SeverityWarning, Line: t.Line, Frames: a.frames([]int{rec}),
 		Summary: summary, Explanation: expl, Fix: fix,
 	})
 }
 
-func (a *analysis) compareConnect(t *at.Transaction, rec int) {
+func (a *intentCheck) compareConnect(t *at.Transaction, rec int) {
 	p := a.recs[rec].Packet
 	d, idx := a.dialectOf(t), connIndex(t)
 	frame := a.recs[rec].Frame
@@ -121,7 +121,7 @@ func (a *analysis) compareConnect(t *at.Transaction, rec int) {
 	a.compareWill(t, rec, cfg)
 }
 
-func (a *analysis) compareWill(t *at.Transaction, rec int, cfg *at.ConnConfig) {
+func (a *intentCheck) compareWill(t *at.Transaction, rec int, cfg *at.ConnConfig) {
 	p := a.recs[rec].Packet
 	topic, hasTopic := arg(t.Args, at.ArgWillTopic)
 	if !hasTopic && cfg.WillTopic != nil {
@@ -157,7 +157,7 @@ func (a *analysis) compareWill(t *at.Transaction, rec int, cfg *at.ConnConfig) {
 	}
 }
 
-func (a *analysis) comparePublish(t *at.Transaction, rec int) {
+func (a *intentCheck) comparePublish(t *at.Transaction, rec int) {
 	p := a.recs[rec].Packet
 	var diffs []string
 	if topic, ok := arg(t.Args, at.ArgTopic); ok && topic != p.Topic {
@@ -169,12 +169,9 @@ func (a *analysis) comparePublish(t *at.Transaction, rec int) {
 	if q, ok := intArg(t.Args, at.ArgQoS); ok && q != int(p.QoS) {
 		diffs = append(diffs, fmt.Sprintf("QoS: command %d, wire %d", q, p.QoS))
 	}
-	if r, ok := intArg(t.Args, at.ArgRetain); ok {
-		// ECMT packs retain + 10 × RAI into one field (EC616-SRC
-		// retainOrRai%10).
-		if want := r%10 != 0; want != p.Retain {
-			diffs = append(diffs, fmt.Sprintf("retain: command %s, wire %s", onOff(want), onOff(p.Retain)))
-		}
+	// The dialect reads its retain field (ECMT packs more into it).
+	if want, ok := a.dialectOf(t).PublishRetain(t.Args); ok && want != p.Retain {
+		diffs = append(diffs, fmt.Sprintf("retain: command %s, wire %s", onOff(want), onOff(p.Retain)))
 	}
 	if len(diffs) == 0 {
 		return

@@ -18,7 +18,15 @@ import (
 //	timedEvidence   = evidence + clockEstimate    (estimateClock writes the clock)
 //	deviceEvidence  = timedEvidence + deviceChoice (selectDevice writes the choice)
 //	pairedEvidence  = deviceEvidence + pairing    (pairRecords writes the pairs)
-//	analysis        = pairedEvidence + findingSet (diagnose writes the findings)
+//
+// The findings phase is not one value: each concern is a checker given
+// only the phase values it reads (none reads the clock), adding to the
+// findings so far:
+//
+//	pairedRecords   = evidence + pairing          (which records each line caused)
+//	wireCheck       = pairedRecords + deviceChoice → findings (diagnose.go, refusal.go)
+//	intentCheck     = pairedRecords                → findings (intent.go)
+//	logCheck        = pairedRecords + deviceChoice → findings (atside.go, connfail.go)
 
 // inputs are the serial side as the phases read it.
 type inputs struct {
@@ -101,16 +109,42 @@ type pairedEvidence struct {
 // findingSet is what the findings phase concludes.
 type findingSet struct {
 	findings []Finding
+}
+
+// pairedRecords is the serial side, the capture and the pairs between
+// them: what the findings checkers read of the pairing phase. The clock
+// and the device choice are not in it; a checker that needs the device's
+// connections is given the deviceChoice besides.
+type pairedRecords struct {
+	evidence
+	*pairing
+}
+
+// wireCheck explains the device's connections from the capture: DNS
+// failures, refused TCP and CONNACKs, why the broker closed, SUBACK
+// failures.
+type wireCheck struct {
+	pairedRecords
+	*deviceChoice
+	*findingSet
+}
+
+// intentCheck compares what each command asked for with the packet it
+// caused.
+type intentCheck struct {
+	pairedRecords
+	*findingSet
+}
+
+// logCheck explains what the serial log shows that the capture did not
+// already explain (everything, when there is no capture).
+type logCheck struct {
+	pairedRecords
+	*deviceChoice // whether the device has connections in the capture
+	*findingSet
 	// connFailed lists the open/connect failures reported from the
 	// module's words, in line order.
 	connFailed []connFailure
-}
-
-// analysis is the findings phase at work: it reads the earlier phases'
-// values and writes only its findings.
-type analysis struct {
-	pairedEvidence
-	*findingSet
 }
 
 // Analyze correlates a decoded serial log with decoded capture records.
@@ -122,7 +156,7 @@ func Analyze(log *at.Log, recs []netcap.Record, opts Options) *Result {
 	clk := estimateClock(ev)
 	dev := selectDevice(ev, clk)
 	pr := pairRecords(ev, clk, dev)
-	fs := diagnose(ev, clk, dev, pr)
+	fs := diagnose(ev, dev, pr)
 	return buildResult(ev, clk, dev, pr, fs)
 }
 
@@ -164,30 +198,41 @@ func pairRecords(ev evidence, clk *clockEstimate, dev *deviceChoice) *pairing {
 }
 
 // diagnose is the findings phase: the wire first (it says what really
-// happened), then the module's view for what the wire cannot show.
-func diagnose(ev evidence, clk *clockEstimate, dev *deviceChoice, pr *pairing) *findingSet {
+// happened), then the command's intent against the wire, then the
+// module's view for what the wire cannot show. Each checker reads the
+// findings of those before it, so a failure the capture explains is not
+// reported again from the log.
+func diagnose(ev evidence, dev *deviceChoice, pr *pairing) *findingSet {
 	fs := &findingSet{}
 	for _, f := range dev.deviceFindings {
 		fs.add(f)
 	}
-	a := &analysis{pairedEvidence{deviceEvidence{timedEvidence{ev, clk}, dev}, pr}, fs}
-	a.diagnose()
+	paired := pairedRecords{ev, pr}
+	wire := &wireCheck{paired, dev, fs}
+	wire.diagnoseDNS()
+	for _, id := range dev.deviceConns {
+		wire.diagnoseConn(ev.conns[id])
+	}
+	(&intentCheck{paired, fs}).diagnoseIntent()
+	serial := &logCheck{pairedRecords: paired, deviceChoice: dev, findingSet: fs}
+	serial.diagnoseCommands()
+	serial.diagnoseNotOnWire()
 	return fs
 }
 
 // buildResult renders the phases' values as the Result.
 func buildResult(ev evidence, clk *clockEstimate, dev *deviceChoice, pr *pairing, fs *findingSet) *Result {
-	a := &analysis{pairedEvidence{deviceEvidence{timedEvidence{ev, clk}, dev}, pr}, fs}
+	a := pairedEvidence{deviceEvidence{timedEvidence{ev, clk}, dev}, pr}
 	res := &Result{
 		Device:       a.deviceSummary(),
-		Clock:        a.clock,
+		Clock:        clk.clock,
 		Transactions: a.transactionResults(),
 		Events:       a.eventResults(),
-		Findings:     groupFindings(a.sortedFindings()),
+		Findings:     groupFindings(fs.sortedFindings()),
 	}
 	res.Timeline = a.timeline()
 	if ev.opts.Redact {
-		a.redact(res)
+		ev.redact(res)
 	}
 	return res
 }

@@ -13,7 +13,7 @@ import (
 // the passwords the CONNECT packets sent. Every string a renderer prints
 // is masked: commands, results, events, findings, the timeline, the
 // device's and the clock's explanations, the skipped input.
-func (a *analysis) redact(res *Result) {
+func (a evidence) redact(res *Result) {
 	var m at.Masker
 	for i := range a.txs {
 		m.AddTransaction(&a.txs[i])

@@ -21,7 +21,7 @@ func connackCode(p *mqtt.Packet) (int, string) {
 
 // connackRefused reports a refused CONNECT the capture holds, and its
 // most specific cause.
-func (a *analysis) connackRefused(c *connInfo, connect, ack int) {
+func (a *wireCheck) connackRefused(c *connInfo, connect, ack int) {
 	p := a.recs[connect].Packet
 	ackP := a.recs[ack].Packet
 	code, meaning := connackCode(ackP)
@@ -64,7 +64,7 @@ func (a *analysis) connackRefused(c *connInfo, connect, ack int) {
 }
 
 // addCause records a refusal's cause next to it.
-func (a *analysis) addCause(cause Finding, line int, frames []int, code int) {
+func (a *findingSet) addCause(cause Finding, line int, frames []int, code int) {
 	cause.Severity = SeverityError
 	cause.Line = line
 	cause.Frames = frames
@@ -74,7 +74,7 @@ func (a *analysis) addCause(cause Finding, line int, frames []int, code int) {
 
 // txRecsOf returns the other records paired with the same command as
 // record i (the close after the refusal).
-func (a *analysis) txRecsOf(i int) []int {
+func (a *wireCheck) txRecsOf(i int) []int {
 	if a.recTx[i] > 0 {
 		return a.txRecs[a.recTx[i]-1]
 	}
@@ -158,7 +158,7 @@ func brokerFix(v5 bool, code int) string {
 
 // acceptedPeers returns the CONNECTs of other connections to the same
 // broker that were accepted.
-func (a *analysis) acceptedPeers(c *connInfo) []*mqtt.Packet {
+func (a *wireCheck) acceptedPeers(c *connInfo) []*mqtt.Packet {
 	var out []*mqtt.Packet
 	for _, id := range a.connOrder {
 		o := a.conns[id]

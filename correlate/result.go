@@ -22,12 +22,31 @@ type Options struct {
 	Redact bool
 }
 
-// Severity of a finding.
+// Severity is how much a finding matters. Its text ("error", "warning",
+// "info") is what the JSON report and the tables show; scripts match on
+// it, so the values are stable.
+type Severity string
+
 const (
-	SeverityError   = "error"
-	SeverityWarning = "warning"
-	SeverityInfo    = "info"
+	SeverityError   Severity = "error"   // explains a failure: atmq exits 1
+	SeverityWarning Severity = "warning" // likely wrong, but not the failure
+	SeverityInfo    Severity = "info"    // worth knowing
 )
+
+func (s Severity) String() string { return string(s) }
+
+// rank orders severities most severe first; unknown ones last.
+func (s Severity) rank() int {
+	switch s {
+	case SeverityError:
+		return 0
+	case SeverityWarning:
+		return 1
+	case SeverityInfo:
+		return 2
+	}
+	return 3
+}
 
 // Result is everything Analyze found. Its JSON form is the document
 // `atmq analyze --json` prints; Timeline feeds the table and Mermaid
@@ -147,8 +166,8 @@ type Event struct {
 
 // Finding is one diagnosis with its evidence and a fix.
 type Finding struct {
-	Code     string `json:"code"`
-	Severity string `json:"severity"`
+	Code     string   `json:"code"`
+	Severity Severity `json:"severity"`
 	// Line is the serial line of the command (or URC) it is about; 0 when
 	// there is none.
 	Line int `json:"line"`

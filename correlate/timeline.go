@@ -13,7 +13,7 @@ import (
 // their paired frames (a command just before its first frame, a result
 // just after its last), so logs without timestamps read in causal order
 // too.
-func (a *analysis) timeline() []Row {
+func (a pairedEvidence) timeline() []Row {
 	type keyed struct {
 		Row
 		key time.Time
@@ -138,7 +138,7 @@ func (a *analysis) timeline() []Row {
 }
 
 // pairedSpan returns the times of the first and last paired records.
-func (a *analysis) pairedSpan(idx []int) (first, last time.Time) {
+func (a *captureIndex) pairedSpan(idx []int) (first, last time.Time) {
 	for _, i := range idx {
 		t := a.recs[i].Time
 		if first.IsZero() || t.Before(first) {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/atmq/atmq/correlate"
 )
 
 // Finding codes. Those shared with the single-device analysis mean the
@@ -23,8 +25,8 @@ const (
 	CodeTCPRefused        = "tcp-refused"
 	CodeTLSAlert          = "tls-alert"
 	CodeDNSFailure        = "dns-failure"
-	severityError         = "error"
-	severityWarning       = "warning"
+	severityError         = correlate.SeverityError
+	severityWarning       = correlate.SeverityWarning
 	causeNoUsername       = "no-username"
 	causeUnknownUsername  = "unknown-username"
 	causeKnownUsername    = "known-username"
@@ -85,7 +87,7 @@ func (a *Analyzer) findings() []Finding {
 	out = append(out, a.storms()...)
 	out = append(out, a.addrFindings()...)
 	out = append(out, a.lost()...)
-	rank := map[string]int{severityError: 0, severityWarning: 1}
+	rank := map[correlate.Severity]int{severityError: 0, severityWarning: 1}
 	slices.SortStableFunc(out, func(x, y Finding) int {
 		if c := cmp.Compare(rank[x.Severity], rank[y.Severity]); c != 0 {
 			return c

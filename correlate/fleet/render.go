@@ -68,7 +68,7 @@ func TableFor(w io.Writer, r *Report, out term.Output) error {
 			if f.Clients == 0 && f.Addresses > 0 {
 				clients = count(f.Addresses) + " addr"
 			}
-			rows = append(rows, []string{f.Severity, f.Code, clients, count(f.Connections), term.Cut(f.Summary+" — fix: "+f.Fix, textCut)})
+			rows = append(rows, []string{f.Severity.String(), f.Code, clients, count(f.Connections), term.Cut(f.Summary+" — fix: "+f.Fix, textCut)})
 		}
 		t := term.NewTable(ew, []term.Column{{Header: "severity", Min: 7}, {Header: "code", Max: 24, Min: 8},
 			{Header: "clients", Min: 4}, {Header: "conns", Min: 4}, {Header: "problem and fix", Max: cellWidth, Min: 16, Weight: 4}},

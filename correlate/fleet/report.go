@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atmq/atmq/correlate"
 	"github.com/atmq/atmq/decode/mqtt"
 )
 
@@ -76,8 +77,8 @@ type Client struct {
 
 // Finding is one problem with every client it hit.
 type Finding struct {
-	Code     string `json:"code"`
-	Severity string `json:"severity"`
+	Code     string             `json:"code"`
+	Severity correlate.Severity `json:"severity"`
 	// Clients counts distinct client ids; Connections the connections (or
 	// SYNs, alerts, DNS answers) concerned; Addresses distinct client
 	// addresses for problems seen before any CONNECT.
@@ -138,7 +139,7 @@ type Storm struct {
 // HasErrors reports whether any finding has error severity.
 func (r *Report) HasErrors() bool {
 	for _, f := range r.Findings {
-		if f.Severity == "error" {
+		if f.Severity == correlate.SeverityError {
 			return true
 		}
 	}

@@ -70,7 +70,7 @@ func Mermaid(w io.Writer, r *correlate.Result) error {
 }
 
 func writeNote(w io.Writer, f correlate.Finding) {
-	fmt.Fprintf(w, "    Note over Module,Broker: %s\n", mermaidEscape(fmt.Sprintf("%s %s: %s", strings.ToUpper(f.Severity), f.Code, f.Summary)))
+	fmt.Fprintf(w, "    Note over Module,Broker: %s\n", mermaidEscape(fmt.Sprintf("%s %s: %s", strings.ToUpper(f.Severity.String()), f.Code, f.Summary)))
 }
 
 // mermaidEscape makes text safe inside one Mermaid message: no line

@@ -132,7 +132,7 @@ func findingsTable(w io.Writer, findings []correlate.Finding, out term.Output) e
 		if f.Explanation != "" {
 			summary += " — " + f.Explanation
 		}
-		rows = append(rows, []string{cell(f.Severity, cellCut), cell(f.Code, cellCut), num(f.Line), cell(frameList(f.Frames), textCut),
+		rows = append(rows, []string{cell(f.Severity.String(), cellCut), cell(f.Code, cellCut), num(f.Line), cell(frameList(f.Frames), textCut),
 			cell(summary, textCut), cell(f.Fix, textCut)})
 	}
 	t := term.NewTable(w, []term.Column{

@@ -40,6 +40,10 @@ type Dialect struct {
 	// codes, QMT's "retransmitted"); ok false leaves it to the common
 	// reading. refused says the final result refused the command.
 	Failure func(op Op, args map[string]string, refused bool) (f Failure, ok bool)
+	// Retain, if set, reads the retain flag from a publish command's
+	// retain argument where the dialect packs more into it (ECMT: retain
+	// + 10 × RAI); nil reads any non-zero value as retain.
+	Retain func(v int) bool
 	// TLSCommands are commands outside the MQTT set that set TLS up
 	// (certificate upload, SSL contexts).
 	TLSCommands []string

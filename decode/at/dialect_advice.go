@@ -126,6 +126,19 @@ func (d *Dialect) DefaultKeepAlive() int {
 	return d.Defaults.KeepAlive
 }
 
+// PublishRetain reads the retain flag a publish command's arguments ask
+// for; ok is false when they give none.
+func (d *Dialect) PublishRetain(args map[string]string) (retain, ok bool) {
+	v, ok := intField(args, ArgRetain)
+	if !ok {
+		return false, false
+	}
+	if d != nil && d.Retain != nil {
+		return d.Retain(v), true
+	}
+	return v != 0, true
+}
+
 // IsCellular reports whether the module reaches the broker through a
 // mobile operator's network, which does not route to private addresses.
 func (d *Dialect) IsCellular() bool { return d != nil && d.Cellular }

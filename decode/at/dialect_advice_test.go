@@ -71,3 +71,27 @@ func TestVendorCodesMapToCONNACK(t *testing.T) {
 		t.Error("firmware default versions")
 	}
 }
+
+// The retain flag of a publish command is read as its dialect writes it:
+// ECMT packs retain + 10 × RAI into one field, the others write 0 or 1.
+func TestPublishRetainAsksTheDialect(t *testing.T) {
+	ecmt, qmt := LookupDialect("ecmt"), LookupDialect("qmt")
+	cases := []struct {
+		d        *Dialect
+		value    string
+		want, ok bool
+	}{
+		{ecmt, "1", true, true}, {ecmt, "10", false, true}, {ecmt, "21", true, true}, {ecmt, "0", false, true},
+		{qmt, "1", true, true}, {qmt, "0", false, true}, {nil, "1", true, true},
+		{ecmt, "", false, false},
+	}
+	for _, c := range cases {
+		args := map[string]string{}
+		if c.value != "" {
+			args[ArgRetain] = c.value
+		}
+		if got, ok := c.d.PublishRetain(args); got != c.want || ok != c.ok {
+			t.Errorf("%s.PublishRetain(%q) = %v, %v; want %v, %v", c.d.Label(), c.value, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -29,6 +29,9 @@ func init() {
 		// EC616-SRC mqttCreateContext: MQTT 3.1.1, keepalive 120 s.
 		Defaults: Defaults{Version: MQTT311, KeepAlive: 120},
 		Cellular: true,
+		// AT+ECMTPUB's retain field is retain + 10 × RAI (EC616-SRC
+		// retainOrRai%10).
+		Retain: func(v int) bool { return v%10 != 0 },
 		Fix: Fixes{
 			Version:   func(idx string, v MQTTVersion) string { return cfgFix("ECMTCFG", "version", idx, int(v)) },
 			Session:   func(idx string, clean bool) string { return cfgFix("ECMTCFG", "session", idx, b2i(clean)) },

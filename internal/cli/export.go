@@ -220,7 +220,7 @@ func newExporter(res *correlate.Result, log *at.Log, secrets []at.Secret) *expor
 	// Findings by the serial lines and frames they cite.
 	byLine := map[int][]string{}
 	for _, f := range res.Findings {
-		c := fmt.Sprintf("atmq finding %s %s: %s", strings.ToUpper(f.Severity), f.Code, f.Summary)
+		c := fmt.Sprintf("atmq finding %s %s: %s", strings.ToUpper(f.Severity.String()), f.Code, f.Summary)
 		if f.Explanation != "" {
 			c += " — " + f.Explanation
 		}

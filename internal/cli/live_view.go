@@ -112,7 +112,7 @@ func (st *liveState) show(res *correlate.Result) {
 		if ok {
 			updated = " updated"
 		}
-		fmt.Fprintf(st.out, "!! %s %s%s%s: %s\n   fix: %s\n", strings.ToUpper(f.Severity), f.Code, updated, where, f.Summary, f.Fix)
+		fmt.Fprintf(st.out, "!! %s %s%s%s: %s\n   fix: %s\n", strings.ToUpper(f.Severity.String()), f.Code, updated, where, f.Summary, f.Fix)
 	}
 }
 
@@ -154,7 +154,7 @@ func (st *liveState) summary(w io.Writer, sess *capture.Session, start time.Time
 	if res := st.last; res != nil {
 		counts := map[string]int{}
 		for _, f := range res.Findings {
-			counts[f.Severity]++
+			counts[f.Severity.String()]++
 		}
 		keys := make([]string, 0, len(counts))
 		for k := range counts {

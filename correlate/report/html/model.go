@@ -354,7 +354,7 @@ type severityIndex struct {
 
 func severities(r *correlate.Result) severityIndex {
 	ix := severityIndex{line: map[int]int{}, frame: map[int]int{}, tx: map[int]int{}}
-	rank := func(s string) int {
+	rank := func(s correlate.Severity) int {
 		switch s {
 		case correlate.SeverityError:
 			return 2
