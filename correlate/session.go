@@ -3,10 +3,14 @@ package correlate
 import (
 	"encoding/json"
 	"io"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/atmq/atmq/decode/at"
+	"github.com/atmq/atmq/decode/mqtt"
 	"github.com/atmq/atmq/decode/netcap"
 	"github.com/atmq/atmq/decode/record"
 )
@@ -14,6 +18,11 @@ import (
 // DefaultSessionItems bounds how many transactions, events and network
 // records a Session analyses at once when SessionOptions.MaxItems is 0.
 const DefaultSessionItems = 20000
+
+// DefaultLiveWindow is how far back a live view analyses: a command and
+// the packets it caused lie within seconds of each other, and a minute
+// of a busy module is a few thousand items.
+const DefaultLiveWindow = time.Minute
 
 // SessionOptions steer a Session.
 type SessionOptions struct {
@@ -88,6 +97,13 @@ type Session struct {
 	conns     map[int]Connection // the device's connections in settled windows
 	goodClock *Clock             // the last clock estimated from content
 
+	// Other clients' packets are left out once their CONNECT shows a
+	// client id that is not the device's, as Collector leaves them out.
+	ports     []uint16 // broker ports the open and connect commands named
+	ids       map[string]bool
+	otherConn map[int]bool
+	leftOut   int
+
 	kept      *Result // settled part, with KeepSettled
 	settleErr error
 	changed   bool
@@ -122,7 +138,12 @@ func NewSession(opts SessionOptions) (*Session, error) {
 	if opts.MaxItems <= 0 {
 		opts.MaxItems = DefaultSessionItems
 	}
-	return &Session{opts: opts, dialects: map[string]int{}, conns: map[int]Connection{}}, nil
+	s := &Session{opts: opts, dialects: map[string]int{}, conns: map[int]Connection{},
+		ids: map[string]bool{}, otherConn: map[int]bool{}}
+	if opts.ClientID != "" {
+		s.ids[opts.ClientID] = true
+	}
+	return s, nil
 }
 
 // AddSerial feeds one chunk of a live serial stream (atmq's own chunks:
@@ -202,6 +223,17 @@ func (s *Session) takeFrom(p *at.Parser) {
 func (s *Session) addTx(t *at.Transaction) {
 	s.nTx++
 	s.txs = append(s.txs, &sessionTx{t: t, n: s.nTx})
+	if t.Op == at.OpOpen || t.Op == at.OpConnect {
+		if p, err := strconv.Atoi(strings.TrimSpace(t.Args[at.ArgPort])); err == nil && p > 0 && p <= 65535 &&
+			!slices.Contains(s.ports, uint16(p)) && len(s.ports) < maxContextConns {
+			s.ports = append(s.ports, uint16(p))
+		}
+	}
+	if t.Op == at.OpConnect && s.opts.ClientID == "" {
+		if cid, ok := t.Args[at.ArgClientID]; ok && len(s.ids) < maxContextConns {
+			s.ids[cid] = true
+		}
+	}
 	if t.Dialect != "" {
 		s.dialects[t.Dialect]++
 	}
@@ -224,12 +256,69 @@ func (s *Session) addEv(e *at.Event) {
 func (s *Session) AddRecord(r netcap.Record) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.otherClient(r) {
+		s.leftOut++
+		return
+	}
 	s.recs = append(s.recs, sessionRec{r: r})
 	if r.Time.After(s.newestCapture) {
 		s.newestCapture = r.Time
 	}
 	s.changed = true
 	s.bound()
+}
+
+// otherClient says r is a packet of another client's connection that
+// the analysis does not read: a CONNECT named a client id the device
+// does not use (its CONNECT, CONNACK and DISCONNECT are kept, to compare
+// the device with the clients the broker accepted and see takeovers).
+func (s *Session) otherClient(r netcap.Record) bool {
+	if r.Kind != netcap.KindPacket || r.Packet == nil || r.Conn == 0 || len(s.ids) == 0 {
+		return false
+	}
+	switch r.Packet.Type {
+	case mqtt.CONNECT:
+		if s.ids[r.Packet.ClientID] {
+			delete(s.otherConn, r.Conn)
+		} else if len(s.otherConn) < 1<<16 {
+			s.otherConn[r.Conn] = true
+		}
+		return false
+	case mqtt.CONNACK, mqtt.DISCONNECT:
+		return false
+	}
+	return s.otherConn[r.Conn]
+}
+
+// Ports are the TCP ports the module's open and connect commands named
+// so far, in order: where its broker listens.
+func (s *Session) Ports() []uint16 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]uint16(nil), s.ports...)
+}
+
+// Log is the serial side of the window as a decoded log (for a Collector
+// choosing which capture records to keep).
+func (s *Session) Log() *at.Log {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	log := &at.Log{Format: s.format, Dialect: s.majorityDialect(), TimeSource: s.timeSource}
+	for _, x := range s.txs {
+		log.Transactions = append(log.Transactions, *x.t)
+	}
+	for _, x := range s.evs {
+		log.Events = append(log.Events, *x.e)
+	}
+	return log
+}
+
+// LeftOut is how many packets of other clients' connections were left
+// out of the analysis.
+func (s *Session) LeftOut() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.leftOut
 }
 
 // Changed reports whether anything arrived since the last Result.

@@ -25,7 +25,6 @@ import (
 
 	"github.com/atmq/atmq/capture"
 	"github.com/atmq/atmq/correlate"
-	"github.com/atmq/atmq/decode/netcap"
 	"github.com/atmq/atmq/decode/record"
 	"github.com/atmq/atmq/internal/modemsim"
 	"github.com/atmq/atmq/internal/mosquittotest"
@@ -401,9 +400,11 @@ func countFrames(t *testing.T, path string) int {
 	}
 }
 
-func newTestLiveState(out *syncBuffer) *liveState {
-	st := &liveState{out: out, opts: &liveOptions{}, printed: map[string]string{}}
-	st.dec = netcap.NewDecoder(netcap.Options{}, func(r netcap.Record) { st.recs = append(st.recs, r) })
+func newTestLiveState(t *testing.T, out *syncBuffer) *liveState {
+	st, err := newLiveState(&liveOptions{}, out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return st
 }
 
@@ -426,7 +427,7 @@ func countLines(view, suffix string) int {
 // and the rows carry the recording's line numbers.
 func TestLiveViewPrintsEachRowOnce(t *testing.T) {
 	var out syncBuffer
-	st := newTestLiveState(&out)
+	st := newTestLiveState(t, &out)
 	t0 := time.Now() // within the hold-back: a cut line waits for its rest
 	parts := []struct {
 		dir record.Direction
@@ -472,7 +473,7 @@ func TestLiveViewPrintsEachRowOnce(t *testing.T) {
 // once more, marked as an update, and never again.
 func TestLiveViewShowsAGrownCommandAsUpdate(t *testing.T) {
 	var out syncBuffer
-	st := newTestLiveState(&out)
+	st := newTestLiveState(t, &out)
 	t0 := time.Now().Add(-time.Minute)
 	parts := []struct {
 		dir record.Direction
@@ -506,7 +507,7 @@ func TestLiveViewShowsAGrownCommandAsUpdate(t *testing.T) {
 // two findings with the same code about different frames are both shown.
 func TestLiveViewFindingsOnceOrUpdated(t *testing.T) {
 	var out syncBuffer
-	st := newTestLiveState(&out)
+	st := newTestLiveState(t, &out)
 	f := func(code string, frames []int, summary string) correlate.Finding {
 		return correlate.Finding{Code: code, Severity: "error", Frames: frames, Summary: summary, Fix: "do it"}
 	}
@@ -711,30 +712,6 @@ func TestLiveDefaultFolderIsNeverTaken(t *testing.T) {
 		os.MkdirAll(uniqueSessionDir(base), 0o755)
 		if got := uniqueSessionDir(base); got != want {
 			t.Errorf("next session: %q, want %q", got, want)
-		}
-	}
-}
-
-// TestCompleteChunksHoldsBackAtMostASecond: the view waits for the rest
-// of a cut line, but never longer than liveHoldBack.
-func TestCompleteChunksHoldsBackAtMostASecond(t *testing.T) {
-	now := time.Now()
-	c := func(age time.Duration, s string) record.SerialChunk {
-		return record.SerialChunk{Time: now.Add(-age), Data: []byte(s)}
-	}
-	for _, tc := range []struct {
-		name   string
-		chunks []record.SerialChunk
-		want   int
-	}{
-		{"none", nil, 0},
-		{"all lines complete", []record.SerialChunk{c(time.Millisecond, "AT\r"), c(0, "\r\nOK\r\n")}, 2},
-		{"a fresh cut line waits", []record.SerialChunk{c(time.Millisecond, "AT\r"), c(0, "\r\n+CSQ: 2")}, 1},
-		{"an old cut line is shown", []record.SerialChunk{c(3*time.Second, "AT\r"), c(2*time.Second, "\r\n+CSQ: 2")}, 2},
-		{"a stream without line ends shows what is old", []record.SerialChunk{c(3*time.Second, "ab"), c(2*time.Second, "cd"), c(0, "ef")}, 2},
-	} {
-		if got := completeChunks(tc.chunks, now); got != tc.want {
-			t.Errorf("%s: %d chunks shown, want %d", tc.name, got, tc.want)
 		}
 	}
 }
