@@ -31,7 +31,7 @@ type InterfaceCapture struct {
 	loopback bool
 	vmMu     sync.Mutex // guards vm: SetFilter swaps it while Run reads
 	vm       *bpf.VM    // the same filter, re-checked in user space
-	start    time.Time // frames stamped earlier were queued before the filter was attached
+	start    time.Time  // frames stamped earlier were queued before the filter was attached
 	once     sync.Once
 }
 
