@@ -42,6 +42,12 @@ type SessionOptions struct {
 	// `atmq analyze` prints it; live leaves it off and writes the settled
 	// part to SettledTo.
 	KeepSettled bool
+	// LeaveOutOthers leaves out the packets of connections whose CONNECT
+	// names a client id the device does not use (their CONNECT, CONNACK
+	// and DISCONNECT stay), as Collector does past its limit: a live
+	// broker-side capture then costs what the device sends. Analyze's
+	// callers give the capture through a Collector instead.
+	LeaveOutOthers bool
 	// SettledTo, when set, receives each settled transaction, event,
 	// timeline row and finding as one JSON line (see SettledLine).
 	SettledTo io.Writer
@@ -273,7 +279,7 @@ func (s *Session) AddRecord(r netcap.Record) {
 // does not use (its CONNECT, CONNACK and DISCONNECT are kept, to compare
 // the device with the clients the broker accepted and see takeovers).
 func (s *Session) otherClient(r netcap.Record) bool {
-	if r.Kind != netcap.KindPacket || r.Packet == nil || r.Conn == 0 || len(s.ids) == 0 {
+	if !s.opts.LeaveOutOthers || r.Kind != netcap.KindPacket || r.Packet == nil || r.Conn == 0 || len(s.ids) == 0 {
 		return false
 	}
 	switch r.Packet.Type {

@@ -25,7 +25,7 @@ var (
 // and the process's peak RSS. bench/session.sh runs it.
 func BenchmarkSessionLive(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		s, err := NewSession(SessionOptions{Window: DefaultLiveWindow})
+		s, err := NewSession(SessionOptions{Window: DefaultLiveWindow, LeaveOutOthers: true})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -91,7 +91,7 @@ func firstDiff(a, b string) string {
 // dropped, rows keep their session numbers, the device stays known from
 // its settled connect, and every publish stays paired with its packets.
 func TestSessionLiveWindow(t *testing.T) {
-	s, err := NewSession(SessionOptions{Window: 20 * time.Second, KeepSettled: true})
+	s, err := NewSession(SessionOptions{Window: 20 * time.Second, KeepSettled: true, LeaveOutOthers: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,17 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/atmq/atmq/capture"
 	"github.com/atmq/atmq/correlate"
 	"github.com/atmq/atmq/correlate/report"
 	"github.com/atmq/atmq/decode/at"
@@ -115,7 +115,7 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	}
 	serial, pcap := o.Serial, o.Pcap
 	if o.Dir != "" {
-		ds, dp, err := sessionFiles(o.Dir)
+		ds, dp, err := capture.FindSessionFiles(o.Dir)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -130,6 +130,19 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 		return withCode(ExitUsage, errors.New("nothing to analyze: give DIR, --serial LOG and/or --pcap CAPTURE"))
 	}
 
+	// A log alone streams through the session, which settles what lies
+	// behind its bound, so memory does not grow with the log. With a
+	// capture the log is read before it (its open commands name the
+	// broker port to decode), so the session keeps both whole, the
+	// collector bounding the capture's part.
+	sopts := correlate.SessionOptions{Options: copts, Serial: at.Options{Dialect: o.Dialect}, KeepSettled: true}
+	if pcap != "" {
+		sopts.MaxItems = math.MaxInt
+	}
+	sess, err := correlate.NewSession(sopts)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
 	// The capture's first frame dates a time-only serial log, and the log's
 	// open commands name the broker port to decode: read the first frame,
 	// then the log, then the whole capture.
@@ -139,21 +152,21 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 			return withCode(ExitUsage, err)
 		}
 	}
-	var log *at.Log
 	if serial != "" {
-		log, err = readSerial(serial, o, firstFrame, s.Err)
-		if err != nil {
+		if err := readSerial(serial, o, firstFrame, sess, s.Err); err != nil {
 			return withCode(ExitUsage, err)
 		}
 	}
-	var recs []netcap.Record
 	if pcap != "" {
-		recs, err = readCapture(pcap, mqttPorts(o.Ports, log), correlate.NewCollector(log, copts), s.Err)
+		recs, err := readCapture(pcap, mqttPorts(o.Ports, sess.Ports()), correlate.NewCollector(sess.Log(), copts), s.Err)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
+		for _, r := range recs {
+			sess.AddRecord(r)
+		}
 	}
-	res := correlate.Analyze(log, recs, copts)
+	res := sess.Close()
 	if err := render(s.Out, res); err != nil {
 		return withCode(ExitUsage, fmt.Errorf("writing output: %w", err))
 	}
@@ -219,55 +232,6 @@ func checkDevice(s string) error {
 	return nil
 }
 
-// sessionFiles finds the serial log and the capture in a session folder:
-// exactly one *.pcap/*.pcapng (gzip allowed); serial.atmq, else exactly
-// one *.log or *.txt.
-func sessionFiles(dir string) (serial, pcap string, err error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", "", err
-	}
-	var caps, logs []string
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		name := e.Name()
-		lower := strings.ToLower(name)
-		switch {
-		case strings.HasSuffix(lower, ".pcap"), strings.HasSuffix(lower, ".pcapng"),
-			strings.HasSuffix(lower, ".pcap.gz"), strings.HasSuffix(lower, ".pcapng.gz"):
-			caps = append(caps, name)
-		case lower == "serial.atmq":
-			serial = filepath.Join(dir, name)
-		case strings.HasSuffix(lower, ".log"), strings.HasSuffix(lower, ".txt"):
-			logs = append(logs, name)
-		}
-	}
-	sort.Strings(caps)
-	sort.Strings(logs)
-	switch len(caps) {
-	case 0:
-	case 1:
-		pcap = filepath.Join(dir, caps[0])
-	default:
-		return "", "", fmt.Errorf("%s: %d captures (%s): pick one with --pcap", dir, len(caps), strings.Join(caps, ", "))
-	}
-	if serial == "" {
-		switch len(logs) {
-		case 0:
-		case 1:
-			serial = filepath.Join(dir, logs[0])
-		default:
-			return "", "", fmt.Errorf("%s: %d serial logs (%s) and no serial.atmq: pick one with --serial", dir, len(logs), strings.Join(logs, ", "))
-		}
-	}
-	if serial == "" && pcap == "" {
-		return "", "", fmt.Errorf("%s: no capture (*.pcap, *.pcapng) and no serial log (serial.atmq, *.log, *.txt)", dir)
-	}
-	return serial, pcap, nil
-}
-
 // captureStart returns the time of a capture's first frame (zero for an
 // empty capture).
 func captureStart(path string) (time.Time, error) {
@@ -290,24 +254,14 @@ func captureStart(path string) (time.Time, error) {
 // mqttPorts is the --port list (default 1883) plus every port the log's
 // open and connect commands name, so a broker on a non-standard port is
 // decoded without --port. TLS's 8883 stays with the TLS decoder.
-func mqttPorts(flag []uint16, log *at.Log) []uint16 {
+func mqttPorts(flag []uint16, named []uint16) []uint16 {
 	ports := append([]uint16(nil), flag...)
 	if len(ports) == 0 {
 		ports = append(ports, netcap.DefaultMQTTPort)
 	}
-	if log == nil {
-		return ports
-	}
-	for _, t := range log.Transactions {
-		if t.Op != at.OpOpen && t.Op != at.OpConnect {
-			continue
-		}
-		p, err := strconv.Atoi(strings.TrimSpace(t.Args[at.ArgPort]))
-		if err != nil || p <= 0 || p > 65535 || p == netcap.DefaultTLSPort {
-			continue
-		}
-		if !slices.Contains(ports, uint16(p)) {
-			ports = append(ports, uint16(p))
+	for _, p := range named {
+		if p != netcap.DefaultTLSPort && !slices.Contains(ports, p) {
+			ports = append(ports, p)
 		}
 	}
 	return ports
@@ -332,38 +286,29 @@ func readCapture(path string, ports []uint16, keep *correlate.Collector, stderr 
 	return keep.Records(), nil
 }
 
-// readSerial decodes the serial log. Time-only logs get their date from
-// --date, else the capture's first frame, else the file's modification
-// time; stderr says which.
-func readSerial(path string, o analyzeOptions, captureStart time.Time, stderr io.Writer) (*at.Log, error) {
+// readSerial decodes the serial log into the session. Time-only logs
+// get their date by decode/at's policy (--date, else the capture's first
+// frame, else the file's modification time); stderr says which.
+func readSerial(path string, o analyzeOptions, captureStart time.Time, sess *correlate.Session, stderr io.Writer) error {
 	opts := at.Options{Format: o.SerialFormat, Dialect: o.Dialect}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
-	switch {
-	case o.Date != "":
-		d, err := time.ParseInLocation("2006-01-02", o.Date, time.Local)
-		if err != nil {
-			return nil, fmt.Errorf("--date %q: want YYYY-MM-DD", o.Date)
-		}
-		opts.Date, opts.DateSource = d, "--date"
-	case !captureStart.IsZero():
-		opts.Date, opts.DateSource = captureStart.In(time.Local), "capture"
-	default:
-		if st, err := f.Stat(); err == nil {
-			opts.Date, opts.DateSource = st.ModTime(), "file mtime"
-		}
+	var mtime time.Time
+	if st, err := f.Stat(); err == nil {
+		mtime = st.ModTime()
 	}
-	log, err := at.ReadLog(f, opts)
+	if err := at.DatePolicy(&opts, o.Date, captureStart, mtime); err != nil {
+		return err
+	}
+	log, err := sess.ReadSerial(f, opts)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	switch log.TimeSource {
-	case "--date", "capture", "file mtime":
-		what := map[string]string{"--date": "--date", "capture": "the capture's first frame", "file mtime": "the file's modification time"}[log.TimeSource]
-		fmt.Fprintf(stderr, "atmq: %s stamps only the time of day; dates from %s (%s)\n", path, what, opts.Date.Format("2006-01-02"))
+	if note := at.DateNote(path, log, opts.Date); note != "" {
+		fmt.Fprintf(stderr, "atmq: %s\n", note)
 	}
 	for i, p := range log.Problems {
 		if i == 10 {
@@ -375,7 +320,7 @@ func readSerial(path string, o analyzeOptions, captureStart time.Time, stderr io
 	if log.Damaged > 0 {
 		fmt.Fprintf(stderr, "atmq: %s: %d part(s) could not be read; analysing the rest\n", path, log.Damaged)
 	}
-	return log, nil
+	return nil
 }
 
 // parseAddrOrAddrPort accepts "IP" or "IP:port".

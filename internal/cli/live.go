@@ -205,7 +205,7 @@ func newLiveState(o *liveOptions, out io.Writer, settled io.Writer) (*liveState,
 		copts.ClockOffset = &zero
 	}
 	sess, err := correlate.NewSession(correlate.SessionOptions{Options: copts, Serial: at.Options{Dialect: o.Dialect},
-		Window: correlate.DefaultLiveWindow, SettledTo: settled})
+		Window: correlate.DefaultLiveWindow, LeaveOutOthers: true, SettledTo: settled})
 	if err != nil {
 		return nil, err
 	}
