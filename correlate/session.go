@@ -17,7 +17,7 @@ import (
 
 // DefaultSessionItems bounds how many transactions, events and network
 // records a Session analyses at once when SessionOptions.MaxItems is 0.
-const DefaultSessionItems = 20000
+const DefaultSessionItems = 5000
 
 // DefaultLiveWindow is how far back a live view analyses: a command and
 // the packets it caused lie within seconds of each other, and a minute
@@ -48,6 +48,9 @@ type SessionOptions struct {
 	// broker-side capture then costs what the device sends. Analyze's
 	// callers give the capture through a Collector instead.
 	LeaveOutOthers bool
+	// OnSettled, when set, is called with each settled transaction,
+	// event, timeline row and finding (see Spill).
+	OnSettled func(SettledLine)
 	// SettledTo, when set, receives each settled transaction, event,
 	// timeline row and finding as one JSON line (see SettledLine).
 	SettledTo io.Writer
@@ -404,6 +407,9 @@ func (s *Session) SettleError() error {
 
 // writeSettled writes one settled value to SettledTo.
 func (s *Session) writeSettled(l SettledLine) {
+	if s.opts.OnSettled != nil {
+		s.opts.OnSettled(l)
+	}
 	if s.opts.SettledTo == nil || s.settleErr != nil {
 		return
 	}

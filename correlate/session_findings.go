@@ -13,7 +13,7 @@ import (
 // whose line list is cut (the count stays right), and a session of
 // endless distinct findings keeps the first ones.
 const (
-	maxSettledFindings = 2000
+	maxSettledFindings = 10000
 	maxFindingLines    = 1000
 	maxFindingFrames   = 1000
 )
@@ -24,6 +24,8 @@ type findingsAcc struct {
 	groups map[findingKey]*findingGroup
 	order  []findingKey
 	n      int // findings added
+	// left counts the distinct findings past maxSettledFindings.
+	left int
 }
 
 type findingKey struct {
@@ -84,6 +86,7 @@ func (a *findingsAcc) add(f Finding) bool {
 	g, ok := a.groups[k]
 	if !ok {
 		if len(a.groups) >= maxSettledFindings {
+			a.left++
 			return false
 		}
 		g = &findingGroup{f: base}
@@ -134,6 +137,7 @@ func (a *findingsAcc) merge(window []Finding) []Finding {
 	if len(a.groups) == 0 {
 		return window
 	}
+	left := a.left
 	groups := make(map[findingKey]*findingGroup, len(a.groups)+len(window))
 	order := append([]findingKey(nil), a.order...)
 	for k, g := range a.groups {
@@ -147,11 +151,22 @@ func (a *findingsAcc) merge(window []Finding) []Finding {
 		k := keyOf(base)
 		g, ok := groups[k]
 		if !ok {
+			if len(groups) >= maxSettledFindings {
+				left++
+				continue
+			}
 			g = &findingGroup{f: base}
 			groups[k] = g
 			order = append(order, k)
 		}
 		g.merge(base, lines, differs)
+	}
+	if left > 0 {
+		k := findingKey{code: "findings-not-listed", severity: SeverityInfo}
+		groups[k] = &findingGroup{f: Finding{Code: k.code, Severity: k.severity,
+			Summary: fmt.Sprintf("%d more findings are not listed: a session lists its first %d", left, maxSettledFindings),
+			Fix:     "analyse a shorter part of the log (or fix the first ones and record again)"}}
+		order = append(order, k)
 	}
 	out := make([]Finding, 0, len(order))
 	for _, k := range order {

@@ -135,9 +135,16 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	// capture the log is read before it (its open commands name the
 	// broker port to decode), so the session keeps both whole, the
 	// collector bounding the capture's part.
-	sopts := correlate.SessionOptions{Options: copts, Serial: at.Options{Dialect: o.Dialect}, KeepSettled: true}
+	sopts := correlate.SessionOptions{Options: copts, Serial: at.Options{Dialect: o.Dialect}}
+	var spill *correlate.Spill
 	if pcap != "" {
 		sopts.MaxItems = math.MaxInt
+	} else {
+		if spill, err = correlate.NewSpill(); err != nil {
+			return withCode(ExitUsage, err)
+		}
+		defer spill.Close()
+		sopts.OnSettled = spill.Settled
 	}
 	sess, err := correlate.NewSession(sopts)
 	if err != nil {
@@ -167,7 +174,12 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 		}
 	}
 	res := sess.Close()
-	if err := render(s.Out, res); err != nil {
+	if spill != nil && !spill.Empty() {
+		err = renderStream(o, s.Out, report.Stream{Final: res, Transactions: spill.Transactions, Events: spill.Events, Rows: spill.Rows})
+	} else {
+		err = render(s.Out, res)
+	}
+	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("writing output: %w", err))
 	}
 	if res.HasErrors() {
@@ -194,6 +206,26 @@ func pickRenderer(o analyzeOptions) (func(io.Writer, *correlate.Result) error, e
 		return report.Mermaid, nil
 	}
 	return nil, fmt.Errorf("--format %q: want table, json or mermaid", o.Format)
+}
+
+// renderStream renders a session too long to hold: its settled part
+// replayed from the spill, then its final window.
+func renderStream(o analyzeOptions, w io.Writer, s report.Stream) error {
+	if o.JSON || o.Format == "json" {
+		return report.JSONStream(w, s)
+	}
+	if o.Format == "mermaid" {
+		// A diagram is read whole: gather it (a diagram of a log this
+		// long is for a program, which --json serves better).
+		whole := *s.Final
+		whole.Transactions, whole.Events, whole.Timeline = nil, nil, nil
+		if err := s.Rows(func(r correlate.Row) error { whole.Timeline = append(whole.Timeline, r); return nil }); err != nil {
+			return err
+		}
+		whole.Timeline = append(whole.Timeline, s.Final.Timeline...)
+		return report.Mermaid(w, &whole)
+	}
+	return report.TableStream(w, s)
 }
 
 // correlateOptions checks and converts the correlation flags.
