@@ -208,4 +208,3 @@ func TestParseOffset(t *testing.T) {
 		}
 	}
 }
-

@@ -206,7 +206,9 @@ func TestLiveProxyPassesBytesAndRecords(t *testing.T) {
 	send(fmt.Sprintf("AT+ECMTOPEN=0,\"%s\",%d", broker.Host, broker.Port), "+ECMTOPEN: 0,0")
 	send("AT+ECMTCONN=0,\"proxied\"", "+ECMTCONN: 0,0,0")
 	send("AT+ECMTDISC=0", "+ECMTDISC: 0,0")
-	time.Sleep(300 * time.Millisecond)
+	// The view shows the DISCONNECT once the capture and the decoder
+	// have it, the serial side long before.
+	waitFor(t, &out, "DISCONNECT")
 	cancel() // what Ctrl-C / SIGTERM does
 	if err := <-done; err != nil {
 		t.Fatalf("live: %v\nstderr:\n%s", err, errb.String())
@@ -249,11 +251,10 @@ func TestLiveTapSurvivesUnplug(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- runLive(ctx, o, &out, &errb) }()
-	waitFor(t, &errb, "recording to")
-	time.Sleep(200 * time.Millisecond)
+	waitFor(t, &errb, "listening")
 	pty.Master.Write([]byte("\r\n+ECMTSTAT: 0,1\r\n"))
-	time.Sleep(300 * time.Millisecond)
-	pty.Close() // the adapter is pulled
+	waitFor(t, &out, "+ECMTSTAT: 0,1") // recorded and shown
+	pty.Close()                        // the adapter is pulled
 	waitFor(t, &errb, "unplugged")
 	cancel()
 	// +ECMTSTAT: 0,1 is an error finding (the connection was closed), so
@@ -296,8 +297,7 @@ func TestLiveSIGTERMLeavesCompleteFiles(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, &errb, "recording to")
-	time.Sleep(300 * time.Millisecond)
+	waitFor(t, &errb, "listening")
 	pty.Master.Write([]byte("\r\n+ECMTCONN: 0,0,0\r\n"))
 	// Some network traffic for the capture.
 	client := startModem(t, modemsim.Options{Dialect: modemsim.DialectECMT, LocalAddr: "127.0.0.5"})
@@ -306,7 +306,9 @@ func TestLiveSIGTERMLeavesCompleteFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Fprintf(cl, "AT+ECMTOPEN=0,\"%s\",%d\r", broker.Host, broker.Port)
-	time.Sleep(500 * time.Millisecond)
+	if err := broker.WaitLog("New connection from 127.0.0.5", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	cl.Close()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -798,7 +800,7 @@ func TestLiveScriptStopsWhileWaiting(t *testing.T) {
 		heard = append(heard, buf[:n]...)
 	}
 	modem.Master.Write([]byte("\r\nOK\r\n")) // OK, but the result URC never comes
-	time.Sleep(200 * time.Millisecond)
+	waitFor(t, &out, " OK")                  // recorded and shown
 	cancel()
 	select {
 	case err := <-done:
