@@ -125,10 +125,10 @@ func TestSessionLiveWindow(t *testing.T) {
 	final := s.Close()
 	failed, unpaired := 0, 0
 	for _, tr := range final.Transactions {
-		if tr.Op != at.OpPublish {
+		if tr.Op != string(at.OpPublish) {
 			continue
 		}
-		if tr.Outcome == at.OutcomeFailed {
+		if tr.Outcome == string(at.OutcomeFailed) {
 			failed++
 			continue
 		}

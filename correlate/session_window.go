@@ -487,14 +487,17 @@ func contextKind(r netcap.Record) string {
 // last one per operation and connection index, at most maxContextConns of
 // each operation.
 func pruneContextTx(txs []*sessionTx) []*sessionTx {
-	type key struct{ op, conn string }
+	type key struct {
+		op   at.Op
+		conn string
+	}
 	last := map[key]int{}
 	for i, x := range txs {
 		if x.context {
 			last[key{x.t.Op, x.t.Args[at.ArgConn]}] = i
 		}
 	}
-	perOp := map[string]int{}
+	perOp := map[at.Op]int{}
 	keep := make([]bool, len(txs))
 	for i := len(txs) - 1; i >= 0; i-- {
 		x := txs[i]
