@@ -5,7 +5,9 @@
 #     (bench/genlog: an ECMT module publishing at QoS 1) of 1 and 5
 #     million lines: wall and CPU time and peak RSS, which must stay flat
 #     as the log grows (the session settles what lies behind its bound).
-#  2. BenchmarkSessionLive: a live session of LENGTH (default 2h) played
+#  2. BenchmarkSessionLongLog: the same through the Session API on a
+#     5-million-line log streamed through a pipe: CPU per line, peak RSS.
+#  3. BenchmarkSessionLive: a live session of LENGTH (default 2h) played
 #     through the Session API as `atmq live` drives it (a module
 #     publishing 20 messages/s, 20 other clients publishing 40/s on the
 #     broker, a result every 0.5 s): CPU per update in the first and the
@@ -45,5 +47,7 @@ done
 rm -f "$work/serial.atmq"
 
 go test -c -o "$work/correlate.test" ./correlate
+(cd correlate && "$work/correlate.test" -test.run XXX -test.bench 'BenchmarkSessionLongLog$' -test.benchtime 1x -session.lines 5000000) |
+	grep -E 'Benchmark|ok|FAIL'
 (cd correlate && "$work/correlate.test" -test.run XXX -test.bench 'BenchmarkSessionLive$' -test.benchtime 1x -session.length "$length") |
 	grep -E 'Benchmark|ok|FAIL'

@@ -1,13 +1,19 @@
 package correlate
 
 import (
+	"bufio"
 	"flag"
+	"io"
 	"os"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/atmq/atmq/decode/at"
+	"github.com/atmq/atmq/decode/netcap"
+	"github.com/atmq/atmq/decode/record"
 )
 
 var (
@@ -84,4 +90,56 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+var benchLogLines = flag.Int("session.lines", 1000000, "BenchmarkSessionLongLog: lines of the serial log")
+
+// BenchmarkSessionLongLog reads a serial log of -session.lines lines (an
+// ECMT module publishing every 50 ms, every 97th publish refused; written
+// through a pipe, never held whole) through a session that spills what
+// it settles, as `atmq analyze --serial` does, and reports the CPU time
+// per line and the process's peak RSS (issue: flat with the log's length).
+func BenchmarkSessionLongLog(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		spill, err := NewSpill()
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := NewSession(SessionOptions{OnSettled: spill.Settled})
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, w := io.Pipe()
+		go func() {
+			bw := bufio.NewWriterSize(w, 1<<20)
+			bw.WriteString("# atmq-serial v1\n")
+			var buf []byte
+			lines := 1
+			d := &simDevice{Rate: 20, FailEvery: 97}
+			// The simulation runs far longer than needed; stop it by
+			// closing the pipe once the log has its lines.
+			d.run(float64(*benchLogLines)/60+10, func(c record.SerialChunk) {
+				if lines >= *benchLogLines {
+					return
+				}
+				lines++
+				buf = record.AppendSerialRecord(buf[:0], c)
+				bw.Write(buf)
+			}, func(netcap.Record) {}, 0, nil)
+			bw.Flush()
+			w.Close()
+		}()
+		start := cpuTime()
+		if _, err := s.ReadSerial(r, at.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		res := s.Close()
+		spent := cpuTime() - start
+		if len(res.Findings) == 0 {
+			b.Fatal("no findings for the refused publishes")
+		}
+		spill.Close()
+		b.ReportMetric(float64(spent.Nanoseconds())/float64(*benchLogLines)/1000, "µs-cpu/line")
+		b.ReportMetric(float64(peakRSS())/(1<<20), "MB-peak-rss")
+	}
 }
