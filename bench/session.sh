@@ -2,7 +2,7 @@
 # Benchmark the incremental correlation session (correlate.Session):
 #
 #  1. `atmq analyze --serial LOG --json` on synthetic atmq-serial logs
-#     (bench/genlog: an ECMT module publishing at QoS 1) of 1 and 5
+#     (bench/genatmq: an ECMT module publishing at QoS 1) of 1 and 5
 #     million lines: wall and CPU time and peak RSS, which must stay flat
 #     as the log grows (the session settles what lies behind its bound).
 #  2. BenchmarkSessionLongLog: the same through the Session API on a
@@ -25,10 +25,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 go build -o "$work/atmq" ./cmd/atmq
-go build -o "$work/genlog" ./bench/genlog
+go build -o "$work/genatmq" ./bench/genatmq
 
 for n in $lines; do
-	"$work/genlog" "$n" >"$work/serial.atmq"
+	"$work/genatmq" "$n" >"$work/serial.atmq"
 	size=$(du -m "$work/serial.atmq" | cut -f1)
 	if [ -x /usr/bin/time ]; then
 		/usr/bin/time -v "$work/atmq" analyze --serial "$work/serial.atmq" --json >/dev/null 2>"$work/time.txt" || true

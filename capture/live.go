@@ -37,11 +37,19 @@ type LiveHandlers struct {
 	Serial    SerialSink
 	TickEvery time.Duration
 	Tick      func()
+	// Stop, when it closes, ends the session (the recorder failed);
+	// Stopped is called then, once.
+	Stop    <-chan struct{}
+	Stopped func()
 }
 
 // errScriptDone ends a script session's goroutines once the script and
 // its settle time are over; RunLive does not report it.
 var errScriptDone = errors.New("script done")
+
+// errStopped ends the sources when LiveHandlers.Stop closes; RunLive does
+// not report it (Stopped did).
+var errStopped = errors.New("session stopped")
 
 // RunLive runs every source until ctx ends, the script is done, or a
 // source fails, and waits for all of them. It returns the first source's
@@ -81,6 +89,19 @@ func RunLive(ctx context.Context, src LiveSources, h LiveHandlers) error {
 			return errScriptDone
 		})
 	}
+	if h.Stop != nil {
+		g.Go(func() error {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-h.Stop:
+				if h.Stopped != nil {
+					h.Stopped()
+				}
+				return errStopped
+			}
+		})
+	}
 	if h.Tick != nil && h.TickEvery > 0 {
 		g.Go(func() error {
 			t := time.NewTicker(h.TickEvery)
@@ -96,7 +117,7 @@ func RunLive(ctx context.Context, src LiveSources, h LiveHandlers) error {
 		})
 	}
 	err := g.Wait()
-	if errors.Is(err, errScriptDone) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, errScriptDone) || errors.Is(err, errStopped) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return nil
 	}
 	return err

@@ -1,58 +1,63 @@
-// Command genlog writes a synthetic serial log in atmq's own format
-// (serial.atmq) for the analyze benchmark (bench/session.sh): an ECMT
-// module that opens, connects and then publishes at QoS 1, one command
-// every 50 ms, each answered with OK and its result URC (every 97th
-// publish refused), until the log has the number of lines asked for.
+// Command genlog writes a synthetic serial log for benchmarking `atmq at`
+// and `atmq analyze --serial`: hours of a busy ECMT module (tio-style
+// "[YYYY-MM-DD HH:MM:SS.mmm] " stamps, echo on) publishing QoS 1 telemetry
+// with OK and the +ECMTPUB result URC, receiving a command now and then,
+// with a keepalive status line between. About 63 bytes per line.
 //
-//	go run ./bench/genlog LINES > serial.atmq
+//	go run ./bench/genlog -lines 1000000 -o /tmp/bench.log
 package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
-
-	"github.com/atmq/atmq/decode/record"
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: genlog LINES > serial.atmq")
-		os.Exit(2)
+	lines := flag.Int("lines", 1_000_000, "number of lines to write")
+	out := flag.String("o", "bench.log", "output file")
+	flag.Parse()
+	if err := run(*out, *lines); err != nil {
+		fmt.Fprintln(os.Stderr, "genlog:", err)
+		os.Exit(1)
 	}
-	lines, err := strconv.Atoi(os.Args[1])
-	if err != nil || lines < 10 {
-		fmt.Fprintln(os.Stderr, "genlog: LINES must be a number of at least 10")
-		os.Exit(2)
+}
+
+func run(path string, lines int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
 	}
-	w := bufio.NewWriterSize(os.Stdout, 1<<20)
-	defer w.Flush()
-	start := time.Date(2026, 11, 26, 4, 0, 0, 0, time.UTC)
-	n := 1
-	w.WriteString("# atmq-serial v1\n")
-	var buf []byte
-	emit := func(at time.Duration, dir record.Direction, text string) {
+	w := bufio.NewWriterSize(f, 1<<20)
+	t := time.Date(2026, 11, 26, 4, 0, 0, 0, time.UTC)
+	n := 0
+	line := func(format string, a ...any) {
+		fmt.Fprintf(w, "[%s] ", t.Format("2006-01-02 15:04:05.000"))
+		fmt.Fprintf(w, format, a...)
+		w.WriteString("\r\n")
+		t = t.Add(7 * time.Millisecond)
 		n++
-		buf = record.AppendSerialRecord(buf[:0], record.SerialChunk{Dir: dir, Time: start.Add(at), Data: []byte(text)})
-		w.Write(buf)
 	}
-	emit(0, record.DirHostToModule, "AT+ECMTOPEN=0,\"10.0.0.1\",1883\r")
-	emit(time.Millisecond, record.DirModuleToHost, "\r\nOK\r\n")
-	emit(20*time.Millisecond, record.DirModuleToHost, "\r\n+ECMTOPEN: 0,0\r\n")
-	emit(100*time.Millisecond, record.DirHostToModule, "AT+ECMTCONN=0,\"dev1\",\"user\",\"pass\"\r")
-	emit(101*time.Millisecond, record.DirModuleToHost, "\r\nOK\r\n")
-	emit(130*time.Millisecond, record.DirModuleToHost, "\r\n+ECMTCONN: 0,0,0\r\n")
-	for k := 0; n+3 <= lines; k++ {
-		at := time.Second + time.Duration(k)*50*time.Millisecond
-		id := k%65535 + 1
-		result := 0
-		if k%97 == 96 {
-			result = 2
+	line(`AT+ECMTOPEN=0,"127.0.0.1",1883`)
+	line("OK")
+	line("+ECMTOPEN: 0,0")
+	line(`AT+ECMTCONN=0,"bench-device-0001","bench","secret"`)
+	line("OK")
+	line("+ECMTCONN: 0,0,0")
+	for seq := 0; n < lines; seq++ {
+		id := seq%65535 + 1
+		line(`AT+ECMTPUB=0,%d,1,0,"dev1/telemetry","{\"seq\":%d,\"t\":21.5}"`, id, seq%100000)
+		line("OK")
+		line("+ECMTPUB: 0,%d,0", id)
+		if seq%10 == 9 {
+			line(`+ECMTRECV: 0,0,"dev/cmd","{\"set\":%d}"`, seq%1000)
 		}
-		emit(at, record.DirHostToModule, fmt.Sprintf("AT+ECMTPUB=0,%d,1,0,\"dev1/up\",\"seq-%d\"\r", id, k))
-		emit(at+time.Millisecond, record.DirModuleToHost, "\r\nOK\r\n")
-		emit(at+10*time.Millisecond, record.DirModuleToHost, fmt.Sprintf("\r\n+ECMTPUB: 0,%d,%d\r\n", id, result))
 	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

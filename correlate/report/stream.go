@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/atmq/atmq/correlate"
+	"github.com/atmq/atmq/internal/term"
 )
 
 // Stream is a result too long to hold in memory at once: a session's
@@ -38,6 +39,10 @@ func JSONStream(w io.Writer, s Stream) error {
 	if findings == nil {
 		findings = []correlate.Finding{}
 	}
+	input := r.Input
+	if input == nil {
+		input = []correlate.Skipped{}
+	}
 	io.WriteString(ew, "{\n  \"device\": ")
 	writeIndented(ew, dev)
 	io.WriteString(ew, ",\n  \"clock\": ")
@@ -52,6 +57,8 @@ func JSONStream(w io.Writer, s Stream) error {
 	}
 	io.WriteString(ew, ",\n  \"findings\": ")
 	writeIndented(ew, findings)
+	io.WriteString(ew, ",\n  \"input\": ")
+	writeIndented(ew, input)
 	io.WriteString(ew, "\n}\n")
 	return ew.err
 }
@@ -113,16 +120,18 @@ func writeList[T any](ew *errWriter, settled func(func(json.RawMessage) error) e
 	return ew.err
 }
 
-// TableStream writes what Table writes for the whole session; a timeline
-// longer than streamTableRows rows prints as consecutive tables.
-func TableStream(w io.Writer, s Stream) error {
+// TableStream writes what TableFor writes for the whole session; a
+// timeline longer than streamTableRows rows prints as consecutive tables.
+func TableStream(w io.Writer, s Stream, o TableOptions) error {
+	out := term.Output{Width: o.Width, Color: o.Color}
 	ew := &errWriter{w: w}
 	r := s.Final
-	fmt.Fprintf(ew, "Device: %s\n", deviceLine(r.Device))
+	fmt.Fprintln(ew, term.WrapIndent("Device: "+term.Cut(deviceLine(r.Device), textCut), o.Width, 2))
 	if r.Device.Reason != "" {
-		fmt.Fprintf(ew, "  why: %s\n", r.Device.Reason)
+		fmt.Fprintln(ew, term.WrapIndent("  why: "+term.Cut(r.Device.Reason, textCut), o.Width, 7))
 	}
-	fmt.Fprintf(ew, "Clock: %s\n\n", clockLine(r.Clock))
+	fmt.Fprintln(ew, term.WrapIndent("Clock: "+term.Cut(clockLine(r.Clock), textCut), o.Width, 2))
+	fmt.Fprintln(ew)
 	if ew.err != nil {
 		return ew.err
 	}
@@ -131,8 +140,7 @@ func TableStream(w io.Writer, s Stream) error {
 		if len(rows) == 0 {
 			return nil
 		}
-		part := &correlate.Result{Timeline: rows}
-		if err := timelineTable(ew, part); err != nil {
+		if err := timelineTable(ew, rows, out); err != nil {
 			return err
 		}
 		rows = rows[:0]
@@ -158,50 +166,13 @@ func TableStream(w io.Writer, s Stream) error {
 	if err := flush(); err != nil {
 		return err
 	}
-	return findingsTable(ew, r)
-}
-
-// timelineTable writes r's timeline as Table does.
-func timelineTable(ew *errWriter, r *correlate.Result) error {
-	t := newTable(ew)
-	t.Header("time", "tag", "line", "frame", "host→module", "module→host", "network")
-	for _, row := range r.Timeline {
-		lanes := [3]string{}
-		switch row.Lane {
-		case correlate.LaneHostToModule:
-			lanes[0] = row.Text
-		case correlate.LaneModuleToHost:
-			lanes[1] = row.Text
-		default:
-			lanes[2] = arrow(row) + row.Text
-		}
-		if err := t.Append(timeCell(row), tag(row), num(row.Line), num(row.Frame), lanes[0], lanes[1], lanes[2]); err != nil {
-			return err
-		}
-	}
-	return t.Render()
-}
-
-// findingsTable writes r's findings as Table does.
-func findingsTable(ew *errWriter, r *correlate.Result) error {
 	fmt.Fprintln(ew)
 	if len(r.Findings) == 0 {
 		fmt.Fprintln(ew, "Findings: none")
 		return ew.err
 	}
 	fmt.Fprintln(ew, "Findings:")
-	t := newTable(ew)
-	t.Header("severity", "code", "line", "frames", "summary", "fix")
-	for _, f := range r.Findings {
-		summary := f.Summary
-		if f.Explanation != "" {
-			summary += " — " + f.Explanation
-		}
-		if err := t.Append(f.Severity, f.Code, num(f.Line), frameList(f.Frames), summary, f.Fix); err != nil {
-			return err
-		}
-	}
-	if err := t.Render(); err != nil {
+	if err := findingsTable(ew, r.Findings, out); err != nil {
 		return err
 	}
 	return ew.err

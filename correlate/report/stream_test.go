@@ -84,7 +84,7 @@ func TestStreamMatchesWholeResult(t *testing.T) {
 	if err := Table(&want, whole); err != nil {
 		t.Fatal(err)
 	}
-	if err := TableStream(&got, stream); err != nil {
+	if err := TableStream(&got, stream, TableOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if got.String() != want.String() {

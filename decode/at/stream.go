@@ -42,14 +42,8 @@ func StreamLog(r io.Reader, opts Options, step func(*Parser)) (*Log, error) {
 			step(p)
 		}
 	}
-	damaged, rerr := readLines(br, fr, feed, func(s string) { p.eng.problem("%s", s) })
-	l := p.Close()
-	l.Damaged = damaged
-	if rerr != nil {
-		l.Damaged++
-		l.Problems = append(l.Problems, rerr.Error())
-	}
-	return l, nil
+	readLines(br, fr, feed, p.skip)
+	return p.Close(), nil
 }
 
 // Take hands over the transactions and events decoded since the last

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"net/netip"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +18,8 @@ import (
 	"github.com/atmq/atmq/correlate/report"
 	"github.com/atmq/atmq/decode/at"
 	"github.com/atmq/atmq/decode/netcap"
+	"github.com/atmq/atmq/internal/progress"
+	"github.com/atmq/atmq/internal/term"
 )
 
 func init() { commands = append(commands, newAnalyzeCmd) }
@@ -28,6 +29,8 @@ type analyzeOptions struct {
 	Dir          string // session folder (positional)
 	Serial       string
 	Pcap         string
+	Pcaps        []string // every --pcap: files, directories or globs
+	All          bool     // capture only: every client in the client table
 	ClientID     string
 	Device       string
 	ClockOffset  string // Go duration ("8h", "-3.2s") or seconds ("28800")
@@ -38,6 +41,7 @@ type analyzeOptions struct {
 	Date         string
 	Ports        []uint16
 	Redact       bool
+	ReorderLimit int // segments held out of order per connection direction
 }
 
 func newAnalyzeCmd(s Streams) *cobra.Command {
@@ -55,7 +59,11 @@ wire, and reports findings with evidence and a fix.
 DIR is a folder holding one capture (*.pcap, *.pcapng) and one serial log
 (serial.atmq, else a single *.log or *.txt), as 'atmq live' sessions and the
 pcaps/ samples do. Either input alone gives what it can: the module's view
-with its result codes explained, or a per-connection diagnosis.
+with its result codes explained, or, for captures alone (--pcap repeatable,
+a folder such as a tcpdump ring, or a glob; read as one stream in time
+order), the fleet report: a summary, every problem grouped by cause with
+counts and example client ids, and a table of the clients with a problem
+(--all: every client); --client-id/--device add that client's timeline.
 
 Output: a timeline (host→module, module→host and network lanes, each row
 tagged T<n> with its transaction or E<n> with its event) and the findings
@@ -63,10 +71,13 @@ table; --json (or --format json) one JSON document; --format mermaid a
 sequence diagram.
 
 Exit codes: 0 no error finding, 1 at least one error finding, 2 bad usage or
-unreadable input.`,
+unreadable input, 3 damaged input (what could be read was analysed; --json
+lists what was skipped under "input").`,
 		Example: `  atmq analyze pcaps/ecmt-no-credentials
   atmq analyze --serial sscom.txt --pcap server.pcapng --date 2026-11-26
   atmq analyze --serial dev.log --pcap cap.pcap --client-id dev1 --json
+  atmq analyze --pcap /var/log/mqtt-ring/ --json
+  atmq analyze --pcap 'node*.pcapng' --client-id sensor-0042
   atmq analyze DIR --clock-offset 8h --format mermaid > session.mmd`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -78,12 +89,16 @@ unreadable input.`,
 				return withCode(ExitUsage, err)
 			}
 			o.Ports = p
+			if len(o.Pcaps) > 0 {
+				o.Pcap = o.Pcaps[0]
+			}
 			return runAnalyze(o, s)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Serial, "serial", "", "serial log file")
-	f.StringVar(&o.Pcap, "pcap", "", "capture file (pcap or pcapng)")
+	f.StringArrayVar(&o.Pcaps, "pcap", nil, "capture file (pcap or pcapng); repeatable, a directory or a glob: several are read as one stream in time order")
+	f.BoolVar(&o.All, "all", false, "capture only: list every client id in the client table, not only those with a problem")
 	f.StringVar(&o.ClientID, "client-id", "", "the device's MQTT client id (overrides the connect command's)")
 	f.StringVar(&o.Device, "device", "", "the device's address as the capture shows it: IP or IP:port")
 	f.StringVar(&o.ClockOffset, "clock-offset", "", "serial clock minus capture clock (e.g. 8h, -3.2s, 28800): skips the estimate")
@@ -94,17 +109,21 @@ unreadable input.`,
 	f.StringVar(&o.Date, "date", "", "date (YYYY-MM-DD) for serial logs that stamp only the time of day; default: the capture's first frame, else the log's modification time")
 	f.UintSliceVar(&ports, "port", nil, "TCP port carrying MQTT (repeatable; default 1883)")
 	f.BoolVar(&o.Redact, "redact", false, "mask passwords in the output")
+	addReorderLimitFlag(cmd, &o.ReorderLimit)
 	return cmd
 }
 
 // runAnalyze resolves the inputs, decodes them, analyses and renders.
 func runAnalyze(o analyzeOptions, s Streams) error {
-	render, err := pickRenderer(o)
+	render, err := pickRenderer(o, s.Term)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
 	copts, err := correlateOptions(o)
 	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if err := checkReorderLimit(o.ReorderLimit); err != nil {
 		return withCode(ExitUsage, err)
 	}
 	if o.Dialect != "" && at.LookupDialect(o.Dialect) == nil {
@@ -114,6 +133,9 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 		return withCode(ExitUsage, fmt.Errorf("--serial-format %q: known formats are %s", o.SerialFormat, strings.Join(at.Formats(), ", ")))
 	}
 	serial, pcap := o.Serial, o.Pcap
+	if o.Dir != "" && serial == "" && pcap == "" && captureFolder(o.Dir) {
+		return runFleet(o, []string{o.Dir}, s) // a ring or a broker's captures, no serial log
+	}
 	if o.Dir != "" {
 		ds, dp, err := capture.FindSessionFiles(o.Dir)
 		if err != nil {
@@ -129,6 +151,20 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	if serial == "" && pcap == "" {
 		return withCode(ExitUsage, errors.New("nothing to analyze: give DIR, --serial LOG and/or --pcap CAPTURE"))
 	}
+	pcaps := o.Pcaps
+	if len(pcaps) == 0 && pcap != "" {
+		pcaps = []string{pcap}
+	}
+	if serial == "" {
+		// A capture alone: the broker-side fleet report.
+		return runFleet(o, pcaps, s)
+	}
+	var captures []string
+	if len(pcaps) > 0 {
+		if captures, err = netcap.ExpandCapturePaths(pcaps); err != nil {
+			return withCode(ExitUsage, err)
+		}
+	}
 
 	// A log alone streams through the session, which settles what lies
 	// behind its bound, so memory does not grow with the log. With a
@@ -137,7 +173,7 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	// collector bounding the capture's part.
 	sopts := correlate.SessionOptions{Options: copts, Serial: at.Options{Dialect: o.Dialect}}
 	var spill *correlate.Spill
-	if pcap != "" {
+	if len(captures) > 0 {
 		sopts.MaxItems = math.MaxInt
 	} else {
 		if spill, err = correlate.NewSpill(); err != nil {
@@ -154,33 +190,43 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	// open commands name the broker port to decode: read the first frame,
 	// then the log, then the whole capture.
 	var firstFrame time.Time
-	if pcap != "" {
-		if firstFrame, err = captureStart(pcap); err != nil {
+	if len(captures) > 0 {
+		if firstFrame, err = captureStart(captures); err != nil {
 			return withCode(ExitUsage, err)
 		}
 	}
+	var skipped []correlate.Skipped
 	if serial != "" {
-		if err := readSerial(serial, o, firstFrame, sess, s.Err); err != nil {
-			return withCode(ExitUsage, err)
-		}
-	}
-	if pcap != "" {
-		recs, err := readCapture(pcap, mqttPorts(o.Ports, sess.Ports()), correlate.NewCollector(sess.Log(), copts), s.Err)
+		log, err := readSerialInto(serial, o, firstFrame, sess, s.Err)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
+		skipped = logSkipped(serial, log)
+	}
+	if len(captures) > 0 {
+		log := sess.Log() // the whole log: with a capture nothing is settled
+		opts := netcap.Options{Ports: mqttPorts(o.Ports, log), ReorderLimit: o.ReorderLimit}
+		recs, more, err := readCapture(captures, opts, correlate.NewCollector(log, copts), s.Err)
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+		skipped = append(skipped, more...)
 		for _, r := range recs {
 			sess.AddRecord(r)
 		}
 	}
 	res := sess.Close()
+	res.Input = skipped
 	if spill != nil && !spill.Empty() {
-		err = renderStream(o, s.Out, report.Stream{Final: res, Transactions: spill.Transactions, Events: spill.Events, Rows: spill.Rows})
+		err = renderStream(o, s.Term, s.Out, report.Stream{Final: res, Transactions: spill.Transactions, Events: spill.Events, Rows: spill.Rows})
 	} else {
 		err = render(s.Out, res)
 	}
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("writing output: %w", err))
+	}
+	if res.Damaged() {
+		return withCode(ExitDamaged, errors.New("input was damaged: the analysis used what could be read (--json lists it under \"input\")"))
 	}
 	if res.HasErrors() {
 		return withCode(ExitFindings, nil)
@@ -188,8 +234,9 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	return nil
 }
 
-// pickRenderer maps --format/--json to a renderer.
-func pickRenderer(o analyzeOptions) (func(io.Writer, *correlate.Result) error, error) {
+// pickRenderer maps --format/--json to a renderer; the table is fitted
+// to the terminal.
+func pickRenderer(o analyzeOptions, tm term.Output) (func(io.Writer, *correlate.Result) error, error) {
 	format := o.Format
 	if o.JSON {
 		if format != "table" && format != "json" {
@@ -199,7 +246,9 @@ func pickRenderer(o analyzeOptions) (func(io.Writer, *correlate.Result) error, e
 	}
 	switch format {
 	case "table", "":
-		return report.Table, nil
+		return func(w io.Writer, r *correlate.Result) error {
+			return report.TableFor(w, r, report.TableOptions{Width: tm.Width, Color: tm.Color})
+		}, nil
 	case "json":
 		return report.JSON, nil
 	case "mermaid":
@@ -210,7 +259,7 @@ func pickRenderer(o analyzeOptions) (func(io.Writer, *correlate.Result) error, e
 
 // renderStream renders a session too long to hold: its settled part
 // replayed from the spill, then its final window.
-func renderStream(o analyzeOptions, w io.Writer, s report.Stream) error {
+func renderStream(o analyzeOptions, tm term.Output, w io.Writer, s report.Stream) error {
 	if o.JSON || o.Format == "json" {
 		return report.JSONStream(w, s)
 	}
@@ -218,14 +267,14 @@ func renderStream(o analyzeOptions, w io.Writer, s report.Stream) error {
 		// A diagram is read whole: gather it (a diagram of a log this
 		// long is for a program, which --json serves better).
 		whole := *s.Final
-		whole.Transactions, whole.Events, whole.Timeline = nil, nil, nil
+		whole.Timeline = nil
 		if err := s.Rows(func(r correlate.Row) error { whole.Timeline = append(whole.Timeline, r); return nil }); err != nil {
 			return err
 		}
 		whole.Timeline = append(whole.Timeline, s.Final.Timeline...)
 		return report.Mermaid(w, &whole)
 	}
-	return report.TableStream(w, s)
+	return report.TableStream(w, s, report.TableOptions{Width: tm.Width, Color: tm.Color})
 }
 
 // correlateOptions checks and converts the correlation flags.
@@ -264,68 +313,98 @@ func checkDevice(s string) error {
 	return nil
 }
 
-// captureStart returns the time of a capture's first frame (zero for an
-// empty capture).
-func captureStart(path string) (time.Time, error) {
-	fr, err := netcap.OpenFile(path)
+// captureStart returns the time of the captures' first frame (zero when
+// they are empty).
+func captureStart(paths []string) (time.Time, error) {
+	m, err := netcap.OpenCaptures(paths)
 	if err != nil {
 		return time.Time{}, err
 	}
-	defer fr.Close()
-	f, err := fr.Next()
-	if err != nil && err != io.EOF {
-		var damaged *netcap.DamagedError
-		if errors.As(err, &damaged) {
-			return time.Time{}, nil // readCapture reports it
-		}
-		return time.Time{}, err
-	}
-	return f.Time, nil
+	defer m.Close()
+	return m.Start(), nil
 }
 
 // mqttPorts is the --port list (default 1883) plus every port the log's
 // open and connect commands name, so a broker on a non-standard port is
 // decoded without --port. TLS's 8883 stays with the TLS decoder.
-func mqttPorts(flag []uint16, named []uint16) []uint16 {
+func mqttPorts(flag []uint16, log *at.Log) []uint16 {
 	ports := append([]uint16(nil), flag...)
 	if len(ports) == 0 {
 		ports = append(ports, netcap.DefaultMQTTPort)
 	}
-	for _, p := range named {
-		if p != netcap.DefaultTLSPort && !slices.Contains(ports, p) {
-			ports = append(ports, p)
+	if log == nil {
+		return ports
+	}
+	for _, t := range log.Transactions {
+		if t.Op != at.OpOpen && t.Op != at.OpConnect {
+			continue
+		}
+		p, err := strconv.Atoi(strings.TrimSpace(t.Args[at.ArgPort]))
+		if err != nil || p <= 0 || p > 65535 || p == netcap.DefaultTLSPort {
+			continue
+		}
+		if !slices.Contains(ports, uint16(p)) {
+			ports = append(ports, uint16(p))
 		}
 	}
 	return ports
 }
 
-// readCapture decodes a whole capture into the collector, which keeps
-// what the analysis can use. A damaged file is reported on stderr and what
-// could be read is used.
-func readCapture(path string, ports []uint16, keep *correlate.Collector, stderr io.Writer) ([]netcap.Record, error) {
-	stats, err := netcap.ReadFile(path, netcap.Options{Ports: ports}, keep.Add)
+// readCapture decodes the captures (several are read as one stream in
+// time order) into the collector, which keeps what the analysis can use. A
+// damaged file is reported on stderr and what could be read is used.
+func readCapture(paths []string, opts netcap.Options, keep *correlate.Collector, stderr io.Writer) ([]netcap.Record, []correlate.Skipped, error) {
+	src, err := netcap.OpenCaptures(paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer src.Close()
+	prog := progress.Start(stderr, src.Progress)
+	stats, err := netcap.Decode(src, opts, keep.Add)
+	prog.Stop()
 	var damaged *netcap.DamagedError
 	switch {
 	case errors.As(err, &damaged):
 		fmt.Fprintf(stderr, "atmq: %v; analysing the frames before it\n", err)
 	case err != nil:
-		return nil, err
+		return nil, nil, err
 	}
-	warnSkipped(stderr, path, stats)
+	label := captureLabel(paths)
+	warnSkipped(stderr, label, stats)
 	if n := keep.Dropped(); n > 0 {
-		fmt.Fprintf(stderr, "atmq: %s: large capture: %d packets of connections that cannot be the device's were left out (their CONNECT, CONNACK, DISCONNECT and TCP/DNS events are kept)\n", path, n)
+		fmt.Fprintf(stderr, "atmq: %s: large capture: %d packets of connections that cannot be the device's were left out (their CONNECT, CONNACK, DISCONNECT and TCP/DNS events are kept)\n", label, n)
 	}
-	return keep.Records(), nil
+	return keep.Records(), captureSkipped(label, damaged, stats), nil
 }
 
-// readSerial decodes the serial log into the session. Time-only logs
-// get their date by decode/at's policy (--date, else the capture's first
-// frame, else the file's modification time); stderr says which.
-func readSerial(path string, o analyzeOptions, captureStart time.Time, sess *correlate.Session, stderr io.Writer) error {
+// captureLabel names the captures in messages.
+func captureLabel(paths []string) string {
+	if len(paths) == 1 {
+		return paths[0]
+	}
+	return fmt.Sprintf("%d captures", len(paths))
+}
+
+// readSerial decodes a whole serial log (export keeps it whole).
+func readSerial(path string, o analyzeOptions, captureStart time.Time, stderr io.Writer) (*at.Log, error) {
+	return readSerialWith(path, o, captureStart, stderr, at.ReadLog)
+}
+
+// readSerialInto decodes the serial log into the session and returns what
+// the log says of itself (format, problems, damage; no transactions).
+func readSerialInto(path string, o analyzeOptions, captureStart time.Time, sess *correlate.Session, stderr io.Writer) (*at.Log, error) {
+	return readSerialWith(path, o, captureStart, stderr, sess.ReadSerial)
+}
+
+// readSerialWith opens the log, dates it by decode/at's policy (--date,
+// else the capture's first frame, else the file's modification time),
+// decodes it with read and tells stderr how it was dated and what was
+// wrong with it.
+func readSerialWith(path string, o analyzeOptions, captureStart time.Time, stderr io.Writer, read func(io.Reader, at.Options) (*at.Log, error)) (*at.Log, error) {
 	opts := at.Options{Format: o.SerialFormat, Dialect: o.Dialect}
-	f, err := os.Open(path)
+	f, err := openLogFile(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	var mtime time.Time
@@ -333,11 +412,11 @@ func readSerial(path string, o analyzeOptions, captureStart time.Time, sess *cor
 		mtime = st.ModTime()
 	}
 	if err := at.DatePolicy(&opts, o.Date, captureStart, mtime); err != nil {
-		return err
+		return nil, err
 	}
-	log, err := sess.ReadSerial(f, opts)
+	log, err := read(f, opts)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if note := at.DateNote(path, log, opts.Date); note != "" {
 		fmt.Fprintf(stderr, "atmq: %s\n", note)
@@ -352,7 +431,7 @@ func readSerial(path string, o analyzeOptions, captureStart time.Time, sess *cor
 	if log.Damaged > 0 {
 		fmt.Fprintf(stderr, "atmq: %s: %d part(s) could not be read; analysing the rest\n", path, log.Damaged)
 	}
-	return nil
+	return log, nil
 }
 
 // parseAddrOrAddrPort accepts "IP" or "IP:port".

@@ -372,21 +372,21 @@ func runLive(ctx context.Context, o *liveOptions, stdout, stderr io.Writer) erro
 	}
 	handlers := capture.LiveHandlers{
 		Frame: func(f record.Frame) {
-			if err := sess.Frame(f); err != nil {
-				fmt.Fprintf(stderr, "atmq: frame %d not recorded: %v\n", f.Number, err)
-			}
+			// A write failure stops the session: reported once (Stopped).
+			sess.Frame(f)
 			st.addFrame(f)
 		},
 		Serial: capture.SerialSink{
 			Chunk: func(c record.SerialChunk) {
-				if err := st.addChunk(c, sess.SerialChunk); err != nil {
-					fmt.Fprintf(stderr, "atmq: serial chunk not recorded: %v\n", err)
-				}
+				st.addChunk(c, sess.SerialChunk) // a failure stops the session: reported once
 			},
 			Status: func(s capture.Status) { fmt.Fprintf(stderr, "atmq: %s\n", s) },
 		},
 		TickEvery: o.Tick,
 		Tick:      func() { st.update(false) },
+		// A full disk or an I/O error: stop at once, say it once.
+		Stop:    sess.Failed(),
+		Stopped: func() { fmt.Fprintf(stderr, "atmq: %v; recording stopped\n", sess.Err()) },
 	}
 	err = capture.RunLive(ctx, src, handlers)
 	if info := sess.Info(); err != nil && info.Frames == 0 && info.Chunks == 0 {
@@ -413,6 +413,9 @@ func runLive(ctx context.Context, o *liveOptions, stdout, stderr io.Writer) erro
 
 	res := st.last
 	st.summary(stderr, sess, start)
+	if sess.Err() != nil {
+		return withCode(ExitDamaged, nil) // reported when it happened
+	}
 	if closeErr != nil {
 		return withCode(ExitDamaged, fmt.Errorf("closing the session folder: %w", closeErr))
 	}
