@@ -98,7 +98,9 @@ func (c *collector) snapshot() ([]record.SerialChunk, []Status) {
 // waitFor polls cond until it holds or 5 s pass.
 func (c *collector) waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.After(5 * time.Second)
+	// A bound for a hang, not a timing: a flood through a pty under the
+	// race detector on a busy machine takes seconds.
+	deadline := time.After(30 * time.Second)
 	for !cond() {
 		select {
 		case <-c.changed:

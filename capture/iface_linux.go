@@ -27,8 +27,11 @@ type InterfaceCapture struct {
 	iface    string
 	linkType int
 	h        *pcapgo.EthernetHandle
-	vm       *bpf.VM   // the same filter, re-checked in user space
-	start    time.Time // frames stamped earlier were queued before the filter was attached
+	framing  linkFraming
+	loopback bool
+	vmMu     sync.Mutex // guards vm: SetFilter swaps it while Run reads
+	vm       *bpf.VM    // the same filter, re-checked in user space
+	start    time.Time  // frames stamped earlier were queued before the filter was attached
 	once     sync.Once
 }
 
@@ -101,7 +104,8 @@ func OpenInterface(iface string, opts CaptureOptions) (*InterfaceCapture, error)
 			return nil, fmt.Errorf("capture on %s: promiscuous mode: %w", iface, err)
 		}
 	}
-	return &InterfaceCapture{iface: iface, linkType: linkType, h: h, vm: vm, start: start}, nil
+	return &InterfaceCapture{iface: iface, linkType: linkType, h: h, vm: vm, start: start,
+		framing: framing, loopback: hw == arphrdLoopback}, nil
 }
 
 // LinkType is the pcap LINKTYPE_* of the frames (Ethernet or raw IP).
@@ -129,12 +133,43 @@ func (c *InterfaceCapture) Run(ctx context.Context, out func(record.Frame)) erro
 		if ci.Timestamp.Before(c.start) {
 			continue
 		}
-		if keep, err := c.vm.Run(data); err != nil || keep == 0 {
+		c.vmMu.Lock()
+		keep, err := c.vm.Run(data)
+		c.vmMu.Unlock()
+		if err != nil || keep == 0 {
 			continue
 		}
 		n++
 		out(record.Frame{Number: n, Time: ci.Timestamp, LinkType: c.linkType, Data: data, OrigLen: ci.Length})
 	}
+}
+
+// SetFilter replaces the capture's filter while it runs (a live session
+// widens it when the module's open command names another broker port).
+func (c *InterfaceCapture) SetFilter(f Filter) error {
+	kernelProg, err := f.compile(c.framing, c.loopback)
+	if err != nil {
+		return err
+	}
+	raw, err := bpf.Assemble(kernelProg)
+	if err != nil {
+		return fmt.Errorf("capture filter: %w", err)
+	}
+	userProg, err := f.compile(c.framing, false)
+	if err != nil {
+		return err
+	}
+	vm, err := bpf.NewVM(userProg)
+	if err != nil {
+		return fmt.Errorf("capture filter: %w", err)
+	}
+	if err := c.h.SetBPF(raw); err != nil {
+		return fmt.Errorf("capture on %s: attach filter: %w", c.iface, err)
+	}
+	c.vmMu.Lock()
+	c.vm = vm
+	c.vmMu.Unlock()
+	return nil
 }
 
 // Close releases the socket; a running Run returns soon after.

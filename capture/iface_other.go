@@ -27,5 +27,8 @@ func (c *InterfaceCapture) Run(ctx context.Context, out func(record.Frame)) erro
 	return ErrCaptureUnsupported
 }
 
+// SetFilter is never reached.
+func (c *InterfaceCapture) SetFilter(Filter) error { return ErrCaptureUnsupported }
+
 // Close does nothing.
 func (c *InterfaceCapture) Close() error { return nil }

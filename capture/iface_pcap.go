@@ -43,6 +43,14 @@ func OpenInterface(iface string, opts CaptureOptions) (*InterfaceCapture, error)
 	return &InterfaceCapture{iface: iface, linkType: int(h.LinkType()), h: h}, nil
 }
 
+// SetFilter replaces the capture's filter while it runs.
+func (c *InterfaceCapture) SetFilter(f Filter) error {
+	if err := c.h.SetBPFFilter(f.String()); err != nil {
+		return fmt.Errorf("capture on %s: filter: %w", c.iface, err)
+	}
+	return nil
+}
+
 // LinkType is the pcap LINKTYPE_* of the frames.
 func (c *InterfaceCapture) LinkType() int { return c.linkType }
 

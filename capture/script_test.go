@@ -255,8 +255,15 @@ func TestRunScriptCancelled(t *testing.T) {
 	startFakeModule(t, u)
 	script, _ := ParseScript(strings.NewReader("AT\n@sleep 1h\nAT\n"), "s")
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { time.Sleep(200 * time.Millisecond); cancel() }()
-	if err := RunScript(ctx, SerialConfig{Port: u.Path}, script, SerialSink{}, ScriptOptions{}); !errors.Is(err, context.Canceled) {
+	defer cancel()
+	// Cancel once the module answered the first AT: the script is then
+	// in (or on its way to) its hour-long sleep.
+	sink := SerialSink{Chunk: func(c record.SerialChunk) {
+		if c.Dir == record.DirModuleToHost && strings.Contains(string(c.Data), "OK") {
+			cancel()
+		}
+	}}
+	if err := RunScript(ctx, SerialConfig{Port: u.Path}, script, sink, ScriptOptions{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -36,6 +36,12 @@ func RunTap(ctx context.Context, rx SerialConfig, tx *SerialConfig, sink SerialS
 		ports = append(ports, txPort)
 		dirs = append(dirs, record.DirHostToModule)
 	}
+	// Say when the ports are open: bytes the module sends from now on are
+	// heard (a user, and a test, may start the device then).
+	em.status(StatusInfo, rx.Port, "listening", nil)
+	if tx != nil {
+		em.status(StatusInfo, tx.Port, "listening", nil)
+	}
 	var wg sync.WaitGroup
 	for i, p := range ports {
 		wg.Add(1)

@@ -1,7 +1,6 @@
 package at
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"time"
@@ -126,28 +125,4 @@ func ReadChunks(chunks []record.SerialChunk, opts Options) (*Log, error) {
 // it through the decoder and returns the decoded log. Problems with parts
 // of the input are in Log.Problems (and Log.Damaged counts unreadable
 // parts); the error is for input that cannot be read at all.
-func ReadLog(r io.Reader, opts Options) (*Log, error) {
-	br := bufio.NewReaderSize(r, readerBuffer)
-	name := opts.Format
-	if name == "" {
-		head, err := br.Peek(detectBytes)
-		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-			return nil, err
-		}
-		name = detectFormat(head)
-	}
-	f := lookupFormat(name)
-	if f == nil {
-		return nil, fmt.Errorf("unknown log format %q (known: %v)", name, Formats())
-	}
-	opts.Format = f.name
-	p, err := NewParser(opts)
-	if err != nil {
-		return nil, err
-	}
-	p.split.LFIsLine = f.lfIsLine
-	p.split.ChunkEndsHostLine = f.chunkEndsHostLine
-	fr := f.newReader(p.clock)
-	readLines(br, fr, p.Chunk, p.skip)
-	return p.Close(), nil
-}
+func ReadLog(r io.Reader, opts Options) (*Log, error) { return StreamLog(r, opts, nil) }

@@ -4,17 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/atmq/atmq/capture"
 	"github.com/atmq/atmq/correlate"
 	"github.com/atmq/atmq/correlate/report"
 	"github.com/atmq/atmq/decode/at"
@@ -138,7 +137,7 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 		return runFleet(o, []string{o.Dir}, s) // a ring or a broker's captures, no serial log
 	}
 	if o.Dir != "" {
-		ds, dp, err := sessionFiles(o.Dir)
+		ds, dp, err := capture.FindSessionFiles(o.Dir)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -167,6 +166,26 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 		}
 	}
 
+	// A log alone streams through the session, which settles what lies
+	// behind its bound, so memory does not grow with the log. With a
+	// capture the log is read before it (its open commands name the
+	// broker port to decode), so the session keeps both whole, the
+	// collector bounding the capture's part.
+	sopts := correlate.SessionOptions{Options: copts, Serial: at.Options{Dialect: o.Dialect}}
+	var spill *correlate.Spill
+	if len(captures) > 0 {
+		sopts.MaxItems = math.MaxInt
+	} else {
+		if spill, err = correlate.NewSpill(); err != nil {
+			return withCode(ExitUsage, err)
+		}
+		defer spill.Close()
+		sopts.OnSettled = spill.Settled
+	}
+	sess, err := correlate.NewSession(sopts)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
 	// The capture's first frame dates a time-only serial log, and the log's
 	// open commands name the broker port to decode: read the first frame,
 	// then the log, then the whole capture.
@@ -176,28 +195,34 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 			return withCode(ExitUsage, err)
 		}
 	}
-	var log *at.Log
 	var skipped []correlate.Skipped
 	if serial != "" {
-		log, err = readSerial(serial, o, firstFrame, s.Err)
+		log, err := readSerialInto(serial, o, firstFrame, sess, s.Err)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
 		skipped = logSkipped(serial, log)
 	}
-	var recs []netcap.Record
 	if len(captures) > 0 {
-		var more []correlate.Skipped
+		log := sess.Log() // the whole log: with a capture nothing is settled
 		opts := netcap.Options{Ports: mqttPorts(o.Ports, log), ReorderLimit: o.ReorderLimit}
-		recs, more, err = readCapture(captures, opts, correlate.NewCollector(log, copts), s.Err)
+		recs, more, err := readCapture(captures, opts, correlate.NewCollector(log, copts), s.Err)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
 		skipped = append(skipped, more...)
+		for _, r := range recs {
+			sess.AddRecord(r)
+		}
 	}
-	res := correlate.Analyze(log, recs, copts)
+	res := sess.Close()
 	res.Input = skipped
-	if err := render(s.Out, res); err != nil {
+	if spill != nil && !spill.Empty() {
+		err = renderStream(o, s.Term, s.Out, report.Stream{Final: res, Transactions: spill.Transactions, Events: spill.Events, Rows: spill.Rows})
+	} else {
+		err = render(s.Out, res)
+	}
+	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("writing output: %w", err))
 	}
 	if res.Damaged() {
@@ -230,6 +255,26 @@ func pickRenderer(o analyzeOptions, tm term.Output) (func(io.Writer, *correlate.
 		return report.Mermaid, nil
 	}
 	return nil, fmt.Errorf("--format %q: want table, json or mermaid", o.Format)
+}
+
+// renderStream renders a session too long to hold: its settled part
+// replayed from the spill, then its final window.
+func renderStream(o analyzeOptions, tm term.Output, w io.Writer, s report.Stream) error {
+	if o.JSON || o.Format == "json" {
+		return report.JSONStream(w, s)
+	}
+	if o.Format == "mermaid" {
+		// A diagram is read whole: gather it (a diagram of a log this
+		// long is for a program, which --json serves better).
+		whole := *s.Final
+		whole.Timeline = nil
+		if err := s.Rows(func(r correlate.Row) error { whole.Timeline = append(whole.Timeline, r); return nil }); err != nil {
+			return err
+		}
+		whole.Timeline = append(whole.Timeline, s.Final.Timeline...)
+		return report.Mermaid(w, &whole)
+	}
+	return report.TableStream(w, s, report.TableOptions{Width: tm.Width, Color: tm.Color})
 }
 
 // correlateOptions checks and converts the correlation flags.
@@ -266,55 +311,6 @@ func checkDevice(s string) error {
 		return fmt.Errorf("--device %q: want an IP address or IP:port", s)
 	}
 	return nil
-}
-
-// sessionFiles finds the serial log and the capture in a session folder:
-// exactly one *.pcap/*.pcapng (gzip allowed); serial.atmq, else exactly
-// one *.log or *.txt.
-func sessionFiles(dir string) (serial, pcap string, err error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", "", err
-	}
-	var caps, logs []string
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		name := e.Name()
-		lower := strings.ToLower(name)
-		switch {
-		case strings.HasSuffix(lower, ".pcap"), strings.HasSuffix(lower, ".pcapng"),
-			strings.HasSuffix(lower, ".pcap.gz"), strings.HasSuffix(lower, ".pcapng.gz"):
-			caps = append(caps, name)
-		case lower == "serial.atmq":
-			serial = filepath.Join(dir, name)
-		case strings.HasSuffix(lower, ".log"), strings.HasSuffix(lower, ".txt"):
-			logs = append(logs, name)
-		}
-	}
-	sort.Strings(caps)
-	sort.Strings(logs)
-	switch len(caps) {
-	case 0:
-	case 1:
-		pcap = filepath.Join(dir, caps[0])
-	default:
-		return "", "", fmt.Errorf("%s: %d captures (%s): pick one with --pcap", dir, len(caps), strings.Join(caps, ", "))
-	}
-	if serial == "" {
-		switch len(logs) {
-		case 0:
-		case 1:
-			serial = filepath.Join(dir, logs[0])
-		default:
-			return "", "", fmt.Errorf("%s: %d serial logs (%s) and no serial.atmq: pick one with --serial", dir, len(logs), strings.Join(logs, ", "))
-		}
-	}
-	if serial == "" && pcap == "" {
-		return "", "", fmt.Errorf("%s: no capture (*.pcap, *.pcapng) and no serial log (serial.atmq, *.log, *.txt)", dir)
-	}
-	return serial, pcap, nil
 }
 
 // captureStart returns the time of the captures' first frame (zero when
@@ -389,38 +385,41 @@ func captureLabel(paths []string) string {
 	return fmt.Sprintf("%d captures", len(paths))
 }
 
-// readSerial decodes the serial log. Time-only logs get their date from
-// --date, else the capture's first frame, else the file's modification
-// time; stderr says which.
+// readSerial decodes a whole serial log (export keeps it whole).
 func readSerial(path string, o analyzeOptions, captureStart time.Time, stderr io.Writer) (*at.Log, error) {
+	return readSerialWith(path, o, captureStart, stderr, at.ReadLog)
+}
+
+// readSerialInto decodes the serial log into the session and returns what
+// the log says of itself (format, problems, damage; no transactions).
+func readSerialInto(path string, o analyzeOptions, captureStart time.Time, sess *correlate.Session, stderr io.Writer) (*at.Log, error) {
+	return readSerialWith(path, o, captureStart, stderr, sess.ReadSerial)
+}
+
+// readSerialWith opens the log, dates it by decode/at's policy (--date,
+// else the capture's first frame, else the file's modification time),
+// decodes it with read and tells stderr how it was dated and what was
+// wrong with it.
+func readSerialWith(path string, o analyzeOptions, captureStart time.Time, stderr io.Writer, read func(io.Reader, at.Options) (*at.Log, error)) (*at.Log, error) {
 	opts := at.Options{Format: o.SerialFormat, Dialect: o.Dialect}
 	f, err := openLogFile(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	switch {
-	case o.Date != "":
-		d, err := time.ParseInLocation("2006-01-02", o.Date, time.Local)
-		if err != nil {
-			return nil, fmt.Errorf("--date %q: want YYYY-MM-DD", o.Date)
-		}
-		opts.Date, opts.DateSource = d, "--date"
-	case !captureStart.IsZero():
-		opts.Date, opts.DateSource = captureStart.In(time.Local), "capture"
-	default:
-		if st, err := f.Stat(); err == nil {
-			opts.Date, opts.DateSource = st.ModTime(), "file mtime"
-		}
+	var mtime time.Time
+	if st, err := f.Stat(); err == nil {
+		mtime = st.ModTime()
 	}
-	log, err := at.ReadLog(f, opts)
+	if err := at.DatePolicy(&opts, o.Date, captureStart, mtime); err != nil {
+		return nil, err
+	}
+	log, err := read(f, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	switch log.TimeSource {
-	case "--date", "capture", "file mtime":
-		what := map[string]string{"--date": "--date", "capture": "the capture's first frame", "file mtime": "the file's modification time"}[log.TimeSource]
-		fmt.Fprintf(stderr, "atmq: %s stamps only the time of day; dates from %s (%s)\n", path, what, opts.Date.Format("2006-01-02"))
+	if note := at.DateNote(path, log, opts.Date); note != "" {
+		fmt.Fprintf(stderr, "atmq: %s\n", note)
 	}
 	for i, p := range log.Problems {
 		if i == 10 {

@@ -61,12 +61,8 @@ func runAt(path string, o atOptions, s Streams) error {
 	if o.Dialect != "" && at.LookupDialect(o.Dialect) == nil {
 		return withCode(ExitUsage, fmt.Errorf("--dialect %q: known dialects are %s", o.Dialect, strings.Join(at.Dialects(), ", ")))
 	}
-	if o.Date != "" {
-		d, err := time.ParseInLocation("2006-01-02", o.Date, time.Local)
-		if err != nil {
-			return withCode(ExitUsage, fmt.Errorf("--date %q: want YYYY-MM-DD", o.Date))
-		}
-		opts.Date, opts.DateSource = d, "--date"
+	if err := at.DatePolicy(&opts, o.Date, time.Time{}, time.Time{}); err != nil {
+		return withCode(ExitUsage, err)
 	}
 	var r io.Reader
 	if path == "-" {
@@ -77,10 +73,8 @@ func runAt(path string, o atOptions, s Streams) error {
 			return withCode(ExitUsage, err)
 		}
 		defer f.Close()
-		if opts.Date.IsZero() {
-			if st, err := f.Stat(); err == nil {
-				opts.Date, opts.DateSource = st.ModTime(), "file mtime"
-			}
+		if st, err := f.Stat(); err == nil && o.Date == "" {
+			at.DatePolicy(&opts, "", time.Time{}, st.ModTime())
 		}
 		r = f
 	}
@@ -129,10 +123,8 @@ func runAt(path string, o atOptions, s Streams) error {
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("%s: %w", path, err))
 	}
-	switch log.TimeSource {
-	case "--date", "file mtime", "capture":
-		fmt.Fprintf(s.Err, "atmq: %s stamps only the time of day; dates from %s (%s)\n",
-			path, log.TimeSource, opts.Date.Format("2006-01-02"))
+	if note := at.DateNote(path, log, opts.Date); note != "" {
+		fmt.Fprintf(s.Err, "atmq: %s\n", note)
 	}
 	for i, p := range log.Problems {
 		if i == 20 {

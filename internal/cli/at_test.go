@@ -112,7 +112,7 @@ func TestAtDateSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs := runMain("at", "--json", p)
-	if code != ExitOK || !strings.Contains(errs, "dates from file mtime (2025-05-04)") || !strings.Contains(out, `"time_source": "file mtime"`) ||
+	if code != ExitOK || !strings.Contains(errs, "dates from the file's modification time (2025-05-04)") || !strings.Contains(out, `"time_source": "file mtime"`) ||
 		!strings.Contains(out, `"time": "2025-05-04T10:00:00`) {
 		t.Errorf("mtime: exit %d\n%s\n%s", code, errs, out)
 	}

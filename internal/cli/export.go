@@ -16,6 +16,7 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/spf13/cobra"
 
+	"github.com/atmq/atmq/capture"
 	"github.com/atmq/atmq/correlate"
 	"github.com/atmq/atmq/decode/at"
 	"github.com/atmq/atmq/decode/netcap"
@@ -101,7 +102,7 @@ func runExport(o exportOptions, s Streams) error {
 	}
 	serial, pcap := o.Serial, o.Pcap
 	if o.Dir != "" {
-		ds, dp, err := sessionFiles(o.Dir)
+		ds, dp, err := capture.FindSessionFiles(o.Dir)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}

@@ -166,36 +166,66 @@ func (o *liveOptions) captureFilter() capture.Filter {
 	return capture.Filter{TCPPorts: ports, DNS: true}
 }
 
-// liveState accumulates what the sources produce and keeps the live view.
+// liveState feeds what the sources produce to the correlation session
+// and keeps the live view.
 type liveState struct {
-	mu      sync.Mutex
-	chunks  []record.SerialChunk
-	recs    []netcap.Record
+	mu      sync.Mutex // guards dec, netErr, recorded, chunks
+	sess    *correlate.Session
 	dec     *netcap.Decoder
-	changed bool
 	netErr  []string
+	chunks  int
+	records int
 
 	// recorded counts the chunks written to serial.atmq: chunk k is on
 	// its line k+1 (after the header), the line the live view and
 	// `atmq analyze DIR` both name.
 	recorded int
 
+	// widen, when set, is called with each broker port an open command
+	// names that the capture does not keep yet.
+	widen func(port uint16)
+	known map[uint16]bool
+
 	out  io.Writer
 	opts *liveOptions
-	// printed maps each timeline row and finding already shown (by what
-	// it is about, not its text) to the text shown, so a row whose text
-	// grows (a command whose payload followed) is shown again as an
-	// update, and a repeated command is not taken for one already shown.
+	// printed maps each timeline row and finding on view (by what it is
+	// about, not its text) to the text shown, so a row whose text grows
+	// (a command whose payload followed) is shown again as an update, and
+	// a repeated command is not taken for one already shown. Rows the
+	// session settled leave it.
 	printed map[string]string
 	last    *correlate.Result
 }
 
-// liveHoldBack is how long the live view waits for the rest of a serial
-// line before it shows the part received so far.
-const liveHoldBack = time.Second
+// newLiveState starts the correlation of a live session.
+func newLiveState(o *liveOptions, out io.Writer, settled io.Writer) (*liveState, error) {
+	copts := correlate.Options{ClientID: o.ClientID, Redact: o.Redact}
+	if o.Iface == "" && o.PcapFollow == "" {
+		// Serial only: nothing to estimate a clock offset from, but the
+		// chunks' own stamps are right, so rows show their times.
+		var zero time.Duration
+		copts.ClockOffset = &zero
+	}
+	sess, err := correlate.NewSession(correlate.SessionOptions{Options: copts, Serial: at.Options{Dialect: o.Dialect},
+		Window: correlate.DefaultLiveWindow, LeaveOutOthers: true, SettledTo: settled})
+	if err != nil {
+		return nil, err
+	}
+	st := &liveState{sess: sess, out: out, opts: o, printed: map[string]string{}, known: map[uint16]bool{}}
+	for _, p := range o.Ports {
+		st.known[p] = true
+	}
+	st.known[netcap.DefaultTLSPort] = true
+	st.dec = netcap.NewDecoder(netcap.Options{Ports: o.Ports}, func(r netcap.Record) {
+		st.records++
+		sess.AddRecord(r)
+	})
+	return st, nil
+}
 
-// addChunk records c with record (nil: not recorded) and keeps it for the
-// view, numbered with its line in serial.atmq when the recording took it.
+// addChunk records c with record (nil: not recorded) and feeds it to the
+// session, numbered with its line in serial.atmq when the recording took
+// it; a broker port the chunk's open command names joins the capture.
 func (st *liveState) addChunk(c record.SerialChunk, record func(record.SerialChunk) error) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -206,27 +236,28 @@ func (st *liveState) addChunk(c record.SerialChunk, record func(record.SerialChu
 			c.Line = st.recorded + 1
 		}
 	}
-	st.chunks = append(st.chunks, c)
-	st.changed = true
+	st.chunks++
+	st.sess.AddSerial(c)
+	for _, p := range st.sess.Ports() {
+		if st.known[p] {
+			continue
+		}
+		st.known[p] = true
+		st.dec.AddPort(p)
+		if st.widen != nil {
+			st.widen(p)
+		}
+	}
 	return err
 }
 
-// completeChunks is how many of chunks the view shows now: it leaves out
-// the recent ones after the last line end, so that a line whose rest is
-// on its way is not shown cut; nothing is held back longer than
-// liveHoldBack, even while a port streams without line ends.
-func completeChunks(chunks []record.SerialChunk, now time.Time) int {
-	n := len(chunks)
-	for ; n > 0; n-- {
-		c := chunks[n-1]
-		if d := c.Data; len(d) > 0 && (d[len(d)-1] == '\n' || d[len(d)-1] == '\r') {
-			break
-		}
-		if now.Sub(c.Time) >= liveHoldBack {
-			break
-		}
+// addFrame decodes one captured frame into the session.
+func (st *liveState) addFrame(f record.Frame) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := st.dec.Frame(f); err != nil {
+		st.netErr = append(st.netErr, fmt.Sprintf("frame %d: %v", f.Number, err))
 	}
-	return n
 }
 
 func runLive(ctx context.Context, o *liveOptions, stdout, stderr io.Writer) error {
@@ -299,121 +330,73 @@ func runLive(ctx context.Context, o *liveOptions, stdout, stderr io.Writer) erro
 	defer sess.Close()
 	fmt.Fprintf(stderr, "atmq: recording to %s/ (Ctrl-C to stop)\n", sess.Dir())
 
-	st := &liveState{out: stdout, opts: o, printed: map[string]string{}}
-	st.dec = netcap.NewDecoder(netcap.Options{Ports: o.Ports}, func(r netcap.Record) { st.recs = append(st.recs, r) })
+	settled, err := capture.CreateSettled(sess.Dir())
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	defer settled.Close()
+	st, err := newLiveState(o, stdout, settled)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if ifc != nil {
+		filter := o.captureFilter()
+		st.widen = func(port uint16) {
+			filter.TCPPorts = append(filter.TCPPorts, port)
+			if err := ifc.SetFilter(filter); err != nil {
+				fmt.Fprintf(stderr, "atmq: port %d not added to the capture: %v\n", port, err)
+				return
+			}
+			fmt.Fprintf(stderr, "atmq: capturing port %d too (the module's open command names it)\n", port)
+		}
+	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	if o.Duration > 0 {
 		var stop context.CancelFunc
 		ctx, stop = context.WithTimeout(ctx, o.Duration)
 		defer stop()
 	}
-
-	var (
-		wg       sync.WaitGroup
-		errMu    sync.Mutex
-		firstErr error
-	)
-	fail := func(err error) {
-		if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return
-		}
-		errMu.Lock()
-		if firstErr == nil {
-			firstErr = err
-		}
-		errMu.Unlock()
-		cancel()
-	}
-	onFrame := func(f record.Frame) {
-		// A write failure stops the session: reported once, below.
-		sess.Frame(f)
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		if err := st.dec.Frame(f); err != nil {
-			st.netErr = append(st.netErr, fmt.Sprintf("frame %d: %v", f.Number, err))
-		}
-		st.changed = true
-	}
-	sink := capture.SerialSink{
-		Chunk: func(c record.SerialChunk) {
-			st.addChunk(c, sess.SerialChunk) // a failure stops the session: reported once, below
-		},
-		Status: func(s capture.Status) { fmt.Fprintf(stderr, "atmq: %s\n", s) },
-	}
-
-	switch {
-	case ifc != nil:
-		wg.Add(1)
-		go func() { defer wg.Done(); fail(ifc.Run(ctx, onFrame)) }()
-	case o.PcapFollow != "":
-		wg.Add(1)
-		go func() { defer wg.Done(); fail(capture.FollowPcap(ctx, o.PcapFollow, capture.FollowOptions{}, onFrame)) }()
-	}
+	src := capture.LiveSources{Interface: ifc, PcapFollow: o.PcapFollow, Settle: o.Settle}
 	switch {
 	case o.SerialRX != "":
-		var tx *capture.SerialConfig
+		rx := line(o.SerialRX)
+		src.TapRX = &rx
 		if o.SerialTX != "" {
-			c := line(o.SerialTX)
-			tx = &c
+			tx := line(o.SerialTX)
+			src.TapTX = &tx
 		}
-		wg.Add(1)
-		go func() { defer wg.Done(); fail(capture.RunTap(ctx, line(o.SerialRX), tx, sink, capture.TapOptions{})) }()
 	case o.PTY:
-		px, err := capture.StartProxy(ctx, line(o.Serial), sink, capture.ProxyOptions{})
-		if err != nil {
-			fail(err) // ends the session like any source failing at start
-			break
-		}
-		wg.Add(1)
-		go func() { defer wg.Done(); fail(px.Wait()) }()
+		px := line(o.Serial)
+		src.Proxy = &px
 	case script != nil:
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := capture.RunScript(ctx, line(o.Serial), script, sink, capture.ScriptOptions{Log: prefixWriter{w: stderr, prefix: "atmq: script: "}})
-			if err != nil && !errors.Is(err, capture.ErrScriptStep) {
-				fail(err)
-				return
-			}
-			if err != nil {
-				fmt.Fprintf(stderr, "atmq: %v\n", err)
-			}
-			// The script is done: keep listening a moment for late
-			// packets and URCs, then end the session.
-			select {
-			case <-time.After(o.Settle):
-			case <-ctx.Done():
-			}
-			cancel()
-		}()
+		src.Script, src.ScriptPort = script, line(o.Serial)
+		src.ScriptLog = prefixWriter{w: stderr, prefix: "atmq: script: "}
 	}
-
-	ticker := time.NewTicker(o.Tick)
-	defer ticker.Stop()
-loop:
-	for {
-		select {
-		case <-ctx.Done():
-			break loop
-		case <-sess.Failed():
-			// A full disk or an I/O error: stop at once, say it once.
-			fmt.Fprintf(stderr, "atmq: %v; recording stopped\n", sess.Err())
-			cancel()
-			break loop
-		case <-ticker.C:
-			st.update(false)
-		}
+	handlers := capture.LiveHandlers{
+		Frame: func(f record.Frame) {
+			// A write failure stops the session: reported once (Stopped).
+			sess.Frame(f)
+			st.addFrame(f)
+		},
+		Serial: capture.SerialSink{
+			Chunk: func(c record.SerialChunk) {
+				st.addChunk(c, sess.SerialChunk) // a failure stops the session: reported once
+			},
+			Status: func(s capture.Status) { fmt.Fprintf(stderr, "atmq: %s\n", s) },
+		},
+		TickEvery: o.Tick,
+		Tick:      func() { st.update(false) },
+		// A full disk or an I/O error: stop at once, say it once.
+		Stop:    sess.Failed(),
+		Stopped: func() { fmt.Fprintf(stderr, "atmq: %v; recording stopped\n", sess.Err()) },
 	}
-	wg.Wait()
-	errMu.Lock()
-	err = firstErr
-	errMu.Unlock()
+	err = capture.RunLive(ctx, src, handlers)
 	if info := sess.Info(); err != nil && info.Frames == 0 && info.Chunks == 0 {
 		// A source failed before anything was recorded (a port that is no
 		// serial port, a capture file that is no capture): leave no empty
 		// folder behind to block the corrected command's --out.
+		settled.Close()
+		os.Remove(settled.Name())
 		if derr := sess.Discard(); derr != nil {
 			fmt.Fprintf(stderr, "atmq: %v\n", derr)
 		} else {
@@ -423,6 +406,12 @@ loop:
 	}
 	st.update(true)
 	closeErr := sess.Close()
+	if err := settled.Close(); err != nil && closeErr == nil {
+		closeErr = err
+	}
+	if err := st.sess.SettleError(); err != nil && closeErr == nil {
+		closeErr = fmt.Errorf("%s: %w", capture.SettledFileName, err)
+	}
 
 	res := st.last
 	st.summary(stderr, sess, start)

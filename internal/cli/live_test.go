@@ -25,7 +25,6 @@ import (
 
 	"github.com/atmq/atmq/capture"
 	"github.com/atmq/atmq/correlate"
-	"github.com/atmq/atmq/decode/netcap"
 	"github.com/atmq/atmq/decode/record"
 	"github.com/atmq/atmq/internal/modemsim"
 	"github.com/atmq/atmq/internal/mosquittotest"
@@ -207,7 +206,9 @@ func TestLiveProxyPassesBytesAndRecords(t *testing.T) {
 	send(fmt.Sprintf("AT+ECMTOPEN=0,\"%s\",%d", broker.Host, broker.Port), "+ECMTOPEN: 0,0")
 	send("AT+ECMTCONN=0,\"proxied\"", "+ECMTCONN: 0,0,0")
 	send("AT+ECMTDISC=0", "+ECMTDISC: 0,0")
-	time.Sleep(300 * time.Millisecond)
+	// The view shows the DISCONNECT once the capture and the decoder
+	// have it, the serial side long before.
+	waitFor(t, &out, "DISCONNECT")
 	cancel() // what Ctrl-C / SIGTERM does
 	if err := <-done; err != nil {
 		t.Fatalf("live: %v\nstderr:\n%s", err, errb.String())
@@ -250,11 +251,10 @@ func TestLiveTapSurvivesUnplug(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- runLive(ctx, o, &out, &errb) }()
-	waitFor(t, &errb, "recording to")
-	time.Sleep(200 * time.Millisecond)
+	waitFor(t, &errb, "listening")
 	pty.Master.Write([]byte("\r\n+ECMTSTAT: 0,1\r\n"))
-	time.Sleep(300 * time.Millisecond)
-	pty.Close() // the adapter is pulled
+	waitFor(t, &out, "+ECMTSTAT: 0,1") // recorded and shown
+	pty.Close()                        // the adapter is pulled
 	waitFor(t, &errb, "unplugged")
 	cancel()
 	// +ECMTSTAT: 0,1 is an error finding (the connection was closed), so
@@ -297,8 +297,7 @@ func TestLiveSIGTERMLeavesCompleteFiles(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, &errb, "recording to")
-	time.Sleep(300 * time.Millisecond)
+	waitFor(t, &errb, "listening")
 	pty.Master.Write([]byte("\r\n+ECMTCONN: 0,0,0\r\n"))
 	// Some network traffic for the capture.
 	client := startModem(t, modemsim.Options{Dialect: modemsim.DialectECMT, LocalAddr: "127.0.0.5"})
@@ -307,7 +306,9 @@ func TestLiveSIGTERMLeavesCompleteFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Fprintf(cl, "AT+ECMTOPEN=0,\"%s\",%d\r", broker.Host, broker.Port)
-	time.Sleep(500 * time.Millisecond)
+	if err := broker.WaitLog("New connection from 127.0.0.5", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	cl.Close()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -401,9 +402,11 @@ func countFrames(t *testing.T, path string) int {
 	}
 }
 
-func newTestLiveState(out *syncBuffer) *liveState {
-	st := &liveState{out: out, opts: &liveOptions{}, printed: map[string]string{}}
-	st.dec = netcap.NewDecoder(netcap.Options{}, func(r netcap.Record) { st.recs = append(st.recs, r) })
+func newTestLiveState(t *testing.T, out *syncBuffer) *liveState {
+	st, err := newLiveState(&liveOptions{}, out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return st
 }
 
@@ -426,7 +429,7 @@ func countLines(view, suffix string) int {
 // and the rows carry the recording's line numbers.
 func TestLiveViewPrintsEachRowOnce(t *testing.T) {
 	var out syncBuffer
-	st := newTestLiveState(&out)
+	st := newTestLiveState(t, &out)
 	t0 := time.Now() // within the hold-back: a cut line waits for its rest
 	parts := []struct {
 		dir record.Direction
@@ -472,7 +475,7 @@ func TestLiveViewPrintsEachRowOnce(t *testing.T) {
 // once more, marked as an update, and never again.
 func TestLiveViewShowsAGrownCommandAsUpdate(t *testing.T) {
 	var out syncBuffer
-	st := newTestLiveState(&out)
+	st := newTestLiveState(t, &out)
 	t0 := time.Now().Add(-time.Minute)
 	parts := []struct {
 		dir record.Direction
@@ -506,7 +509,7 @@ func TestLiveViewShowsAGrownCommandAsUpdate(t *testing.T) {
 // two findings with the same code about different frames are both shown.
 func TestLiveViewFindingsOnceOrUpdated(t *testing.T) {
 	var out syncBuffer
-	st := newTestLiveState(&out)
+	st := newTestLiveState(t, &out)
 	f := func(code string, frames []int, summary string) correlate.Finding {
 		return correlate.Finding{Code: code, Severity: "error", Frames: frames, Summary: summary, Fix: "do it"}
 	}
@@ -715,30 +718,6 @@ func TestLiveDefaultFolderIsNeverTaken(t *testing.T) {
 	}
 }
 
-// TestCompleteChunksHoldsBackAtMostASecond: the view waits for the rest
-// of a cut line, but never longer than liveHoldBack.
-func TestCompleteChunksHoldsBackAtMostASecond(t *testing.T) {
-	now := time.Now()
-	c := func(age time.Duration, s string) record.SerialChunk {
-		return record.SerialChunk{Time: now.Add(-age), Data: []byte(s)}
-	}
-	for _, tc := range []struct {
-		name   string
-		chunks []record.SerialChunk
-		want   int
-	}{
-		{"none", nil, 0},
-		{"all lines complete", []record.SerialChunk{c(time.Millisecond, "AT\r"), c(0, "\r\nOK\r\n")}, 2},
-		{"a fresh cut line waits", []record.SerialChunk{c(time.Millisecond, "AT\r"), c(0, "\r\n+CSQ: 2")}, 1},
-		{"an old cut line is shown", []record.SerialChunk{c(3*time.Second, "AT\r"), c(2*time.Second, "\r\n+CSQ: 2")}, 2},
-		{"a stream without line ends shows what is old", []record.SerialChunk{c(3*time.Second, "ab"), c(2*time.Second, "cd"), c(0, "ef")}, 2},
-	} {
-		if got := completeChunks(tc.chunks, now); got != tc.want {
-			t.Errorf("%s: %d chunks shown, want %d", tc.name, got, tc.want)
-		}
-	}
-}
-
 // TestLiveProxyStopsWithNoReaderAndUnplugged: Ctrl-C while nobody has
 // opened atmq's pseudo-terminal (its queue full of module bytes) and the
 // module's port is unplugged: runLive returns promptly, the bytes are in
@@ -821,7 +800,7 @@ func TestLiveScriptStopsWhileWaiting(t *testing.T) {
 		heard = append(heard, buf[:n]...)
 	}
 	modem.Master.Write([]byte("\r\nOK\r\n")) // OK, but the result URC never comes
-	time.Sleep(200 * time.Millisecond)
+	waitFor(t, &out, " OK")                  // recorded and shown
 	cancel()
 	select {
 	case err := <-done:

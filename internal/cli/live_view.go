@@ -10,54 +10,28 @@ import (
 
 	"github.com/atmq/atmq/capture"
 	"github.com/atmq/atmq/correlate"
-	"github.com/atmq/atmq/decode/at"
-	"github.com/atmq/atmq/decode/netcap"
-	"github.com/atmq/atmq/decode/record"
 )
 
 // The live view: what `atmq live` prints while a session runs, and its
 // closing summary.
 
-// update re-analyses what was captured so far and prints the timeline
+// update brings the view up to date with what the session has: the
 // rows and findings not shown yet. final flushes the network decoder
-// first (connections still open are decoded to their end).
+// first (connections still open are decoded to their end) and ends the
+// serial stream.
 func (st *liveState) update(final bool) {
-	st.mu.Lock()
+	var res *correlate.Result
 	if final {
+		st.mu.Lock()
 		st.dec.Flush()
-		st.changed = true
-	}
-	if !st.changed {
 		st.mu.Unlock()
-		return
-	}
-	st.changed = false
-	n := len(st.chunks)
-	if !final {
-		n = completeChunks(st.chunks, time.Now())
-		if n < len(st.chunks) {
-			st.changed = true // look again next tick: the rest may come, or the hold-back end
+		res = st.sess.Close()
+	} else {
+		if !st.sess.Changed() {
+			return
 		}
+		res = st.sess.Result()
 	}
-	chunks := append([]record.SerialChunk(nil), st.chunks[:n]...)
-	recs := append([]netcap.Record(nil), st.recs...)
-	st.mu.Unlock()
-
-	var log *at.Log
-	if len(chunks) > 0 {
-		l, err := at.ReadChunks(chunks, at.Options{Format: "atmq", Dialect: st.opts.Dialect})
-		if err == nil {
-			log = l
-		}
-	}
-	opts := correlate.Options{ClientID: st.opts.ClientID, Redact: st.opts.Redact}
-	if st.opts.Iface == "" && st.opts.PcapFollow == "" {
-		// Serial only: nothing to estimate a clock offset from, but the
-		// chunks' own stamps are right, so rows show their times.
-		var zero time.Duration
-		opts.ClockOffset = &zero
-	}
-	res := correlate.Analyze(log, recs, opts)
 	st.show(res)
 }
 
@@ -70,6 +44,7 @@ func (st *liveState) update(final bool) {
 func (st *liveState) show(res *correlate.Result) {
 	st.last = res
 	seen := map[string]int{}
+	onView := map[string]bool{}
 	identity := func(key string) string {
 		seen[key]++
 		return fmt.Sprintf("%s|%d", key, seen[key])
@@ -81,6 +56,7 @@ func (st *liveState) show(res *correlate.Result) {
 		} else {
 			key = identity(fmt.Sprintf("r|%s|L%d", r.Lane, r.Line))
 		}
+		onView[key] = true
 		shown, ok := st.printed[key]
 		if ok && shown == r.Text {
 			continue
@@ -99,6 +75,7 @@ func (st *liveState) show(res *correlate.Result) {
 		}
 		key := identity(fmt.Sprintf("f|%s|%d|%d", f.Code, f.Line, first))
 		text := f.Summary + "\x00" + f.Fix
+		onView[key] = true
 		shown, ok := st.printed[key]
 		if ok && shown == text {
 			continue // the same finding, perhaps with more frames: nothing new to say
@@ -113,6 +90,13 @@ func (st *liveState) show(res *correlate.Result) {
 			updated = " updated"
 		}
 		fmt.Fprintf(st.out, "!! %s %s%s%s: %s\n   fix: %s\n", strings.ToUpper(f.Severity.String()), f.Code, updated, where, f.Summary, f.Fix)
+	}
+	// Rows the session settled never come back: forget them, so the
+	// view's memory follows the window, not the session.
+	for key := range st.printed {
+		if !onView[key] {
+			delete(st.printed, key)
+		}
 	}
 }
 
@@ -142,9 +126,9 @@ func formatLiveRow(r correlate.Row) string {
 // stays the timeline.
 func (st *liveState) summary(w io.Writer, sess *capture.Session, start time.Time) {
 	st.mu.Lock()
-	nChunks, nRecs, netErr := len(st.chunks), len(st.recs), st.netErr
-	st.mu.Unlock()
+	nChunks, nRecs, netErr := st.chunks, st.records, st.netErr
 	stats := st.dec.Stats()
+	st.mu.Unlock()
 	saved := sess.Info() // what the files hold, which a failure can make less than what was seen
 	fmt.Fprintf(w, "atmq: session %s: %s, %d frames (%d saved), %d MQTT packets/events, %d serial chunks (%d saved)\n",
 		sess.Dir(), time.Since(start).Round(time.Millisecond), stats.Frames, saved.Frames, nRecs, nChunks, saved.Chunks)

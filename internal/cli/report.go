@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/atmq/atmq/capture"
 	"github.com/atmq/atmq/correlate"
 	htmlreport "github.com/atmq/atmq/correlate/report/html"
 	"github.com/atmq/atmq/decode/at"
@@ -178,7 +179,7 @@ func loadReportInput(o analyzeOptions, stderr io.Writer) (*reportInput, error) {
 	}
 	serial, pcap := o.Serial, o.Pcap
 	if o.Dir != "" {
-		ds, dp, err := sessionFiles(o.Dir)
+		ds, dp, err := capture.FindSessionFiles(o.Dir)
 		if err != nil {
 			return nil, err
 		}

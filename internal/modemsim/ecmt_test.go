@@ -300,10 +300,32 @@ func TestECMTFaultVersionAndURCs(t *testing.T) {
 	h.expectURC("+ECMTOPEN: 0,0")
 	h.cmd(`AT+ECMTCONN=0,"old-firmware-with-a-28-chars"`, "OK")
 	waitLog(t, b, "as old-firmware-with-a-28-chars (p1, c1, k120)")
+	// mosquitto logs the CONNECT before its CONNACK reaches the module:
+	// wait for the module's own word that the session is up.
+	waitMTState(h, "ECMTCONN", 0, mtConnected)
 	h.cmd(`AT+ECMTSUB=0,1,"v",0`, "OK") // connected, though no URC said so
 	h.expectURC("+ECMTSUB: 0,1,0,0")
-	if h.seen(func(l string) bool { return strings.HasPrefix(l, "+ECMTCONN") }) {
+	// The result URC has three fields; the read command's answer two.
+	if h.seen(func(l string) bool { return strings.HasPrefix(l, "+ECMTCONN") && strings.Count(l, ",") == 2 }) {
 		t.Fatal("dropped URC was printed")
+	}
+}
+
+// waitMTState asks the module (AT+<name>?) until connection idx reports
+// state: the module's own word that a step it runs in the background is
+// done.
+func waitMTState(h *host, name string, idx int, state mtState) {
+	h.t.Helper()
+	want := fmt.Sprintf("+%s: %d,%d", name, idx, state)
+	for deadline := time.Now().Add(waitLimit); ; {
+		h.send("AT+" + name + "?\r\n")
+		h.final()
+		if h.seen(func(l string) bool { return l == want }) {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("the module never reported %q; output so far:\n%s", want, h.transcript())
+		}
 	}
 }
 

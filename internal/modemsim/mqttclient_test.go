@@ -119,7 +119,7 @@ func TestInboundQoS2Duplicate(t *testing.T) {
 		typ, body, _ := readClientPacket(r)
 		acks <- fmt.Sprintf("%s %x", packetName(typ), body)
 		c.Write(marker)
-		time.Sleep(time.Second) // keep the connection while the host reads
+		io.Copy(io.Discard, r) // keep the connection until the module closes it
 	})
 	h := startModule(t, Options{Dialect: DialectQMT})
 	connectQMT(t, h, host, port)
@@ -144,7 +144,7 @@ func TestMalformedFromBroker(t *testing.T) {
 			return
 		}
 		c.Write([]byte{0x36, 3, 0, 1, 't'}) // PUBLISH QoS 3
-		time.Sleep(time.Second)
+		io.Copy(io.Discard, r)              // keep the connection until the module closes it
 	})
 	h := startModule(t, Options{Dialect: DialectECMT})
 	h.cmd(fmt.Sprintf(`AT+ECMTOPEN=0,"%s",%d`, host, port), "OK")
@@ -160,7 +160,7 @@ func TestNoConnackTimeout(t *testing.T) {
 	t.Parallel()
 	host, port := scriptedBroker(t, func(c net.Conn, r *bufio.Reader) {
 		readClientPacket(r)
-		time.Sleep(3 * time.Second)
+		io.Copy(io.Discard, r) // never answer; keep the connection until the module closes it
 	})
 	h := startModule(t, Options{Dialect: DialectECMT, PacketTimeout: 300 * time.Millisecond})
 	h.cmd(fmt.Sprintf(`AT+ECMTOPEN=0,"%s",%d`, host, port), "OK")
