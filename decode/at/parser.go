@@ -1,7 +1,6 @@
 package at
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"time"
@@ -123,19 +122,18 @@ func ReadChunks(chunks []record.SerialChunk, opts Options) (*Log, error) {
 // of the input are in Log.Problems (and Log.Damaged counts unreadable
 // parts); the error is for input that cannot be read at all.
 func ReadLog(r io.Reader, opts Options) (*Log, error) {
-	br := bufio.NewReaderSize(r, readerBuffer)
+	if opts.Format != "" && lookupFormat(opts.Format) == nil {
+		return nil, fmt.Errorf("unknown log format %q (known: %v)", opts.Format, Formats())
+	}
+	br, in, err := decodedInput(r, opts.Format)
+	if err != nil {
+		return nil, err
+	}
 	name := opts.Format
 	if name == "" {
-		head, err := br.Peek(detectBytes)
-		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-			return nil, err
-		}
-		name = detectFormat(head)
+		name = in.Guessed
 	}
 	f := lookupFormat(name)
-	if f == nil {
-		return nil, fmt.Errorf("unknown log format %q (known: %v)", name, Formats())
-	}
 	opts.Format = f.name
 	p, err := NewParser(opts)
 	if err != nil {
@@ -144,12 +142,17 @@ func ReadLog(r io.Reader, opts Options) (*Log, error) {
 	p.split.LFIsLine = f.lfIsLine
 	p.split.ChunkEndsHostLine = f.chunkEndsHostLine
 	fr := f.newReader(p.clock)
-	damaged, rerr := readLines(br, fr, p.Chunk, func(s string) { p.eng.problem("%s", s) })
+	lines, damaged, rerr := readLines(br, fr, p.Chunk, func(s string) { p.eng.problem("%s", s) })
 	l := p.Close()
 	l.Damaged = damaged
 	if rerr != nil {
 		l.Damaged++
 		l.Problems = append(l.Problems, rerr.Error())
 	}
+	in.Lines, in.NoiseLines = lines, p.split.NoiseLines
+	if in.cleaner != nil {
+		in.Removed = in.cleaner.removed
+	}
+	l.Input = *in
 	return l, nil
 }

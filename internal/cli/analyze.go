@@ -145,11 +145,18 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
+		if err := serialVerdict(serial, log, "--serial-format"); err != nil {
+			return withCode(ExitUsage, err)
+		}
 	}
 	var recs []netcap.Record
 	if pcap != "" {
-		recs, err = readCapture(pcap, mqttPorts(o.Ports, log), correlate.NewCollector(log, copts), s.Err)
+		ports := mqttPorts(o.Ports, log)
+		recs, err = readCapture(pcap, ports, correlate.NewCollector(log, copts), s.Err)
 		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+		if err := captureVerdict(pcap, recs, ports, log != nil); err != nil {
 			return withCode(ExitUsage, err)
 		}
 	}

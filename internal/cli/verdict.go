@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/atmq/atmq/decode/at"
+	"github.com/atmq/atmq/decode/netcap"
+)
+
+// A verdict on the input comes before any verdict on the session: input
+// atmq did not understand (a log with no AT command, a capture with no
+// MQTT) must not end in an empty, healthy-looking report. Each check names
+// the file and says what atmq saw in it.
+
+// serialVerdict fails for a log that yielded no AT command and no URC of a
+// known dialect.
+func serialVerdict(path string, log *at.Log, formatFlag string) error {
+	if log == nil {
+		return nil
+	}
+	if v := log.Verdict(formatFlag); v != "" {
+		return fmt.Errorf("%s: %s", path, v)
+	}
+	return nil
+}
+
+// captureVerdict fails for a capture with nothing the analysis can use: no
+// MQTT packet, no TCP or TLS event on the broker ports and, when there is
+// a serial log to explain, no DNS lookup either.
+func captureVerdict(path string, recs []netcap.Record, ports []uint16, withSerial bool) error {
+	for _, r := range recs {
+		switch {
+		case r.Kind == netcap.KindPacket:
+			return nil
+		case r.Kind != netcap.KindEvent || r.Event == nil:
+		case r.Event.Type == netcap.EventDNS:
+			if withSerial {
+				return nil
+			}
+		case strings.HasPrefix(r.Event.Type, "TLS-"):
+			return nil
+		case slices.Contains(ports, r.Server.Port()) || r.Server.Port() == netcap.DefaultTLSPort:
+			return nil
+		}
+	}
+	stats, _ := netcap.ReadFile(path, netcap.Options{Ports: ports}, func(netcap.Record) {})
+	names := make([]string, 0, len(ports)+1)
+	for _, p := range ports {
+		names = append(names, strconv.Itoa(int(p)))
+	}
+	names = append(names, strconv.Itoa(netcap.DefaultTLSPort)+" (TLS)")
+	return fmt.Errorf("%s: nothing to analyse: %d frames read, no MQTT packet and no TCP connection on port %s; "+
+		"is the broker on another port (--port N)? `atmq packets --events %s` lists what the capture holds",
+		path, stats.Frames, strings.Join(names, ", "), path)
+}
