@@ -50,6 +50,7 @@ type engine struct {
 	stash    map[string]string // dialect/conn/key → value
 	config   map[int]*ConnConfig
 	counts   map[string]int // commands per dialect, for detection
+	wrap     unwrapper      // pasted and wrapped lines
 	problems []string
 
 	onTransaction func(*Transaction)
@@ -104,7 +105,12 @@ func (e *engine) Line(l Line) {
 		e.problem("line %d: %d bytes of binary noise before %q dropped", l.Line, n, clip(raw[n:], 40))
 		raw = raw[n:]
 	}
-	text := strings.TrimSpace(stripAnnotation(raw))
+	text, marked := e.wrap.clean(raw)
+	if marked != record.DirUnknown && l.Dir == record.DirUnknown {
+		// A wrapper marks the side (an AT line on the module's is the
+		// echo); the log stays module-only for data mode (hostSeen).
+		l.Dir = marked
+	}
 	if text == "" {
 		e.blank()
 		return
@@ -241,8 +247,11 @@ func (e *engine) moduleLine(text string, l Line) {
 		e.endCont()
 	}
 	p := e.pending
-	// Module-only logs: what follows the prompt is the echoed payload.
-	if p != nil && p.prompted && !isFinal && !e.hostSeen && !(p.okFirst && isURC) {
+	// Module-only logs: what follows the prompt is the echoed payload, up
+	// to its declared length, and never a line that is clearly the next
+	// command (a payload shorter than announced must not swallow it).
+	if p != nil && p.prompted && !isFinal && !e.hostSeen && !(p.okFirst && isURC) &&
+		!p.payloadComplete() && !clearlyCommand(text) {
 		if len(p.t.Payload) > 0 {
 			p.t.Payload = append(p.t.Payload, '\n')
 		}
