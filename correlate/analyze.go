@@ -92,6 +92,7 @@ func Analyze(log *at.Log, recs []netcap.Record, opts Options) *Result {
 		Events:       a.eventResults(),
 		Findings:     groupFindings(a.sortedFindings()),
 	}
+	markResolved(res)
 	res.Timeline = a.timeline()
 	if opts.Redact {
 		a.redact(res)

@@ -69,6 +69,9 @@ func Table(w io.Writer, r *correlate.Result) error {
 		if f.Explanation != "" {
 			summary += " — " + f.Explanation
 		}
+		if f.ResolvedByLine > 0 {
+			summary = fmt.Sprintf("(resolved by line %d) %s", f.ResolvedByLine, summary)
+		}
 		if err := t.Append(f.Severity, f.Code, num(f.Line), frameList(f.Frames), summary, f.Fix); err != nil {
 			return err
 		}

@@ -105,11 +105,12 @@ func (e *engine) Line(l Line) {
 		e.problem("line %d: %d bytes of binary noise before %q dropped", l.Line, n, clip(raw[n:], 40))
 		raw = raw[n:]
 	}
-	text, marked := e.wrap.clean(raw)
-	if marked != record.DirUnknown && l.Dir == record.DirUnknown {
-		// A wrapper marks the side (an AT line on the module's is the
-		// echo); the log stays module-only for data mode (hostSeen).
-		l.Dir = marked
+	text, mark := e.wrap.clean(raw)
+	if l.Dir == record.DirUnknown && mark != "" && isCommand(text) {
+		l.Dir = e.wrappedCommandSide(text, mark)
+	}
+	if e.unwrapped(text, l) {
+		return
 	}
 	if text == "" {
 		e.blank()

@@ -58,7 +58,7 @@ func colour(b []byte) []byte {
 
 func TestTerminalNoiseDecoded(t *testing.T) {
 	for _, name := range []string{"10_quectel", "08_ec626", "05_sim7600"} {
-		m, _ := filepath.Glob(filepath.Join("testdata", "atlogs", name+"*"))
+		m, _ := filepath.Glob(filepath.Join("testdata", "atlogs", name+"*.txt"))
 		if len(m) != 1 {
 			t.Fatalf("%s: %v", name, m)
 		}

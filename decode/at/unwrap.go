@@ -34,6 +34,8 @@ type unwrapper struct {
 	// quotes counts lines seen as a Markdown quote ("> ") before code:
 	// after one, the whole paste is taken as quoted.
 	quotes int
+	// cmdMark is the mark of the first wrapped command: the host's side.
+	cmdMark string
 }
 
 type prefixShape struct {
@@ -42,30 +44,37 @@ type prefixShape struct {
 }
 
 // clean gives the line's code without wrapper and annotation, and the
-// direction the wrapper marks (DirUnknown when it marks none).
-func (u *unwrapper) clean(s string) (string, record.Direction) {
-	if i := u.codeAfterPrefix(strings.TrimSpace(s)); i > 0 {
-		return u.cleanText(s), markedDirection(strings.TrimSpace(s)[:i])
+// mark the wrapper ends in (">>", "<-", "[RX]", "=>"; "" when none).
+func (u *unwrapper) clean(s string) (string, string) {
+	t := strings.TrimSpace(s)
+	if i := u.codeAfterPrefix(t); i > 0 {
+		return u.cleanText(s), lastMark(t[:i])
 	}
-	return u.cleanText(s), record.DirUnknown
+	return u.cleanText(s), ""
 }
 
-// markedDirection reads a wrapper's direction mark: what the host sent
-// (">>", "->", "[TX]", "»", "→", send/write) or what the module did
-// ("<<", "<-", "[RX]", "«", "←", recv/read).
-func markedDirection(prefix string) record.Direction {
-	p := strings.ToUpper(strings.TrimRight(prefix, " \t:"))
-	for _, m := range []string{">>", "->", "[TX]", "TX", "»", "→", "SEND", "SENT", "WRITE"} {
-		if strings.HasSuffix(p, m) {
-			return record.DirHostToModule
-		}
+// lastMark is the last word of a prefix: the direction mark wrappers put
+// before the code.
+func lastMark(prefix string) string {
+	f := strings.Fields(prefix)
+	if len(f) == 0 {
+		return ""
 	}
-	for _, m := range []string{"<<", "<-", "<--", "[RX]", "RX", "«", "←", "RECV", "READ"} {
-		if strings.HasSuffix(p, m) {
-			return record.DirModuleToHost
-		}
+	return f[len(f)-1]
+}
+
+// echoed says a command line is the module's echo of the one before: it
+// carries another mark than the line that carried the command ("=> AT",
+// "<= AT"; "[TX] AT+X", "[RX] AT+X"). Which mark is the host's is learned
+// from the first command, as libraries draw their arrows either way.
+func (u *unwrapper) echoed(mark string) bool {
+	if mark == "" {
+		return false
 	}
-	return record.DirUnknown
+	if u.cmdMark == "" {
+		u.cmdMark = mark
+	}
+	return mark != u.cmdMark
 }
 
 func (u *unwrapper) cleanText(s string) string {
@@ -109,7 +118,7 @@ func (u *unwrapper) codeAfterPrefix(s string) int {
 		if c == '"' || s[i-1] == '"' {
 			return 0
 		}
-		if c != 'A' && c != 'a' && c != '+' && c != 'O' && c != 'E' {
+		if c == ' ' || c == '\t' {
 			continue
 		}
 		prev := s[i-1]
@@ -144,7 +153,7 @@ func endsInMark(prefix string) bool {
 	case '>', '<', ':', ']', ')', '|', '»', '«', '→', '←', '#':
 		return true
 	}
-	if strings.HasSuffix(p, "<-") {
+	if strings.HasSuffix(p, "<-") || strings.HasSuffix(p, "<=") {
 		return true
 	}
 	up := strings.ToUpper(p)
@@ -219,12 +228,13 @@ func stripNotes(s string) string {
 			break
 		}
 	}
-	return strings.TrimRight(cutAnnotation(s), " \t")
+	return gluedURCText(strings.TrimRight(cutAnnotation(s), " \t"))
 }
 
 // cutAnnotation cuts a note off the end of a line, outside double quotes:
-// "//", "#", "<--", "<-", "←", "--" after white space ("#" and "--" only
-// as words of their own, so AT#… commands and negative numbers stay).
+// "//", "#", "<--", "<-", "←", "--", a library's "...sent"/"...matched"
+// after white space ("#" and "--" only as words of their own, so AT#…
+// commands and negative numbers stay).
 func cutAnnotation(s string) string {
 	inQuote := false
 	for i := 0; i < len(s); {
@@ -242,10 +252,72 @@ func cutAnnotation(s string) string {
 			strings.HasPrefix(rest, "//"),
 			strings.HasPrefix(rest, "<-"),
 			r == '#' && (len(rest) == 1 || rest[1] == ' ' || rest[1] == '#'),
-			strings.HasPrefix(rest, "--") && (len(rest) == 2 || rest[2] == ' ' || rest[2] == '>'):
+			strings.HasPrefix(rest, "--") && (len(rest) == 2 || rest[2] == ' ' || rest[2] == '>'),
+			strings.HasPrefix(rest, "...") && len(rest) > 3 && isLetter(rest[3]):
 			return s[:i]
 		}
 		i += n
 	}
 	return s
+}
+
+// unwrapped handles what wrapping does to the stream itself: a library
+// that sends a command in pieces ("SEND:AT", "SEND:+CIPSTART=…", atlogs/17)
+// and a final run into the next command without a line end ("SEND OKAT+QIRD=0,0",
+// atlogs/15). It reports whether it took the line.
+func (e *engine) unwrapped(text string, l Line) bool {
+	if l.Dir == record.DirHostToModule {
+		return false
+	}
+	if p := e.pending; p != nil && strings.EqualFold(p.t.Command, "AT") && p.t.Final == "" && len(p.t.Responses) == 0 &&
+		len(text) > 1 && text[0] == '+' && !isCode(text) && isCommand("AT"+text) {
+		// "AT" then "+NAME=…": one command the library sent in two writes.
+		e.pending = nil
+		if n := len(e.txns); n > 0 && e.txns[n-1] == p.t {
+			e.txns = e.txns[:n-1]
+		}
+		at := l
+		at.Line, at.Time = p.t.Line, p.t.Time
+		e.command("AT"+text, at)
+		return true
+	}
+	for _, f := range []string{"SEND OK", "SEND FAIL", "NO CARRIER", "CLOSE OK"} {
+		if len(text) > len(f)+2 && strings.HasPrefix(text, f) && isCommand(text[len(f):]) {
+			e.moduleLine(f, l)
+			e.moduleLine(text[len(f):], l)
+			return true
+		}
+	}
+	return false
+}
+
+// gluedURCText cuts words run into a numeric URC's last value
+// ("+CMQTTCONNECT: 0,0successfully." as a console printed it, atlogs/13).
+func gluedURCText(s string) string {
+	name, args, ok := parseURC(s)
+	if !ok || name == "" || args == "" || strings.ContainsRune(args, '"') {
+		return s
+	}
+	i := 0
+	for i < len(args) && (args[i] >= '0' && args[i] <= '9' || args[i] == ',' || args[i] == '-' || args[i] == ' ') {
+		i++
+	}
+	if i == 0 || i == len(args) || args[i-1] < '0' || args[i-1] > '9' || !isLetter(args[i]) {
+		return s
+	}
+	return strings.TrimSuffix(s, args[i:])
+}
+
+// wrappedCommandSide says which side a wrapped command line is on: the
+// module's echo when its mark is not the host's, or when it repeats the
+// command still waiting for its answer on the next line ("esp> AT+RST
+// ...sent" then "esp> AT+RST ...ignored", atlogs/19); else the host's.
+func (e *engine) wrappedCommandSide(text, mark string) record.Direction {
+	if e.wrap.echoed(mark) {
+		return record.DirModuleToHost
+	}
+	if p := e.pending; p != nil && !e.echoSeen && p.t.Final == "" && len(p.t.Responses) == 0 && sameCommand(text, p.t.Command) {
+		return record.DirModuleToHost
+	}
+	return record.DirHostToModule
 }
