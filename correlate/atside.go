@@ -315,6 +315,9 @@ func (a *analysis) statusFinding(e *at.Event, j int) {
 	if a.followsFailure(e) {
 		return // the open/connect failure already says the connection is gone
 	}
+	if a.followsReset(e) {
+		return // the user's reset or power command ended the connection
+	}
 	code := CodeServerClosed
 	text := strings.ToUpper(e.Text + " " + e.Meaning)
 	if strings.Contains(text, "PING") || strings.Contains(text, "KEEP") {

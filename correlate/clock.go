@@ -40,6 +40,8 @@ func (a *analysis) estimateClock() {
 	if len(a.txs)+len(a.evs) == 0 || len(a.recs) == 0 {
 		a.clock.Method = "none"
 		a.clock.Explanation = "nothing to relate: only one side (serial log or capture) was given"
+		// A serial log alone keeps its own times in every view.
+		a.timed = len(a.recs) == 0 && hasSerialTimes
 		return
 	}
 	if !hasSerialTimes {

@@ -155,6 +155,9 @@ func (a *analysis) explainServerClose(c *connInfo, sc int) {
 			what += " " + mqtt.ReasonCodeFor(mqtt.DISCONNECT, scRec.Packet.ReasonCode).String()
 		}
 	}
+	if a.encryptedClose(c, sc, what, line) {
+		return
+	}
 	a.add(Finding{
 		Code: CodeServerClosed, Severity: SeverityError, Line: line,
 		Frames:      a.frames([]int{sc}),

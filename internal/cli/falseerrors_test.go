@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// No false errors: what the user or TLS explains is not reported as a
+// broker closing the connection.
+
+// A TLS session captured without its keys ends with the broker's FIN
+// after the (encrypted) DISCONNECT: closed, content not visible.
+func TestTLSWithoutKeysIsNotServerClosed(t *testing.T) {
+	pcap := filepath.Join("..", "..", "decode", "netcap", "testdata", "local_mqtt_tls8883_nokeys.pcap")
+	code, out, errs := runAnalyzeMain("analyze", "--pcap", pcap)
+	if code != ExitOK {
+		t.Errorf("exit %d, want 0; %s %s", code, out, errs)
+	}
+	if strings.Contains(out, "server-closed") || !strings.Contains(out, "closed (TLS, content not visible)") {
+		t.Errorf("findings:\n%s", out)
+	}
+}
+
+// The status URC after the user's own reset or power command is what the
+// user asked for; after any other command it is still reported.
+func TestResetCommandExplainsStatusURC(t *testing.T) {
+	dir := t.TempDir()
+	sim := "AT+CMQTTSTART\r\nOK\r\n\r\n+CMQTTSTART: 0\r\nAT+CMQTTACCQ=0,\"dev1\"\r\nOK\r\n" +
+		"AT+CMQTTCONNECT=0,\"tcp://broker.hivemq.com:1883\",60,1\r\nOK\r\n\r\n+CMQTTCONNECT: 0,0\r\n%s\r\nOK\r\n\r\n+CMQTTCONNLOST: 0,3\r\n"
+	qmt := "AT+QMTOPEN=0,\"broker.emqx.io\",1883\r\nOK\r\n\r\n+QMTOPEN: 0,0\r\nAT+QMTCONN=0,\"dev-42\"\r\nOK\r\n\r\n+QMTCONN: 0,0,0\r\n%s\r\nOK\r\n\r\n+QMTSTAT: 0,1\r\n"
+	for _, c := range []struct {
+		log, cmd  string
+		explained bool
+	}{
+		{sim, "AT+CRESET", true},
+		{qmt, "AT+CFUN=1,1", true},
+		{qmt, "AT+QPOWD=1", true},
+		{qmt, "AT+CFUN=4", true},
+		{sim, "AT+CSQ", false},
+		{qmt, "AT+CFUN?", false},
+	} {
+		p := filepath.Join(dir, "s.log")
+		if err := os.WriteFile(p, []byte(strings.Replace(c.log, "%s", c.cmd, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, out, _ := runAnalyzeMain("analyze", "--serial", p)
+		if c.explained && (code != ExitOK || strings.Contains(out, "server-closed")) {
+			t.Errorf("%s: exit %d, want 0 without server-closed:\n%s", c.cmd, code, out)
+		}
+		if !c.explained && code != ExitFindings {
+			t.Errorf("%s: exit %d, want %d (a connection lost without a reason):\n%s", c.cmd, code, ExitFindings, out)
+		}
+	}
+}
