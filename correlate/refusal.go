@@ -135,10 +135,14 @@ func (a *analysis) refusalCause(c *connInfo, p *mqtt.Packet, t *at.Transaction, 
 			// credentials rules out "anonymous refused": look for what
 			// else differs (the client id) below.
 			if !anonymousAccepted(others) {
+				why := "the CONNECT had neither the username nor the password flag; the broker refuses anonymous clients"
+				if t != nil {
+					why = "the connect command gave no credentials, so " + why
+				}
 				return Finding{
 					Code:        CodeNoCredentials,
 					Summary:     "the CONNECT carried no username or password and the broker requires them",
-					Explanation: "the connect command gave no credentials, so the CONNECT had neither the username nor the password flag; the broker refuses anonymous clients",
+					Explanation: why,
 					Fix:         fixConnect(d, idx, p.ClientID, "<user>", "<password>") + " — or, broker side, allow anonymous clients (mosquitto: `allow_anonymous true`)",
 				}
 			}

@@ -54,3 +54,31 @@ func TestResetCommandExplainsStatusURC(t *testing.T) {
 		}
 	}
 }
+
+// Wording fitted to the inputs: with a capture alone there is no command
+// to blame or correct.
+func TestCaptureOnlyWording(t *testing.T) {
+	for _, c := range []struct {
+		sample, want string
+		not          []string
+	}{
+		{"ecmt-invalid-topic-filter", `put '#' only at the end and '+' only as a whole level, e.g. \"devices/+/cmd\"`, []string{"publish to a topic"}},
+		{"ecmt-no-credentials", "the CONNECT had neither the username nor the password flag", []string{"connect command gave no credentials"}},
+	} {
+		pcap := filepath.Join("..", "..", "pcaps", c.sample, "capture.pcapng")
+		_, out, errs := runAnalyzeMain("analyze", "--pcap", pcap, "--json")
+		if !strings.Contains(out, c.want) {
+			t.Errorf("%s: output lacks %q:\n%s%s", c.sample, c.want, out, errs)
+		}
+		for _, n := range c.not {
+			if strings.Contains(out, n) {
+				t.Errorf("%s: capture-only output says %q", c.sample, n)
+			}
+		}
+	}
+	// With the serial log the command is named.
+	_, out, _ := runAnalyzeMain("analyze", filepath.Join("..", "..", "pcaps", "ecmt-no-credentials"), "--json")
+	if !strings.Contains(out, "connect command gave no credentials") {
+		t.Errorf("with the log: %s", out)
+	}
+}
