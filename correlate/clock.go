@@ -35,6 +35,7 @@ func (a *analysis) estimateClock() {
 		if !hasSerialTimes {
 			a.clock.Explanation += "; the log has no timestamps, so it is unused: matched by order and content"
 		}
+		a.givenOffsetHint()
 		return
 	}
 	if len(a.txs)+len(a.evs) == 0 || len(a.recs) == 0 {

@@ -82,3 +82,17 @@ func TestCaptureOnlyWording(t *testing.T) {
 		t.Errorf("with the log: %s", out)
 	}
 }
+
+// A --clock-offset with the wrong sign of the time zone: the content
+// matches point to the right one, and atmq says so.
+func TestClockOffsetContradictedByContent(t *testing.T) {
+	dir := filepath.Join("..", "..", "pcaps", "ecmt-sscom-clock-8h-noise")
+	_, out, _ := runAnalyzeMain("analyze", dir, "--clock-offset=-8h")
+	if !strings.Contains(out, "clock-offset") || !strings.Contains(out, "--clock-offset +28800s") {
+		t.Errorf("wrong sign: no hint naming +28800s:\n%s", out)
+	}
+	_, out, _ = runAnalyzeMain("analyze", dir, "--clock-offset=8h")
+	if strings.Contains(out, "contradicts the content") {
+		t.Errorf("right offset: hint given anyway:\n%s", out)
+	}
+}
