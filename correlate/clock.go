@@ -53,6 +53,9 @@ func (a *analysis) estimateClock() {
 	ms := a.clockMatches()
 	est, ok := estimateOffset(ms)
 	if !ok {
+		if a.sameClockRecording() {
+			return
+		}
 		a.clock.Method = "order"
 		a.clock.Explanation = "no command or URC matched a packet by content (client id, packet id and filter, topic and payload): matched by order alone"
 		return

@@ -24,6 +24,11 @@ import (
 // maxPrefix bounds the wrapper searched before the code on a line.
 const maxPrefix = 160
 
+// maxWrapped bounds the lines searched for a wrapper: longer ones are
+// payloads or noise, and searching them at every position would cost
+// time quadratic in the line.
+const maxWrapped = 4096
+
 // maxShapes bounds the prefix shapes remembered.
 const maxShapes = 8
 
@@ -46,11 +51,21 @@ type prefixShape struct {
 // clean gives the line's code without wrapper and annotation, and the
 // mark the wrapper ends in (">>", "<-", "[RX]", "=>"; "" when none).
 func (u *unwrapper) clean(s string) (string, string) {
-	t := strings.TrimSpace(s)
-	if i := u.codeAfterPrefix(t); i > 0 {
-		return u.cleanText(s), lastMark(t[:i])
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "```") || strings.HasPrefix(s, "~~~") || strings.HasPrefix(s, "# ") || strings.HasPrefix(s, "//") {
+		return "", "" // a Markdown code fence or a comment line
 	}
-	return u.cleanText(s), ""
+	if code := stripNotes(s); isCode(code) {
+		return code, ""
+	}
+	if i := u.codeAfterPrefix(s); i > 0 {
+		u.learn(s[:i])
+		return stripNotes(s[i:]), lastMark(s[:i])
+	}
+	if rest, ok := u.knownPrefix(s); ok {
+		return stripNotes(rest), ""
+	}
+	return stripNotes(s), ""
 }
 
 // lastMark is the last word of a prefix: the direction mark wrappers put
@@ -77,24 +92,6 @@ func (u *unwrapper) echoed(mark string) bool {
 	return mark != u.cmdMark
 }
 
-func (u *unwrapper) cleanText(s string) string {
-	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "```") || strings.HasPrefix(s, "~~~") || strings.HasPrefix(s, "# ") || strings.HasPrefix(s, "//") {
-		return "" // a Markdown code fence or a comment line
-	}
-	if isCode(stripNotes(s)) {
-		return stripNotes(s)
-	}
-	if i := u.codeAfterPrefix(s); i > 0 {
-		u.learn(s[:i])
-		return stripNotes(s[i:])
-	}
-	if rest, ok := u.knownPrefix(s); ok {
-		return stripNotes(rest)
-	}
-	return stripNotes(s)
-}
-
 // isCode says s is a command, a result code, a URC or the data prompt.
 func isCode(s string) bool {
 	if s == "" {
@@ -113,13 +110,16 @@ func isCode(s string) bool {
 // codeAfterPrefix finds where a command, result code or URC starts after
 // a wrapper: the text before it must end in a mark and hold no quote.
 func (u *unwrapper) codeAfterPrefix(s string) int {
+	if len(s) > maxWrapped {
+		return 0
+	}
 	for i := 1; i < len(s) && i <= maxPrefix; i++ {
 		c := s[i]
 		if c == '"' || s[i-1] == '"' {
 			return 0
 		}
-		if c == ' ' || c == '\t' {
-			continue
+		if !strings.ContainsRune("AaOESNBC+", rune(c)) {
+			continue // no command, result code or URC starts so
 		}
 		prev := s[i-1]
 		if prev != ' ' && prev != '\t' && prev != '>' && prev != ':' && prev != ']' && prev != ')' && prev != '|' {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,5 +95,50 @@ func TestClockOffsetContradictedByContent(t *testing.T) {
 	_, out, _ = runAnalyzeMain("analyze", dir, "--clock-offset=8h")
 	if strings.Contains(out, "contradicts the content") {
 		t.Errorf("right offset: hint given anyway:\n%s", out)
+	}
+}
+
+// A live session recorded with a tap on the module's line only and echo
+// off: the log holds result URCs and no command, and is still analysed as
+// a serial log with its own times (one host clock for both sides).
+func TestTapModuleSideOnlyIsASerialLog(t *testing.T) {
+	sample := filepath.Join("..", "..", "pcaps", "ecmt-no-credentials")
+	rec, err := os.ReadFile(filepath.Join(sample, "serial.atmq"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, l := range strings.Split(string(rec), "\n") {
+		if strings.HasPrefix(l, "#") || (strings.Contains(l, " < ") && !strings.Contains(l, " < AT")) {
+			kept = append(kept, l)
+		}
+	}
+	dir := t.TempDir()
+	capture, err := os.ReadFile(filepath.Join(sample, "capture.pcapng"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "capture.pcapng"), capture, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "serial.atmq"), []byte(strings.Join(kept, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runAnalyzeMain("analyze", dir, "--json")
+	if code != ExitFindings {
+		t.Fatalf("exit %d, want %d: %s %s", code, ExitFindings, out, errs)
+	}
+	var doc analyzeDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Clock.Method != "recording" || strings.Contains(doc.Device.Reason, "no serial log") {
+		t.Errorf("clock %q, device reason %q", doc.Clock.Method, doc.Device.Reason)
+	}
+	_, out, _ = runAnalyzeMain("analyze", dir)
+	for _, row := range strings.Split(out, "\n") {
+		if strings.Contains(row, "+ECMTCONN: 0,0,5") && !strings.Contains(row, "05:13:49.489") {
+			t.Errorf("serial time lost: %s", row)
+		}
 	}
 }
