@@ -42,6 +42,7 @@ func markResolved(res *Result) {
 			f.ResolvedByLine = by
 		}
 	}
+	markResolvedStatus(res)
 }
 
 // laterSuccess finds the first later transaction that did what the failed
@@ -81,4 +82,28 @@ func commandName(cmd string) string {
 		cmd = cmd[:i]
 	}
 	return strings.ToUpper(strings.TrimSpace(cmd))
+}
+
+// markResolvedStatus sets ResolvedByLine on error findings about a status
+// URC (the connection was lost) when a later connect of the session was
+// accepted: the device reconnected, as the log shows.
+func markResolvedStatus(res *Result) {
+	status := map[int]bool{}
+	for _, e := range res.Events {
+		if e.Op == "status" {
+			status[e.Line] = true
+		}
+	}
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		if f.Severity != SeverityError || f.Line == 0 || !status[f.Line] || f.ResolvedByLine != 0 {
+			continue
+		}
+		for _, t := range res.Transactions {
+			if t.Line > f.Line && t.Op == "connect" && t.Outcome == "ok" && !refusedOnWire(res, t) {
+				f.ResolvedByLine = t.Line
+				break
+			}
+		}
+	}
 }

@@ -15,6 +15,17 @@ func (p *txnState) payloadComplete() bool {
 	return p.data == DataLength && p.length > 0 && len(p.t.Payload) >= p.length
 }
 
+// knownURC says a line is a URC some dialect knows: in a module-only log
+// it is the module's, not the rest of an echoed payload (atlogs/41).
+func (e *engine) knownURC(text string) bool {
+	name, _, ok := parseURC(text)
+	if !ok || name == "" {
+		return false
+	}
+	_, u := urcDialect(name, e.forced, nil)
+	return u != nil
+}
+
 // clearlyCommand says a line is an extended command some dialect knows
 // (or a bare "AT"), not payload text that happens to start with "AT".
 func clearlyCommand(text string) bool {

@@ -105,9 +105,21 @@ func (e *engine) Line(l Line) {
 		e.problem("line %d: %d bytes of binary noise before %q dropped", l.Line, n, clip(raw[n:], 40))
 		raw = raw[n:]
 	}
-	text, mark := e.wrap.clean(raw)
-	if l.Dir == record.DirUnknown && mark != "" && isCommand(text) {
-		l.Dir = e.wrappedCommandSide(text, mark)
+	text, mark := e.wrap.clean(raw, l.Dir == record.DirHostToModule)
+	if rest := e.wrap.echoRest; rest != "" {
+		e.wrap.echoRest = ""
+		if text == rest {
+			return // the second half of a cut echo
+		}
+	}
+	if l.Dir == record.DirUnknown && isCommand(text) {
+		dir, echo := e.wrappedCommandSide(text, mark, l.Line, l.Time)
+		if echo {
+			e.echoSeen = true
+			return
+		}
+		l.Dir = dir
+		e.wrap.cmdFences = e.wrap.fences
 	}
 	if e.unwrapped(text, l) {
 		return
@@ -252,7 +264,7 @@ func (e *engine) moduleLine(text string, l Line) {
 	// to its declared length, and never a line that is clearly the next
 	// command (a payload shorter than announced must not swallow it).
 	if p != nil && p.prompted && !isFinal && !e.hostSeen && !(p.okFirst && isURC) &&
-		!p.payloadComplete() && !clearlyCommand(text) {
+		!p.payloadComplete() && !clearlyCommand(text) && !e.knownURC(text) {
 		if len(p.t.Payload) > 0 {
 			p.t.Payload = append(p.t.Payload, '\n')
 		}

@@ -2,6 +2,7 @@ package at
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/atmq/atmq/decode/record"
@@ -41,6 +42,12 @@ type unwrapper struct {
 	quotes int
 	// cmdMark is the mark of the first wrapped command: the host's side.
 	cmdMark string
+	// echoRest is the rest of an echo a terminal cut in two lines.
+	echoRest string
+	// fences counts Markdown code fences; cmdFences is the count when
+	// the last command began (an echo never crosses a fence: the next
+	// block of a post starts over).
+	fences, cmdFences int
 }
 
 type prefixShape struct {
@@ -50,10 +57,16 @@ type prefixShape struct {
 
 // clean gives the line's code without wrapper and annotation, and the
 // mark the wrapper ends in (">>", "<-", "[RX]", "=>"; "" when none).
-func (u *unwrapper) clean(s string) (string, string) {
+// host says the line is known to be the host's (its bytes are split by
+// the engine itself).
+func (u *unwrapper) clean(s string, host bool) (string, string) {
 	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "```") || strings.HasPrefix(s, "~~~") || strings.HasPrefix(s, "# ") || strings.HasPrefix(s, "//") {
-		return "", "" // a Markdown code fence or a comment line
+	if strings.HasPrefix(s, "```") || strings.HasPrefix(s, "~~~") {
+		u.fences++
+		return "", "" // a Markdown code fence
+	}
+	if strings.HasPrefix(s, "# ") || strings.HasPrefix(s, "//") {
+		return "", "" // a comment line
 	}
 	if code := stripNotes(s); isCode(code) {
 		return code, ""
@@ -64,6 +77,9 @@ func (u *unwrapper) clean(s string) (string, string) {
 	}
 	if rest, ok := u.knownPrefix(s); ok {
 		return stripNotes(rest), ""
+	}
+	if i := gluedCommand(s); i > 0 && !host {
+		return stripNotes(s[i:]), ""
 	}
 	return stripNotes(s), ""
 }
@@ -153,6 +169,9 @@ func endsInMark(prefix string) bool {
 	case '>', '<', ':', ']', ')', '|', '»', '«', '→', '←', '#':
 		return true
 	}
+	if r == '.' && strings.Trim(p, "0123456789") == "." {
+		return true // a Markdown list number: "1. AT+CRESET"
+	}
 	if strings.HasSuffix(p, "<-") || strings.HasSuffix(p, "<=") {
 		return true
 	}
@@ -228,7 +247,40 @@ func stripNotes(s string) string {
 			break
 		}
 	}
-	return gluedURCText(strings.TrimRight(cutAnnotation(s), " \t"))
+	s = strings.TrimRight(cutAnnotation(s), " \t")
+	if t := strings.TrimRight(s, "*_`"); t != s && isCode(t) {
+		s = t // emphasis closed without being opened ("ERROR**", atlogs/32)
+	}
+	return gluedURCText(s)
+}
+
+// gluedCommand finds an extended command run into a host library's own
+// print ("[17] Signal Quality:27AT+CGREG?", "Connecting to
+// broker.emqx.ioAT+CCERTDOWN=…", atlogs/38): upper-case "AT+NAME" then
+// "=", "?" or the end of the line.
+func gluedCommand(s string) int {
+	if len(s) > maxWrapped {
+		return 0
+	}
+	for i := 1; i+3 < len(s); i++ {
+		if s[i] == '"' {
+			return 0
+		}
+		if s[i] != 'A' || s[i+1] != 'T' || s[i+2] != '+' {
+			continue
+		}
+		if isCode(s[:i]) || strings.HasPrefix(s, "SEND ") || strings.HasPrefix(s, "CLOSE ") {
+			return 0 // a result code glued to the command: the engine splits those
+		}
+		j := i + 3
+		for j < len(s) && (s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9' || s[j] == '_') {
+			j++
+		}
+		if j > i+3 && (j == len(s) || s[j] == '=' || s[j] == '?') {
+			return i
+		}
+	}
+	return 0
 }
 
 // cutAnnotation cuts a note off the end of a line, outside double quotes:
@@ -302,22 +354,58 @@ func gluedURCText(s string) string {
 	for i < len(args) && (args[i] >= '0' && args[i] <= '9' || args[i] == ',' || args[i] == '-' || args[i] == ' ') {
 		i++
 	}
-	if i == 0 || i == len(args) || args[i-1] < '0' || args[i-1] > '9' || !isLetter(args[i]) {
-		return s
+	if i == 0 || i == len(args) || args[i-1] < '0' || args[i-1] > '9' || !isLetter(args[i]) || isCommand(args[i:]) {
+		return s // a command glued to the URC is split by the engine
 	}
 	return strings.TrimSuffix(s, args[i:])
 }
 
-// wrappedCommandSide says which side a wrapped command line is on: the
-// module's echo when its mark is not the host's, or when it repeats the
-// command still waiting for its answer on the next line ("esp> AT+RST
-// ...sent" then "esp> AT+RST ...ignored", atlogs/19); else the host's.
-func (e *engine) wrappedCommandSide(text, mark string) record.Direction {
+// maxEchoLag bounds how many lines after a host's print of a command its
+// echo may come, behind boot noise or unsolicited lines (atlogs/38).
+const maxEchoLag = 6
+
+// answered says the module has already answered the command (a response
+// carrying its name), so a repeat of it is a new command.
+func answered(p *txnState) bool {
+	for _, r := range p.t.Responses {
+		if p.t.Name != "" && strings.HasPrefix(strings.ToUpper(r), "+"+p.t.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// wrappedCommandSide says which side a command line is on: the module's
+// echo when its wrapper's mark is not the host's, or when it repeats the
+// command still waiting for its answer ("esp> AT+RST ...sent" then
+// "esp> AT+RST ...ignored", atlogs/19); else the host's (wrapped) or
+// unknown (a plain line).
+func (e *engine) wrappedCommandSide(text, mark string, line int, at time.Time) (dir record.Direction, echo bool) {
+	p := e.pending
+	repeats := p != nil && p.t.Final == "" && len(p.t.Responses) == 0 && sameCommand(text, p.t.Command)
+	if mark == "" {
+		// Unwrapped: a command repeated on the very next line, at about
+		// the same time, is the echo after the host's own print of it
+		// (atlogs/23, 38); a terminal may cut the echo in two.
+		if p == nil || p.t.Final != "" || p.t.Result != "" || line <= p.t.Line || line > p.t.Line+maxEchoLag || answered(p) ||
+			e.wrap.fences != e.wrap.cmdFences ||
+			(!p.t.Time.IsZero() && !at.IsZero() && (at.Sub(p.t.Time) > 2*time.Second || p.t.Time.Sub(at) > 2*time.Second)) {
+			return record.DirUnknown, false
+		}
+		if sameCommand(text, p.t.Command) {
+			return record.DirUnknown, true
+		}
+		if len(text) >= 4 && len(text) < len(p.t.Command) && strings.HasPrefix(p.t.Command, text) {
+			e.wrap.echoRest = p.t.Command[len(text):]
+			return record.DirUnknown, true
+		}
+		return record.DirUnknown, false
+	}
 	if e.wrap.echoed(mark) {
-		return record.DirModuleToHost
+		return record.DirModuleToHost, repeats
 	}
-	if p := e.pending; p != nil && !e.echoSeen && p.t.Final == "" && len(p.t.Responses) == 0 && sameCommand(text, p.t.Command) {
-		return record.DirModuleToHost
+	if repeats {
+		return record.DirModuleToHost, true
 	}
-	return record.DirHostToModule
+	return record.DirHostToModule, false
 }

@@ -86,7 +86,7 @@ func TestAnnotationsKeepQuotedValues(t *testing.T) {
 		"[12345] ### Unhandled: +QMTSTAT: 0,1": "+QMTSTAT: 0,1",
 	} {
 		var u unwrapper
-		if got, _ := u.clean(in); got != want {
+		if got, _ := u.clean(in, false); got != want {
 			t.Errorf("clean(%q) = %q, want %q", in, got, want)
 		}
 	}
