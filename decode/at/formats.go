@@ -72,9 +72,8 @@ type piece struct {
 
 // readLines feeds r's lines to fr, bounded: a line longer than the reader's
 // buffer comes in pieces.
-func readLines(r *bufio.Reader, fr formatReader, emit func(record.SerialChunk), problem func(string)) (lines, damaged int, err error) {
+func readLines(r *bufio.Reader, fr formatReader, emit func(record.SerialChunk), problem func(string)) (damaged int, err error) {
 	n, first := 1, true
-	lines = 0
 	for {
 		text, rerr := r.ReadSlice('\n')
 		lf := rerr == nil
@@ -82,9 +81,6 @@ func readLines(r *bufio.Reader, fr formatReader, emit func(record.SerialChunk), 
 			text = text[:len(text)-1]
 		}
 		if len(text) > 0 || lf {
-			if first {
-				lines = n
-			}
 			p := piece{text: text, n: n, first: first, lf: lf, more: errors.Is(rerr, bufio.ErrBufferFull)}
 			if ferr := fr.feed(p, emit); ferr != nil {
 				damaged++
@@ -99,10 +95,10 @@ func readLines(r *bufio.Reader, fr formatReader, emit func(record.SerialChunk), 
 			first = false
 		case rerr == io.EOF:
 			fr.flush(emit)
-			return lines, damaged, nil
+			return damaged, nil
 		default:
 			fr.flush(emit)
-			return lines, damaged, fmt.Errorf("line %d: %w", n, rerr)
+			return damaged, fmt.Errorf("line %d: %w", n, rerr)
 		}
 	}
 }

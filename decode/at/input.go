@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"golang.org/x/text/transform"
+
+	"github.com/atmq/atmq/decode/record"
 )
 
 // Input says how a log file was read: what atmq saw before it decoded
@@ -65,6 +67,40 @@ func decodedInput(r io.Reader, forced string) (*bufio.Reader, *Input, error) {
 	in.Empty = len(strings.Trim(string(clean), "\r\n\t ")) == 0
 	in.Guessed = detectFormat(clean)
 	return out, in, nil
+}
+
+// observe counts, as the log is read, the lines the format reader is fed
+// and the lines the splitter gives out as binary noise.
+func (in *Input) observe(p *Parser, fr formatReader) formatReader {
+	out := p.split.Out
+	p.split.Out = func(l Line) {
+		if l.Kind == KindNoise {
+			in.NoiseLines++
+		}
+		out(l)
+	}
+	return &lineCounter{formatReader: fr, in: in}
+}
+
+// done records what was read on the log.
+func (in *Input) done(l *Log) {
+	if in.cleaner != nil {
+		in.Removed = in.cleaner.removed
+	}
+	l.Input = *in
+}
+
+// lineCounter passes pieces on, noting the number of the last line.
+type lineCounter struct {
+	formatReader
+	in *Input
+}
+
+func (c *lineCounter) feed(p piece, emit func(record.SerialChunk)) error {
+	if p.first {
+		c.in.Lines = p.n
+	}
+	return c.formatReader.feed(p, emit)
 }
 
 // Understood says whether the log yielded anything atmq can analyse: at

@@ -58,9 +58,7 @@ type Splitter struct {
 	ChunkEndsHostLine bool
 	Out               func(Line)
 	Problem           func(string)
-	// NoiseLines counts the lines given out as binary noise.
-	NoiseLines int
-	streams    [3]lineStream
+	streams           [3]lineStream
 }
 
 type lineStream struct {
@@ -210,9 +208,6 @@ func (s *Splitter) kind(st *lineStream) LineKind {
 // which saves a copy of every line of a large log.
 func (s *Splitter) emit(d record.Direction, st *lineStream, k LineKind, end byte) {
 	l := Line{Dir: d, Kind: k, Text: st.buf, Line: st.line, Time: st.time, End: end}
-	if k == KindNoise {
-		s.NoiseLines++
-	}
 	if s.Out != nil {
 		s.Out(l)
 	}

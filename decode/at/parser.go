@@ -141,18 +141,14 @@ func ReadLog(r io.Reader, opts Options) (*Log, error) {
 	}
 	p.split.LFIsLine = f.lfIsLine
 	p.split.ChunkEndsHostLine = f.chunkEndsHostLine
-	fr := f.newReader(p.clock)
-	lines, damaged, rerr := readLines(br, fr, p.Chunk, func(s string) { p.eng.problem("%s", s) })
+	fr := in.observe(p, f.newReader(p.clock))
+	damaged, rerr := readLines(br, fr, p.Chunk, func(s string) { p.eng.problem("%s", s) })
 	l := p.Close()
 	l.Damaged = damaged
 	if rerr != nil {
 		l.Damaged++
 		l.Problems = append(l.Problems, rerr.Error())
 	}
-	in.Lines, in.NoiseLines = lines, p.split.NoiseLines
-	if in.cleaner != nil {
-		in.Removed = in.cleaner.removed
-	}
-	l.Input = *in
+	in.done(l)
 	return l, nil
 }
