@@ -13,7 +13,7 @@ import (
 
 // givenOffsetHint checks the --clock-offset against the content matches;
 // it says whether they contradict it.
-func (a *analysis) givenOffsetHint() {
+func (a timedEvidence) givenOffsetHint() {
 	if !a.timed || len(a.recs) == 0 {
 		return
 	}
@@ -38,7 +38,7 @@ func (a *analysis) givenOffsetHint() {
 	hint := fmt.Sprintf("the content matches point to %s instead (%d matches, spread ±%s): %s",
 		signedSeconds(est.Offset), est.Matches, est.Spread.Round(time.Millisecond), clockRelation(est.Offset))
 	a.clock.Explanation += "; " + hint
-	a.add(Finding{
+	a.clockFindings = append(a.clockFindings, Finding{
 		Code: CodeClockOffset, Severity: SeverityWarning,
 		Summary: fmt.Sprintf("--clock-offset %s contradicts the content: the matches point to %s", signedSeconds(a.offset), signedSeconds(est.Offset)),
 		Explanation: fmt.Sprintf("%d commands and URCs match packets by content (client id, packet id and filter, topic and payload) at an offset of %s, not %s; "+

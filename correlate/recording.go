@@ -7,7 +7,7 @@ package correlate
 
 // sameClockRecording places an atmq recording (format "atmq") at offset 0
 // when content matching found nothing; it says whether it did.
-func (a *analysis) sameClockRecording() bool {
+func (a timedEvidence) sameClockRecording() bool {
 	if a.log == nil || a.log.Format != "atmq" || a.log.TimeSource != "log" {
 		return false
 	}

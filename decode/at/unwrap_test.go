@@ -14,7 +14,7 @@ func TestWrappedLogs(t *testing.T) {
 		line    int
 		final   string
 		result  string
-		outcome string
+		outcome Outcome
 	}
 	for _, c := range []struct {
 		name string
