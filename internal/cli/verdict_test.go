@@ -72,3 +72,16 @@ func TestAnalyzeDecodesTerminalNoise(t *testing.T) {
 		}
 	}
 }
+
+// `atmq at` gives the same verdict: it prints what it could and exits 2.
+func TestAtVerdictOnUnreadableInput(t *testing.T) {
+	pcapng := filepath.Join("..", "..", "pcaps", "ecmt-no-credentials", "capture.pcapng")
+	code, _, errs := runAnalyzeMain("at", pcapng)
+	if code != ExitUsage || !strings.Contains(errs, "a pcapng capture, not a serial log") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+	picocom := filepath.Join("..", "..", "decode", "at", "testdata", "seriallogs", "06_picocom.txt")
+	if code, out, errs := runAnalyzeMain("at", picocom); code != 0 {
+		t.Errorf("a readable log: exit %d\n%s%s", code, out, errs)
+	}
+}
