@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/atmq/atmq/decode/at"
+	"github.com/atmq/atmq/decode/netcap"
 )
 
 // redact replaces every password (as typed in connect commands and as
@@ -57,4 +58,36 @@ func (a *analysis) redact(res *Result) {
 		res.Timeline[i].Text = r.Replace(res.Timeline[i].Text)
 	}
 	res.Device.Reason = r.Replace(res.Device.Reason)
+}
+
+// Secrets lists the passwords a shared file must not carry: as typed in
+// the log's connect commands and as sent in the capture's CONNECT
+// packets, longest first (a truncated password is a prefix of the full
+// one). Outputs that hold raw bytes (an exported pcapng) mask these
+// themselves; Result strings are masked by Options.Redact.
+func Secrets(log *at.Log, recs []netcap.Record) []string {
+	set := map[string]bool{}
+	if log != nil {
+		for i := range log.Transactions {
+			if p, ok := arg(log.Transactions[i].Args, at.ArgPassword); ok && p != "" {
+				set[p] = true
+			}
+		}
+	}
+	for i := range recs {
+		if p := recs[i].Packet; p != nil && p.PasswordFlag && len(p.Password) > 0 {
+			set[string(p.Password)] = true
+		}
+	}
+	list := make([]string, 0, len(set))
+	for s := range set {
+		list = append(list, s)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if len(list[i]) != len(list[j]) {
+			return len(list[i]) > len(list[j])
+		}
+		return list[i] < list[j]
+	})
+	return list
 }

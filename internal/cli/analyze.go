@@ -19,6 +19,7 @@ import (
 	"github.com/atmq/atmq/correlate/report"
 	"github.com/atmq/atmq/decode/at"
 	"github.com/atmq/atmq/decode/netcap"
+	"github.com/atmq/atmq/internal/term"
 )
 
 func init() { commands = append(commands, newAnalyzeCmd) }
@@ -99,7 +100,7 @@ unreadable input.`,
 
 // runAnalyze resolves the inputs, decodes them, analyses and renders.
 func runAnalyze(o analyzeOptions, s Streams) error {
-	render, err := pickRenderer(o)
+	render, err := pickRenderer(o, s.Term)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
@@ -170,8 +171,9 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	return nil
 }
 
-// pickRenderer maps --format/--json to a renderer.
-func pickRenderer(o analyzeOptions) (func(io.Writer, *correlate.Result) error, error) {
+// pickRenderer maps --format/--json to a renderer; the table is fitted
+// to the terminal.
+func pickRenderer(o analyzeOptions, tm term.Output) (func(io.Writer, *correlate.Result) error, error) {
 	format := o.Format
 	if o.JSON {
 		if format != "table" && format != "json" {
@@ -181,7 +183,9 @@ func pickRenderer(o analyzeOptions) (func(io.Writer, *correlate.Result) error, e
 	}
 	switch format {
 	case "table", "":
-		return report.Table, nil
+		return func(w io.Writer, r *correlate.Result) error {
+			return report.TableFor(w, r, report.TableOptions{Width: tm.Width, Color: tm.Color})
+		}, nil
 	case "json":
 		return report.JSON, nil
 	case "mermaid":

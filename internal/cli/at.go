@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 
 	"github.com/atmq/atmq/decode/at"
@@ -99,7 +97,7 @@ func runAt(path string, o atOptions, s Streams) error {
 	if o.JSON {
 		err = writeAtJSON(s.Out, log)
 	} else {
-		err = writeAtTable(s.Out, log)
+		err = writeAtTable(s.Out, log, s.Term)
 	}
 	if err != nil {
 		return withCode(ExitUsage, err)
@@ -143,45 +141,6 @@ func jsonTime(t time.Time, source string) *string {
 	return &s
 }
 
-func writeAtTable(w io.Writer, log *at.Log) error {
-	fmt.Fprintf(w, "format %s, dialect %s, times from %s: %d commands, %d events\n",
-		orDash(log.Format), orDash(log.Dialect), log.TimeSource, len(log.Transactions), len(log.Events))
-	type row struct {
-		line  int
-		cells []string
-	}
-	var rows []row
-	for _, t := range log.Transactions {
-		var ws []string
-		for _, x := range t.Warnings {
-			ws = append(ws, x.Code+": "+x.Fix)
-		}
-		final := t.Final
-		if t.FinalLine > 0 && t.FinalLine != t.Line {
-			final += fmt.Sprintf(" (%d)", t.FinalLine)
-		}
-		result := t.Result
-		if t.ResultLine > 0 {
-			result += fmt.Sprintf(" (%d)", t.ResultLine)
-		}
-		rows = append(rows, row{t.Line, []string{fmt.Sprint(t.Line), formatTime(t.Time, log.TimeSource),
-			clipText(t.Command, 70), final, result, outcomeCell(t.Outcome), t.Meaning, strings.Join(ws, "\n")}})
-	}
-	for _, e := range log.Events {
-		rows = append(rows, row{e.Line, []string{fmt.Sprint(e.Line), formatTime(e.Time, log.TimeSource),
-			"", "", "(event) " + clipText(e.Text, 60), "", e.Meaning, ""}})
-	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].line < rows[j].line })
-	tbl := tablewriter.NewTable(w)
-	tbl.Header("Line", "Time", "Command", "Final", "Result", "Outcome", "Meaning", "Warnings")
-	for _, r := range rows {
-		if err := tbl.Append(r.cells); err != nil {
-			return err
-		}
-	}
-	return tbl.Render()
-}
-
 // outcomeCell shows a transaction's outcome; "pending" when the module's
 // answer is missing or decides nothing yet.
 func outcomeCell(o at.Outcome) string { return o.String() }
@@ -191,14 +150,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func clipText(s string, n int) string {
-	r := []rune(strings.ReplaceAll(s, "\n", "⏎"))
-	if len(r) <= n {
-		return string(r)
-	}
-	return string(r[:n]) + "…"
 }
 
 // JSON document of `atmq at --json` (documented in README.md).
