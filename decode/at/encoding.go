@@ -136,9 +136,17 @@ const maxEscape = 64
 // data-mode cancel key. It counts what it removed.
 type terminalCleaner struct {
 	removed int // escape sequences and NULs
+	nulRun  int // NULs removed since the last other byte
+	// lineStart: no text since the last line end (NULs there are padding).
+	lineStart bool
 }
 
-func (c *terminalCleaner) Reset() {}
+// maxNULRun bounds the NULs removed in a row: past it the input is no
+// padded text (/dev/zero, a disk image) and the NULs are passed on, so the
+// line reader sees the bytes and stops at its own bound.
+const maxNULRun = 64 << 10
+
+func (c *terminalCleaner) Reset() { *c = terminalCleaner{} }
 
 // escapeLen is the length of the escape sequence at the start of b (b[0]
 // is ESC): 0 when it is not one, -1 when b ends before it can tell.
@@ -197,9 +205,26 @@ func (c *terminalCleaner) Transform(dst, src []byte, atEOF bool) (nDst, nSrc int
 		b := src[nSrc]
 		switch b {
 		case 0:
-			c.removed++
-			nSrc++
-			continue
+			if c.nulRun == 0 && !c.lineStart {
+				// Padding sits at line boundaries; a NUL inside a line of
+				// text is damage the line splitter reports.
+				j := nSrc
+				for j < len(src) && src[j] == 0 && j-nSrc < maxNULRun {
+					j++
+				}
+				if j == len(src) && !atEOF && j-nSrc < maxNULRun && nSrc > 0 {
+					return nDst, nSrc, transform.ErrShortSrc
+				}
+				if j < len(src) && src[j] != '\r' && src[j] != '\n' {
+					break
+				}
+			}
+			if c.nulRun < maxNULRun {
+				c.nulRun++
+				c.removed++
+				nSrc++
+				continue
+			}
 		case 0x1b:
 			n := escapeLen(src[nSrc:])
 			if n < 0 && !atEOF {
@@ -217,6 +242,10 @@ func (c *terminalCleaner) Transform(dst, src []byte, atEOF bool) (nDst, nSrc int
 		dst[nDst] = b
 		nDst++
 		nSrc++
+		if b != 0 {
+			c.nulRun = 0
+			c.lineStart = b == '\n' || b == '\r'
+		}
 	}
 	return nDst, nSrc, nil
 }

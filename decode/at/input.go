@@ -22,6 +22,9 @@ type Input struct {
 	NoiseLines int    // lines skipped as binary noise
 	Removed    int    // terminal escape sequences and NUL bytes removed
 	Empty      bool   // the file holds no text at all
+	// Decoded counts the commands and the URCs of a known dialect given
+	// out while the log streamed (ReadLogEach keeps none of them).
+	Decoded int
 
 	cleaner *terminalCleaner
 }
@@ -51,7 +54,7 @@ func decodedInput(r io.Reader, forced string) (*bufio.Reader, *Input, error) {
 		text = transform.NewReader(br, dec)
 	}
 	if f := lookupFormat(forced); f == nil || f.name != "atmq" {
-		in.cleaner = &terminalCleaner{}
+		in.cleaner = &terminalCleaner{lineStart: true}
 		text = transform.NewReader(text, in.cleaner)
 	}
 	if text == io.Reader(br) {
@@ -82,6 +85,20 @@ func (in *Input) observe(p *Parser, fr formatReader) formatReader {
 	return &lineCounter{formatReader: fr, in: in}
 }
 
+// binaryLog is the log of a file that is no text at all (a capture passed
+// as a log): nothing is decoded from it, so its bytes are not reported
+// line by line as noise; the verdict names what it is.
+func (in *Input) binaryLog() *Log {
+	return &Log{Format: in.Guessed, TimeSource: "none", Input: *in}
+}
+
+// count notes an item given out by ReadLogEach.
+func (in *Input) count(it Item) {
+	if it.Txn != nil || (it.Event != nil && it.Event.Dialect != "") {
+		in.Decoded++
+	}
+}
+
 // done records what was read on the log.
 func (in *Input) done(l *Log) {
 	if in.cleaner != nil {
@@ -106,7 +123,7 @@ func (c *lineCounter) feed(p piece, emit func(record.SerialChunk)) error {
 // Understood says whether the log yielded anything atmq can analyse: at
 // least one AT command, or a result code or URC of a known dialect.
 func (l *Log) Understood() bool {
-	if len(l.Transactions) > 0 {
+	if len(l.Transactions) > 0 || l.Input.Decoded > 0 {
 		return true
 	}
 	for _, e := range l.Events {

@@ -324,13 +324,19 @@ func (e *engine) unwrapped(text string, l Line) bool {
 	if p := e.pending; p != nil && strings.EqualFold(p.t.Command, "AT") && p.t.Final == "" && len(p.t.Responses) == 0 &&
 		len(text) > 1 && text[0] == '+' && !isCode(text) && isCommand("AT"+text) {
 		// "AT" then "+NAME=…": one command the library sent in two writes.
+		// The joined command replaces the "AT" in place: the transaction
+		// may already be queued for a streaming reader.
+		old := p.t
 		e.pending = nil
-		if n := len(e.txns); n > 0 && e.txns[n-1] == p.t {
+		at := l
+		at.Line, at.Time = old.Line, old.Time
+		e.command("AT"+text, at)
+		joined := e.pending.t
+		if n := len(e.txns); n > 0 && e.txns[n-1] == joined {
 			e.txns = e.txns[:n-1]
 		}
-		at := l
-		at.Line, at.Time = p.t.Line, p.t.Time
-		e.command("AT"+text, at)
+		*old = *joined
+		e.pending.t = old
 		return true
 	}
 	for _, f := range []string{"SEND OK", "SEND FAIL", "NO CARRIER", "CLOSE OK"} {

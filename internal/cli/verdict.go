@@ -18,8 +18,8 @@ import (
 // serialVerdict fails for a log that yielded no AT command and no URC of a
 // known dialect.
 func serialVerdict(path string, log *at.Log, formatFlag string) error {
-	if log == nil {
-		return nil
+	if log == nil || log.Damaged > 0 {
+		return nil // the damage is reported (exit 3) and explains what is missing
 	}
 	if v := log.Verdict(formatFlag); v != "" {
 		return fmt.Errorf("%s: %s", path, v)
