@@ -210,6 +210,9 @@ func (a *logCheck) statusFinding(e *at.Event, j int) {
 	if a.followsFailure(e) {
 		return // the open/connect failure already says the connection is gone
 	}
+	if a.followsReset(e) {
+		return // the user's reset or power command ended the connection
+	}
 	code := CodeServerClosed
 	switch at.StatusOf(e) {
 	case at.StatusKeepalive:

@@ -34,11 +34,14 @@ func (a timedEvidence) estimateClock() {
 		if !hasSerialTimes {
 			a.clock.Explanation += "; the log has no timestamps, so it is unused: matched by order and content"
 		}
+		a.givenOffsetHint()
 		return
 	}
 	if len(a.txs)+len(a.evs) == 0 || len(a.recs) == 0 {
 		a.clock.Method = "none"
 		a.clock.Explanation = "nothing to relate: only one side (serial log or capture) was given"
+		// A serial log alone keeps its own times in every view.
+		a.timed = len(a.recs) == 0 && hasSerialTimes
 		return
 	}
 	if !hasSerialTimes {
@@ -49,6 +52,9 @@ func (a timedEvidence) estimateClock() {
 	ms := a.clockMatches()
 	est, ok := estimateOffset(ms)
 	if !ok {
+		if a.sameClockRecording() {
+			return
+		}
 		a.clock.Method = "order"
 		a.clock.Explanation = "no command or URC matched a packet by content (client id, packet id and filter, topic and payload): matched by order alone"
 		return

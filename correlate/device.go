@@ -117,7 +117,11 @@ func (a deviceEvidence) selectDevice() {
 		for _, id := range a.connOrder {
 			a.device[id] = true
 		}
-		reasons = append(reasons, fmt.Sprintf("no serial log and no --client-id/--device: all %d connections are diagnosed", len(a.connOrder)))
+		what := "no serial log"
+		if len(a.evs) > 0 {
+			what = "the serial log holds no command (the module's side only, echo off)"
+		}
+		reasons = append(reasons, fmt.Sprintf("%s and no --client-id/--device: all %d connections are diagnosed", what, len(a.connOrder)))
 		return
 	}
 

@@ -143,6 +143,9 @@ func (a *wireCheck) explainServerClose(c *connInfo, sc int) {
 			what += " " + mqtt.ReasonCodeFor(mqtt.DISCONNECT, scRec.Packet.ReasonCode).String()
 		}
 	}
+	if a.encryptedClose(c, sc, what, line) {
+		return
+	}
 	a.add(Finding{
 		Code: CodeServerClosed, Severity: SeverityError, Line: line,
 		Frames:      a.frames([]int{sc}),
@@ -325,6 +328,9 @@ func (a *wireCheck) invalidTopicByClose(c *connInfo, req, sc int) {
 	fix := "use a topic the broker accepts (check its ACL and limits)"
 	if !valid && t != nil && p.Type == mqtt.SUBSCRIBE && len(names) > 0 {
 		fix = "put '#' only at the end and '+' only as a whole level, e.g. " + fixSubscribe(t, a.dialectOf(t), suggestFilter(names[0]))
+	} else if !valid && p.Type != mqtt.PUBLISH && len(names) > 0 {
+		// no command to correct (capture only): the filter itself
+		fix = fmt.Sprintf("put '#' only at the end and '+' only as a whole level, e.g. %q", suggestFilter(names[0]))
 	} else if !valid {
 		fix = "publish to a topic name without wildcards ('+', '#'): wildcards belong in subscriptions only"
 	}

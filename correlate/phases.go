@@ -63,6 +63,9 @@ type clockEstimate struct {
 	spread time.Duration
 	// clockAccepted are the content matches the offset rests on.
 	clockAccepted []clockMatch
+	// clockFindings say what the clock phase found wrong with its input
+	// (a --clock-offset the content contradicts).
+	clockFindings []Finding
 }
 
 type timedEvidence struct {
@@ -156,7 +159,7 @@ func Analyze(log *at.Log, recs []netcap.Record, opts Options) *Result {
 	clk := estimateClock(ev)
 	dev := selectDevice(ev, clk)
 	pr := pairRecords(ev, clk, dev)
-	fs := diagnose(ev, dev, pr)
+	fs := diagnose(ev, clk.clockFindings, dev, pr)
 	return buildResult(ev, clk, dev, pr, fs)
 }
 
@@ -201,9 +204,13 @@ func pairRecords(ev evidence, clk *clockEstimate, dev *deviceChoice) *pairing {
 // happened), then the command's intent against the wire, then the
 // module's view for what the wire cannot show. Each checker reads the
 // findings of those before it, so a failure the capture explains is not
-// reported again from the log.
-func diagnose(ev evidence, dev *deviceChoice, pr *pairing) *findingSet {
+// reported again from the log. clockFindings are what the clock phase
+// found wrong with its input (a contradicted --clock-offset).
+func diagnose(ev evidence, clockFindings []Finding, dev *deviceChoice, pr *pairing) *findingSet {
 	fs := &findingSet{}
+	for _, f := range clockFindings {
+		fs.add(f)
+	}
 	for _, f := range dev.deviceFindings {
 		fs.add(f)
 	}
@@ -230,6 +237,7 @@ func buildResult(ev evidence, clk *clockEstimate, dev *deviceChoice, pr *pairing
 		Events:       a.eventResults(),
 		Findings:     groupFindings(fs.sortedFindings()),
 	}
+	markResolved(res)
 	res.Timeline = a.timeline()
 	if ev.opts.Redact {
 		ev.redact(res)

@@ -66,7 +66,7 @@ func TestPhasePairsAlone(t *testing.T) {
 		t.Errorf("pairs %v", pr.txRecs)
 	}
 	// The findings phase on those values: a healthy session.
-	fs := diagnose(ev, dev, pr)
+	fs := diagnose(ev, nil, dev, pr)
 	for _, f := range fs.findings {
 		if f.Severity == SeverityError {
 			t.Errorf("error finding on a healthy session: %+v", f)

@@ -80,7 +80,7 @@ func (r *Result) RedactText(s string) string {
 // HasErrors reports whether any finding has error severity.
 func (r *Result) HasErrors() bool {
 	for _, f := range r.Findings {
-		if f.Severity == SeverityError {
+		if f.Severity == SeverityError && f.ResolvedByLine == 0 {
 			return true
 		}
 	}
@@ -180,6 +180,10 @@ type Finding struct {
 	Summary     string `json:"summary"`
 	Explanation string `json:"explanation"`
 	Fix         string `json:"fix"`
+	// ResolvedByLine is the line of a later attempt in the same session
+	// that did what this one failed to do (the retyped command, the
+	// reconnect that was accepted); such a finding does not fail the run.
+	ResolvedByLine int `json:"resolved_by_line,omitempty"`
 }
 
 // Lanes of the timeline.

@@ -132,6 +132,9 @@ func findingsTable(w io.Writer, findings []correlate.Finding, out term.Output) e
 		if f.Explanation != "" {
 			summary += " — " + f.Explanation
 		}
+		if f.ResolvedByLine > 0 {
+			summary = fmt.Sprintf("(resolved by line %d) %s", f.ResolvedByLine, summary)
+		}
 		rows = append(rows, []string{cell(f.Severity.String(), cellCut), cell(f.Code, cellCut), num(f.Line), cell(frameList(f.Frames), textCut),
 			cell(summary, textCut), cell(f.Fix, textCut)})
 	}

@@ -1,7 +1,6 @@
 package at
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 
@@ -35,19 +34,21 @@ const maxHeld = 4096
 // The Log returned has everything but Transactions and Events: format,
 // dialect, time source, configuration, problems and damage.
 func ReadLogEach(r io.Reader, opts Options, each func(Item)) (*Log, error) {
-	br := bufio.NewReaderSize(r, readerBuffer)
+	if opts.Format != "" && lookupFormat(opts.Format) == nil {
+		return nil, fmt.Errorf("unknown log format %q (known: %v)", opts.Format, Formats())
+	}
+	br, in, err := decodedInput(r, opts.Format)
+	if err != nil {
+		return nil, err
+	}
+	if in.Binary != "" {
+		return in.binaryLog(), nil
+	}
 	name := opts.Format
 	if name == "" {
-		head, err := br.Peek(detectBytes)
-		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-			return nil, err
-		}
-		name = detectFormat(head)
+		name = in.Guessed
 	}
 	f := lookupFormat(name)
-	if f == nil {
-		return nil, fmt.Errorf("unknown log format %q (known: %v)", name, Formats())
-	}
 	opts.Format = f.name
 	p, err := NewParser(opts)
 	if err != nil {
@@ -55,8 +56,11 @@ func ReadLogEach(r io.Reader, opts Options, each func(Item)) (*Log, error) {
 	}
 	p.split.LFIsLine = f.lfIsLine
 	p.split.ChunkEndsHostLine = f.chunkEndsHostLine
-	o := &orderedOut{e: p.eng, each: each}
-	fr := f.newReader(p.clock)
+	o := &orderedOut{e: p.eng, each: func(it Item) {
+		in.count(it)
+		each(it)
+	}}
+	fr := in.observe(p, f.newReader(p.clock))
 	readLines(br, fr, func(c record.SerialChunk) {
 		p.Chunk(c)
 		o.release(false)
@@ -65,7 +69,9 @@ func ReadLogEach(r io.Reader, opts Options, each func(Item)) (*Log, error) {
 	p.eng.finish()
 	p.closed = true
 	o.release(true)
-	return p.Close(), nil
+	l := p.Close()
+	in.done(l)
+	return l, nil
 }
 
 // orderedOut takes what the engine decoded and gives it out in line order

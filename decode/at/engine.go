@@ -50,6 +50,7 @@ type engine struct {
 	stash    map[string]string // dialect/conn/key → value
 	config   map[int]*ConnConfig
 	counts   map[string]int // commands per dialect, for detection
+	wrap     unwrapper      // pasted and wrapped lines
 	problems []string
 
 	onTransaction func(*Transaction)
@@ -104,7 +105,25 @@ func (e *engine) Line(l Line) {
 		e.problem("line %d: %d bytes of binary noise before %q dropped", l.Line, n, clip(raw[n:], 40))
 		raw = raw[n:]
 	}
-	text := strings.TrimSpace(stripAnnotation(raw))
+	text, mark := e.wrap.clean(raw, l.Dir == record.DirHostToModule)
+	if rest := e.wrap.echoRest; rest != "" {
+		e.wrap.echoRest = ""
+		if text == rest {
+			return // the second half of a cut echo
+		}
+	}
+	if l.Dir == record.DirUnknown && isCommand(text) {
+		dir, echo := e.wrappedCommandSide(text, mark, l.Line, l.Time)
+		if echo {
+			e.echoSeen = true
+			return
+		}
+		l.Dir = dir
+		e.wrap.cmdFences = e.wrap.fences
+	}
+	if e.unwrapped(text, l) {
+		return
+	}
 	if text == "" {
 		e.blank()
 		return
@@ -241,8 +260,11 @@ func (e *engine) moduleLine(text string, l Line) {
 		e.endCont()
 	}
 	p := e.pending
-	// Module-only logs: what follows the prompt is the echoed payload.
-	if p != nil && p.prompted && !isFinal && !e.hostSeen && !(p.okFirst && isURC) {
+	// Module-only logs: what follows the prompt is the echoed payload, up
+	// to its declared length, and never a line that is clearly the next
+	// command (a payload shorter than announced must not swallow it).
+	if p != nil && p.prompted && !isFinal && !e.hostSeen && !(p.okFirst && isURC) &&
+		!p.payloadComplete() && !clearlyCommand(text) && !e.knownURC(text) {
 		if len(p.t.Payload) > 0 {
 			p.t.Payload = append(p.t.Payload, '\n')
 		}

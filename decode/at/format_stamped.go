@@ -12,8 +12,9 @@ import (
 // Term ("[%Y-%m-%d %H:%M:%S.%N] ", before 4.96 "[%a %b %e %H:%M:%S.%N %Y] ";
 // teraterm filesys_log.cpp FLogTimeStampStrW, TERATERM.INI), the
 // "[YYYY-MM-DD_HH:MM:SS.mmm] " logs of vendor tools (atlogs/08), and the
-// Arduino serial monitor's "HH:MM:SS.mmm -> " (atlogs/07). Lines without a
-// stamp continue the previous one's time.
+// Arduino serial monitor's "HH:MM:SS.mmm -> " (atlogs/07), and bare
+// stamps as loggers print them ("2024-05-30 09:23:05,315 ", atlogs/33).
+// Lines without a stamp continue the previous one's time.
 
 func init() {
 	registerFormat(&format{name: "stamped", title: "timestamped lines (tio, Tera Term, Arduino serial monitor)", lfIsLine: true,
@@ -30,7 +31,10 @@ func lineStamp(b []byte) (stamp, bool) {
 	if st, ok := bracketStamp(b); ok {
 		return st, true
 	}
-	return arrowStamp(b)
+	if st, ok := arrowStamp(b); ok {
+		return st, true
+	}
+	return bareStamp(b)
 }
 
 func (r *stampedReader) feed(p piece, emit func(record.SerialChunk)) error {

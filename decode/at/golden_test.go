@@ -12,7 +12,7 @@ import (
 
 func atlog(t *testing.T, name string, opts Options) *Log {
 	t.Helper()
-	m, _ := filepath.Glob(filepath.Join("testdata", "atlogs", name+"*"))
+	m, _ := filepath.Glob(filepath.Join("testdata", "atlogs", name+"*.txt"))
 	if len(m) != 1 {
 		t.Fatalf("testdata/atlogs/%s*: %v", name, m)
 	}

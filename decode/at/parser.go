@@ -33,6 +33,8 @@ type Parser struct {
 	eng    *engine
 	clock  *clock
 	format string
+	// onTake notes what Take hands over (counted as decoded input).
+	onTake func(txns []*Transaction, events []*Event)
 	// OnTransaction is called when a transaction gets its final result,
 	// its result URC, or is closed without one (it may be called again
 	// for the same transaction as more arrives).

@@ -123,6 +123,11 @@ func FuzzReadLog(f *testing.F) {
 	for _, name := range Formats() {
 		f.Add([]byte("AT+ECMTPUB=0,5,1,0,\"t\"\r\r\n> \x1a"), name)
 	}
+	// Terminal noise and wrapped lines (decoded by encoding.go, unwrap.go).
+	f.Add(colour(writeRaw(chunks)), "")
+	f.Add(append([]byte{0xff, 0xfe}, []byte("A\x00T\x00\r\x00\n\x00\x1b\x00[\x00")...), "")
+	f.Add([]byte("06:37:04.740 > bgxx: >> AT+QMTOPEN=0,\"h\",8883\n06:37:04.752 > bgxx: << OK // x\n> **+QMTOPEN: 0,-1**\n```\n"), "")
+	f.Add([]byte("SEND:AT\nSEND:+CIPSTART=\"TCP\",\"h\",\"1883\"\nSEND OKAT+QIRD=0\n\x1b]0;t\x07\x00\x00"), "")
 	f.Fuzz(func(t *testing.T, b []byte, format string) {
 		if len(format) > 20 {
 			return

@@ -173,3 +173,29 @@ func (c *clock) at(st stamp) time.Time {
 	}
 	return c.timeOfDay(st.h, st.mi, st.s, st.ns)
 }
+
+// bareStamp parses a stamp without brackets followed by white space, as
+// loggers print them: "2024-05-30 09:23:05,315 " (Python logging,
+// atlogs/33), "2026-03-11T11:33:59.299 ", "06:37:04.740 " (host-library
+// debug output, atlogs/28). White space after it is consumed.
+func bareStamp(b []byte) (stamp, bool) {
+	var st stamp
+	j, ok := clockAt(b, 0, &st)
+	if !ok {
+		var k int
+		if k, ok = dateAt(b, 0, &st); !ok || k >= len(b) || (b[k] != ' ' && b[k] != 'T' && b[k] != '_') {
+			return st, false
+		}
+		if j, ok = clockAt(b, k+1, &st); !ok {
+			return st, false
+		}
+	}
+	if j >= len(b) || (b[j] != ' ' && b[j] != '\t') {
+		return st, false
+	}
+	for j < len(b) && (b[j] == ' ' || b[j] == '\t') {
+		j++
+	}
+	st.n = j
+	return st, true
+}

@@ -1,7 +1,6 @@
 package at
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 
@@ -14,19 +13,23 @@ import (
 // of the file has been decoded. The Log returned holds what step did not
 // take, with the log's format, dialect, time source, problems and damage.
 func StreamLog(r io.Reader, opts Options, step func(*Parser)) (*Log, error) {
-	br := bufio.NewReaderSize(r, readerBuffer)
+	if opts.Format != "" && lookupFormat(opts.Format) == nil {
+		return nil, fmt.Errorf("unknown log format %q (known: %v)", opts.Format, Formats())
+	}
+	// Terminal noise (ANSI escapes, UTF-16, GBK, NUL padding) is decoded
+	// here, and what was read is noted for the verdict on the input.
+	br, in, err := decodedInput(r, opts.Format)
+	if err != nil {
+		return nil, err
+	}
+	if in.Binary != "" {
+		return in.binaryLog(), nil
+	}
 	name := opts.Format
 	if name == "" {
-		head, err := br.Peek(detectBytes)
-		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-			return nil, err
-		}
-		name = detectFormat(head)
+		name = in.Guessed
 	}
 	f := lookupFormat(name)
-	if f == nil {
-		return nil, fmt.Errorf("unknown log format %q (known: %v)", name, Formats())
-	}
 	opts.Format = f.name
 	p, err := NewParser(opts)
 	if err != nil {
@@ -34,7 +37,16 @@ func StreamLog(r io.Reader, opts Options, step func(*Parser)) (*Log, error) {
 	}
 	p.split.LFIsLine = f.lfIsLine
 	p.split.ChunkEndsHostLine = f.chunkEndsHostLine
-	fr := f.newReader(p.clock)
+	// Items a step takes away still count as decoded input.
+	p.onTake = func(txns []*Transaction, events []*Event) {
+		for _, t := range txns {
+			in.count(Item{Txn: t})
+		}
+		for _, e := range events {
+			in.count(Item{Event: e})
+		}
+	}
+	fr := in.observe(p, f.newReader(p.clock))
 	feed := p.Chunk
 	if step != nil {
 		feed = func(c record.SerialChunk) {
@@ -43,7 +55,9 @@ func StreamLog(r io.Reader, opts Options, step func(*Parser)) (*Log, error) {
 		}
 	}
 	readLines(br, fr, feed, p.skip)
-	return p.Close(), nil
+	l := p.Close()
+	in.done(l)
+	return l, nil
 }
 
 // Take hands over the transactions and events decoded since the last
@@ -55,5 +69,8 @@ func StreamLog(r io.Reader, opts Options, step func(*Parser)) (*Log, error) {
 func (p *Parser) Take() (txns []*Transaction, events []*Event) {
 	txns, events = p.eng.txns, p.eng.events
 	p.eng.txns, p.eng.events = nil, nil
+	if p.onTake != nil {
+		p.onTake(txns, events)
+	}
 	return txns, events
 }

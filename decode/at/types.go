@@ -130,4 +130,7 @@ type Log struct {
 	// UARTs normally carry.
 	Damaged int
 	Skipped []Skipped // the damage: where and what (the first 1000)
+	// Input says how the file was read (encoding, lines, what was
+	// skipped), for the verdict on input atmq did not understand.
+	Input Input
 }

@@ -201,6 +201,9 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
+		if err := serialVerdict(serial, log, "--serial-format"); err != nil {
+			return withCode(ExitUsage, err)
+		}
 		skipped = logSkipped(serial, log)
 	}
 	if len(captures) > 0 {
@@ -209,6 +212,13 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 		recs, more, err := readCapture(captures, opts, correlate.NewCollector(log, copts), s.Err)
 		if err != nil {
 			return withCode(ExitUsage, err)
+		}
+		if err := captureVerdict(pcap, recs, opts.Ports, log != nil); err != nil {
+			if log == nil {
+				return withCode(ExitUsage, err)
+			}
+			// the log's view stands; the capture's absence is its finding
+			fmt.Fprintf(s.Err, "atmq: %v\n", err)
 		}
 		skipped = append(skipped, more...)
 		for _, r := range recs {

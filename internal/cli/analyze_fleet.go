@@ -40,12 +40,19 @@ func runFleet(o analyzeOptions, args []string, s Streams) error {
 	defer src.Close()
 
 	an := fleet.New(fleet.Options{AllClients: o.All})
-	emit := an.Add
-	if sel != nil {
-		emit = func(r netcap.Record) { an.Add(r); sel.Add(r) }
+	ports := mqttPorts(o.Ports, nil)
+	usable := false // the verdict on the input: anything to report on
+	emit := func(r netcap.Record) {
+		if !usable {
+			usable = usableRecord(r, ports, false)
+		}
+		an.Add(r)
+		if sel != nil {
+			sel.Add(r)
+		}
 	}
 	prog := progress.Start(s.Err, src.Progress)
-	stats, decErr := netcap.Decode(src, netcap.Options{Ports: mqttPorts(o.Ports, nil)}, emit)
+	stats, decErr := netcap.Decode(src, netcap.Options{Ports: ports, ReorderLimit: o.ReorderLimit}, emit)
 	prog.Stop()
 	var damaged *netcap.DamagedError
 	switch {
@@ -55,6 +62,9 @@ func runFleet(o analyzeOptions, args []string, s Streams) error {
 		return withCode(ExitUsage, decErr)
 	}
 	warnSkipped(s.Err, captureLabel(files), stats)
+	if !usable && damaged == nil {
+		return withCode(ExitUsage, nothingToAnalyse(captureLabel(files), stats.Frames, ports))
+	}
 
 	rep := an.Report()
 	rep.Summary.Files = files

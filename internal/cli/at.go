@@ -133,6 +133,9 @@ func runAt(path string, o atOptions, s Streams) error {
 		}
 		fmt.Fprintf(s.Err, "atmq: %s: %s\n", path, p)
 	}
+	if err := serialVerdict(path, log, "--format"); err != nil {
+		return withCode(ExitUsage, err)
+	}
 	if log.Damaged > 0 {
 		return withCode(ExitDamaged, fmt.Errorf("%s: %d part(s) of the file could not be read; the rest was decoded", path, log.Damaged))
 	}

@@ -35,7 +35,8 @@ func TestOutputFitsTerminal(t *testing.T) {
 		for _, args := range runs {
 			var out, errw bytes.Buffer
 			code := Run(args, Streams{In: strings.NewReader(""), Out: &out, Err: &errw, Term: term.Output{Width: width, Color: true}})
-			if code == ExitUsage {
+			if code == ExitUsage && !strings.Contains(errw.String(), "no AT command, result code or URC found") {
+				// (a sample that is no AT log, atlogs/35, gets the input verdict)
 				t.Errorf("%v: exit %d: %s", args, code, errw.String())
 				continue
 			}

@@ -167,7 +167,7 @@ AT+ECMTOPEN=0,"127.0.0.1",1884
 			Name:  "ecmt-typographic-quotes",
 			Title: "The curly quotes pasted from a document make the module answer ERROR; retyped with straight quotes the connect works.",
 			Description: "`AT+ECMTCONN=0,”nt35e-0001”` (as the NT35E article prints it) is answered ERROR and nothing reaches the network. " +
-				"atmq reports at-syntax on that line with the corrected command; the retyped command connects.",
+				"atmq reports at-syntax on that line with the corrected command, resolved by the retyped command, which connects (exit 0).",
 			Broker: mosquittotest.Config{}, Module: ecmt(),
 			Script: `@onerror continue
 AT+ECMTOPEN=0,"127.0.0.1",1883
@@ -175,7 +175,7 @@ AT+ECMTCONN=0,”nt35e-0001”
 AT+ECMTCONN=0,"nt35e-0001"
 AT+ECMTDISC=0
 `,
-			LogFormat: LogSSCOM, SSCOMZone: time.UTC, Expected: []string{"at-syntax"},
+			LogFormat: LogSSCOM, SSCOMZone: time.UTC, Expected: []string{"at-syntax"}, NoErrors: true,
 		},
 		{
 			Name:  "ecmt-invalid-topic-filter",
