@@ -92,7 +92,7 @@ func parseFinal(s string) (string, bool) {
 
 // isErrorFinal says a final result refuses the command.
 func isErrorFinal(f string) bool {
-	return f != "" && f != "OK" && f != "SEND OK" && f != "ALREADY SUBSCRIBE"
+	return f != "" && f != "OK" && f != "SEND OK" && f != "ALREADY SUBSCRIBE" && !socketOKFinal(f)
 }
 
 // parseURC splits "+NAME: args" (also "+NAME:args" and a bare "+NAME").
