@@ -98,7 +98,7 @@ func (s *Splitter) SetModuleDataMode(n int) {
 	}
 	st := &s.streams[record.DirModuleToHost]
 	st.dataMode = n
-	st.skipLF = st.sawCR
+	st.skipLF = true
 }
 
 // InDataMode reports whether the host direction is collecting a payload.
@@ -122,8 +122,9 @@ func (s *Splitter) Chunk(c record.SerialChunk) {
 		}
 		if st.dataMode != 0 {
 			if st.skipLF {
+				cr := st.sawCR
 				st.skipLF, st.sawCR = false, false
-				if b == '\n' {
+				if b == '\n' && cr {
 					if s.LFIsLine {
 						line++
 					}

@@ -173,6 +173,10 @@ func (e *engine) sockLine(text string, l Line) bool {
 // sockRead records a read reply's data (inline) or waits for it.
 func (e *engine) sockRead(p *txnState, n int, inline string, hx bool) {
 	s := &e.sock
+	if p.t.Args == nil {
+		p.t.Args = map[string]string{}
+	}
+	p.t.Args["read_length"] = itoa(n)
 	if inline != "" || n <= 0 {
 		p.t.Received = append(p.t.Received, decodeData(inline, hx)...)
 		return
