@@ -84,6 +84,7 @@ func Analyze(log *at.Log, recs []netcap.Record, opts Options) *Result {
 	a.selectDevice()
 	a.pair()
 	a.diagnose()
+	a.diagnoseSockets()
 
 	res := &Result{
 		Device:       a.deviceSummary(),

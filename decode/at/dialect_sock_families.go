@@ -71,7 +71,7 @@ func init() {
 			"CIPOPEN": {Name: "CIPOPEN", MinArgs: 3, Args: []ArgSpec{conn, proto, host, port},
 				Results: []string{"CIPOPEN"}, Match: []string{ArgConn}},
 			"CIPSEND":     {Name: "CIPSEND", Args: []ArgSpec{conn, length}, Data: DataLength, LengthArg: "length"},
-			"CIPCLOSE":    {Name: "CIPCLOSE", Args: []ArgSpec{conn}},
+			"CIPCLOSE":    {Name: "CIPCLOSE", Args: []ArgSpec{conn, {Key: "quick"}}},
 			"CIPRXGET":    {Name: "CIPRXGET", Args: []ArgSpec{{Key: "mode"}, conn, length}},
 			"CIPRECVDATA": {Name: "CIPRECVDATA", Args: []ArgSpec{conn, length}},
 		},

@@ -21,6 +21,7 @@ type SocketStream struct {
 	// CloseLine is where the socket was closed; ClosedBy "host" (a close
 	// command) or "peer" (a closed URC); "" while open.
 	CloseLine int
+	CloseTime time.Time
 	ClosedBy  string
 	Segments  []SocketSegment
 }
@@ -135,7 +136,7 @@ func sockTransaction(t *Transaction, open map[string]*SocketStream, get func(str
 	case SockClose:
 		if s := open[orZero(conn)]; s != nil {
 			if s.ClosedBy == "" {
-				s.CloseLine, s.ClosedBy = t.Line, "host"
+				s.CloseLine, s.CloseTime, s.ClosedBy = t.Line, t.Time, "host"
 			}
 			delete(open, orZero(conn))
 		}
@@ -157,7 +158,7 @@ func sockEvent(e *Event, open map[string]*SocketStream, get func(string, string)
 		s.Segments = append(s.Segments, SocketSegment{Line: e.Line, Time: e.Time, Data: e.Payload, Declared: n})
 	case sockClosedEvent(e):
 		if s := open[orZero(conn)]; s != nil {
-			s.CloseLine, s.ClosedBy = e.Line, "peer"
+			s.CloseLine, s.CloseTime, s.ClosedBy = e.Line, e.Time, "peer"
 			delete(open, orZero(conn))
 		}
 	}

@@ -176,7 +176,10 @@ func writeAtTable(w io.Writer, log *at.Log) error {
 			return err
 		}
 	}
-	return tbl.Render()
+	if err := tbl.Render(); err != nil {
+		return err
+	}
+	return writeSocketTables(w, log)
 }
 
 // outcomeCell shows a transaction's outcome; "pending" when the module's
@@ -212,6 +215,8 @@ type atJSON struct {
 	Events       []atJSONEvent     `json:"events"`
 	Config       map[string]atConf `json:"config,omitempty"`
 	Problems     []string          `json:"problems"`
+	// Sockets are the socket dialects' rebuilt streams with their MQTT packets.
+	Sockets []atJSONSocket `json:"sockets,omitempty"`
 }
 
 type atJSONTxn struct {
@@ -221,6 +226,7 @@ type atJSONTxn struct {
 	Dialect    string            `json:"dialect"`
 	Name       string            `json:"name"`
 	Op         string            `json:"op"`
+	SocketOp   string            `json:"socket_op,omitempty"`
 	Args       map[string]string `json:"args"`
 	Payload    *string           `json:"payload,omitempty"`
 	Responses  []string          `json:"responses,omitempty"`
@@ -285,6 +291,7 @@ func writeAtJSON(w io.Writer, log *at.Log) error {
 		if j.Args == nil {
 			j.Args = map[string]string{}
 		}
+		j.SocketOp = at.SocketOp(&t)
 		if t.Payload != nil {
 			p := string(t.Payload)
 			j.Payload = &p
@@ -306,6 +313,7 @@ func writeAtJSON(w io.Writer, log *at.Log) error {
 		doc.Events = append(doc.Events, atJSONEvent{Line: e.Line, Time: jsonTime(e.Time, src), Text: e.Text,
 			Dialect: e.Dialect, Name: e.Name, Op: e.Op, Args: args, Meaning: e.Meaning})
 	}
+	doc.Sockets = socketsJSON(log)
 	if len(log.Config) > 0 {
 		doc.Config = map[string]atConf{}
 		for k, v := range log.Config {
