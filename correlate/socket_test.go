@@ -15,8 +15,8 @@ type uart struct {
 }
 
 func (u *uart) at(d time.Duration) *uart { u.t = u.t.Add(d); return u }
-func (u *uart) host(b ...[]byte) *uart  { return u.add(record.DirHostToModule, b) }
-func (u *uart) mod(b ...[]byte) *uart   { return u.add(record.DirModuleToHost, b) }
+func (u *uart) host(b ...[]byte) *uart   { return u.add(record.DirHostToModule, b) }
+func (u *uart) mod(b ...[]byte) *uart    { return u.add(record.DirModuleToHost, b) }
 func (u *uart) add(d record.Direction, b [][]byte) *uart {
 	if u.t.IsZero() {
 		u.t = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -90,7 +90,7 @@ func TestSocketPingsKeepSessionHealthy(t *testing.T) {
 	u := openSIM800(&uart{})
 	u.mod([]byte("\r\n+IPD,4:"), sockConnack(0), []byte("\r\n"))
 	for i := 0; i < 3; i++ {
-		u.at(14*time.Second).host([]byte("AT+CIPSEND=0,2\r\n")).mod([]byte("\r\n> ")).host([]byte{0xc0, 0}).mod([]byte("\r\n0, SEND OK\r\n"))
+		u.at(14 * time.Second).host([]byte("AT+CIPSEND=0,2\r\n")).mod([]byte("\r\n> ")).host([]byte{0xc0, 0}).mod([]byte("\r\n0, SEND OK\r\n"))
 		u.mod([]byte("\r\n+IPD,2:"), []byte{0xd0, 0}, []byte("\r\n"))
 	}
 	u.host([]byte("AT+CIPCLOSE=0\r\n")).mod([]byte("\r\n0, CLOSE OK\r\n"))
