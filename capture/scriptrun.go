@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atmq/atmq/decode/at"
 	"github.com/atmq/atmq/decode/record"
 )
 
@@ -160,7 +161,7 @@ func (r *scriptRun) command(st Step, data []Step) error {
 	if err != nil {
 		return fmt.Errorf("%s: no final result (OK/ERROR): %w", where, err)
 	}
-	if final != "OK" {
+	if _, sent := at.SocketFinal(final); final != "OK" && !sent {
 		return fmt.Errorf("%s: module answered %q", where, final)
 	}
 	if st.URC != "" && urcLine == "" {
@@ -240,6 +241,9 @@ func isFinalResult(l string) bool {
 	switch l {
 	case "OK", "ERROR", "NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE":
 		return true
+	}
+	if is, _ := at.SocketFinal(l); is {
+		return true // socket sends and closes: "0, SEND OK", "CLOSE OK"
 	}
 	return strings.HasPrefix(l, "+CME ERROR") || strings.HasPrefix(l, "+CMS ERROR")
 }

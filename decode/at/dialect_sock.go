@@ -157,3 +157,13 @@ func hexDigits(s string) bool {
 	}
 	return true
 }
+
+// SocketFinal says a module line is the final result of a socket command
+// ("0, SEND OK", "CLOSE OK", "DATA ACCEPT:0,27", "SEND FAIL") and whether
+// it reports success, for tools that drive a module.
+func SocketFinal(line string) (isFinal, ok bool) {
+	if _, is := socketFinal(line); !is {
+		return false, false
+	}
+	return true, socketOKFinal(line)
+}

@@ -1,6 +1,10 @@
 package at
 
-import "strings"
+import (
+	"maps"
+	"slices"
+	"strings"
+)
 
 // The socket dialects of each module family (see dialect_sock.go for the
 // sources). Send commands name their length "length"; sockengine.go fixes
@@ -34,9 +38,10 @@ func init() {
 			return "TCP connection failed (error " + f[ArgResult] + ")"
 		}}
 	cipURCs["IPCLOSE"] = closed("IPCLOSE")
-	var openResults []string
-	for k := range cipURCs {
-		if u := cipURCs[k]; !u.Event && k != "CIPOPEN" {
+	// "CONNECT OK" first: a script waiting for the open names it.
+	openResults := []string{"CONNECT OK"}
+	for _, k := range slices.Sorted(maps.Keys(cipURCs)) {
+		if u := cipURCs[k]; !u.Event && k != "CIPOPEN" && k != "CONNECT OK" {
 			openResults = append(openResults, k)
 		}
 	}

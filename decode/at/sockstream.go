@@ -49,21 +49,32 @@ func (s SocketSegment) Intact() bool { return s.Declared < 0 || len(s.Data) == s
 func SocketStreams(l *Log) []*SocketStream {
 	type item struct {
 		line int
+		time time.Time
 		tx   *Transaction
 		ev   *Event
 	}
 	var items []item
 	for i := range l.Transactions {
 		if t := &l.Transactions[i]; IsSocketDialect(t.Dialect) {
-			items = append(items, item{t.Line, t, nil})
+			items = append(items, item{t.Line, t.Time, t, nil})
 		}
 	}
 	for i := range l.Events {
 		if e := &l.Events[i]; IsSocketDialect(e.Dialect) {
-			items = append(items, item{e.Line, nil, e})
+			items = append(items, item{e.Line, e.Time, nil, e})
 		}
 	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].line < items[j].line })
+	// Files number their lines; live recordings (line 0) have times.
+	byTime := false
+	for _, it := range items {
+		byTime = byTime || it.line == 0
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		if byTime {
+			return items[i].time.Before(items[j].time)
+		}
+		return items[i].line < items[j].line
+	})
 	var out []*SocketStream
 	open := map[string]*SocketStream{}
 	get := func(dialect, conn string) *SocketStream {
