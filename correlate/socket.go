@@ -30,12 +30,25 @@ func (a *analysis) diagnoseSockets() {
 	for _, s := range at.SocketStreams(a.log) {
 		a.diagnoseSocket(s)
 	}
+	// A refused send is explained by the socket finding on its line: the
+	// generic command-error would say it twice.
+	kept := a.findings[:0]
+	for _, f := range a.findings {
+		if f.Code == CodeCommandError && (a.has(CodeSendFailed, f.Line) || a.has(CodePublishTooLarge, f.Line)) {
+			continue
+		}
+		kept = append(kept, f)
+	}
+	a.findings = kept
 }
 
 func (a *analysis) diagnoseSocket(s *at.SocketStream) {
 	packets := s.Packets()
 	var connect *at.SocketPacket
 	var lastSent time.Time
+	// disconnected: the host's last packet was a DISCONNECT; refused: the
+	// broker refused the CONNECT. Either explains the peer's close.
+	disconnected, refused := false, false
 	var mangled []int
 	var salvage []string
 	for i := range packets {
@@ -56,11 +69,15 @@ func (a *analysis) diagnoseSocket(s *at.SocketStream) {
 		if p.Packet == nil {
 			continue
 		}
+		if p.FromHost {
+			disconnected = p.Packet.Type == mqtt.DISCONNECT
+		}
 		switch {
 		case p.FromHost && p.Packet.Type == mqtt.CONNECT:
 			connect = p
 		case !p.FromHost && p.Packet.Type == mqtt.CONNACK && connackRefused(p.Packet):
 			a.socketRefused(s, connect, p)
+			refused = true
 		}
 	}
 	if len(mangled) > 0 {
@@ -72,7 +89,7 @@ func (a *analysis) diagnoseSocket(s *at.SocketStream) {
 			Fix: "record the UART with `atmq capture` (or a hex logger such as jpnevulator) so every byte is kept, or log the module in hex mode (u-blox AT+UDCONF=1,1, Quectel AT+QICFG=\"dataformat\",1,1, SIM800 AT+CIPRXGET=3)",
 		})
 	}
-	if connect != nil && s.ClosedBy == "peer" {
+	if connect != nil && s.ClosedBy == "peer" && !disconnected && !refused {
 		a.socketPeerClose(s, connect, lastSent)
 	}
 }

@@ -73,7 +73,7 @@ func init() {
 		Commands: map[string]*CommandSpec{
 			"CIPSTART": {Name: "CIPSTART", MinArgs: 3, Args: []ArgSpec{conn, proto, host, port},
 				Results: openResults, Derive: singleLinkOpen},
-			"CIPOPEN": {Name: "CIPOPEN", MinArgs: 3, Args: []ArgSpec{conn, proto, host, port},
+			"CIPOPEN": {Name: "CIPOPEN", MinArgs: 3, Args: []ArgSpec{conn, proto, host, port, {Key: "local_port"}},
 				Results: []string{"CIPOPEN"}, Match: []string{ArgConn}},
 			"CIPSEND":     {Name: "CIPSEND", Args: []ArgSpec{conn, length}, Data: DataLength, LengthArg: "length"},
 			"CIPCLOSE":    {Name: "CIPCLOSE", Args: []ArgSpec{conn, {Key: "quick"}}},
@@ -99,7 +99,7 @@ func init() {
 	registerSocket(&Dialect{
 		Name: "sock-qi", Title: "TCP socket: Quectel QI* (BG96, BG95, EC2x)", MaxConn: 11,
 		Commands: map[string]*CommandSpec{
-			"QIOPEN": {Name: "QIOPEN", MinArgs: 4, Args: []ArgSpec{{Key: "context"}, conn, proto, host, port},
+			"QIOPEN": {Name: "QIOPEN", MinArgs: 4, Args: []ArgSpec{{Key: "context"}, conn, proto, host, port, {Key: "local_port"}, {Key: "access_mode"}},
 				Results: []string{"QIOPEN"}, Match: []string{ArgConn}},
 			"QISEND":   {Name: "QISEND", Args: []ArgSpec{conn, length}, Data: DataLength, LengthArg: "length"},
 			"QISENDEX": {Name: "QISENDEX", Args: []ArgSpec{conn, {Key: "data", String: true}}},
@@ -134,7 +134,7 @@ func init() {
 	registerSocket(&Dialect{
 		Name: "sock-ca", Title: "TCP socket: SIMCom SIM7000/SIM7080 CA*", MaxConn: 12,
 		Commands: map[string]*CommandSpec{
-			"CAOPEN": {Name: "CAOPEN", MinArgs: 4, Args: []ArgSpec{conn, {Key: "context"}, proto, host, port},
+			"CAOPEN": {Name: "CAOPEN", MinArgs: 4, Args: []ArgSpec{conn, {Key: "context"}, proto, host, port, {Key: "recv_mode"}},
 				Results: []string{"CAOPEN"}, Match: []string{ArgConn}},
 			"CASEND":  {Name: "CASEND", Args: []ArgSpec{conn, length}, Data: DataLength, LengthArg: "length"},
 			"CARECV":  {Name: "CARECV", Args: []ArgSpec{conn, length}},
@@ -173,8 +173,8 @@ func init() {
 	registerSocket(&Dialect{
 		Name: "sock-uso", Title: "TCP socket: u-blox USO*", MaxConn: 6,
 		Commands: map[string]*CommandSpec{
-			"USOCR": {Name: "USOCR", Args: []ArgSpec{proto}},
-			"USOCO": {Name: "USOCO", MinArgs: 3, Args: []ArgSpec{conn, host, port}},
+			"USOCR": {Name: "USOCR", Args: []ArgSpec{proto, {Key: "local_port"}, {Key: "ip_type"}}},
+			"USOCO": {Name: "USOCO", MinArgs: 3, Args: []ArgSpec{conn, host, port, {Key: "async"}}},
 			"USOWR": {Name: "USOWR", Args: []ArgSpec{conn, length, {Key: "data", String: true}}},
 			"USORD": {Name: "USORD", Args: []ArgSpec{conn, length}},
 			"USOCL": {Name: "USOCL", Args: []ArgSpec{conn}},
@@ -203,10 +203,10 @@ func init() {
 	registerSocket(&Dialect{
 		Name: "sock-nso", Title: "socket: Quectel BC95 NSO* (NB-IoT)", MaxConn: 6,
 		Commands: map[string]*CommandSpec{
-			"NSOCR": {Name: "NSOCR", Args: []ArgSpec{{Key: "type"}, proto, {Key: "listen_port"}}},
+			"NSOCR": {Name: "NSOCR", Args: []ArgSpec{{Key: "type"}, proto, {Key: "listen_port"}, {Key: "receive_control"}, {Key: "af_type"}, {Key: "ip"}}},
 			"NSOCO": {Name: "NSOCO", MinArgs: 3, Args: []ArgSpec{conn, host, port}},
-			"NSOSD": {Name: "NSOSD", Args: []ArgSpec{conn, length, {Key: "data", String: true}}},
-			"NSOST": {Name: "NSOST", Args: []ArgSpec{conn, host, port, length, {Key: "data", String: true}}},
+			"NSOSD": {Name: "NSOSD", Args: []ArgSpec{conn, length, {Key: "data", String: true}, {Key: "flag"}, {Key: "sequence"}}},
+			"NSOST": {Name: "NSOST", Args: []ArgSpec{conn, host, port, length, {Key: "data", String: true}, {Key: "sequence"}}},
 			"NSORF": {Name: "NSORF", Args: []ArgSpec{conn, length}},
 			"NSOCL": {Name: "NSOCL", Args: []ArgSpec{conn}},
 		},
