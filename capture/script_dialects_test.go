@@ -125,8 +125,8 @@ func TestRunScriptWaitsForDialectResults(t *testing.T) {
 		t.Fatalf("RunScript: %v\nlog:\n%s", err, log)
 	}
 	for _, want := range []string{
-		`line 2: AT+MIPSTART="h","1883" → OK, CONNECT FAIL`,
-		"line 3: AT+MCONNECT=1,60 → OK, CONNACK OK",
+		`line 2: AT+MIPSTART="h","1883" → OK, CONNECT FAIL, which reports failure`,
+		"line 3: AT+MCONNECT=1,60 → OK, CONNACK OK (",
 		`line 4: AT+MPUB="t",0,0,"x" → OK (`,
 		`line 5: AT+MPUB="t",1,0,"x" → OK, PUBACK`,
 		`line 6: AT+MQTTCONN=0,"h",1883,0 → OK, +MQTTCONNECTED:0,1,"h","1883","",0`,

@@ -193,7 +193,7 @@ func TestRunScriptWaitsForOKAndURC(t *testing.T) {
 		`got "+CEREG: 1"`,
 		"line 4: AT+QMTOPEN=0,\"h\",1883 → OK, +QMTOPEN: 0,0",
 		"line 5: AT+ECMTOPEN=0,\"127.0.0.1\",1883 → OK, +ECMTOPEN: 0,0",
-		"line 7: AT+ECMTCONN=0,\"dev1\" → OK, +ECMTCONN: 0,0,5",
+		"line 7: AT+ECMTCONN=0,\"dev1\" → OK, +ECMTCONN: 0,0,5, which reports failure",
 		"line 8: AT+ECMTPUB=0,0,0,0,\"t\" → OK, +ECMTPUB: 0,0,0",
 	} {
 		if !strings.Contains(log, want) {

@@ -156,12 +156,12 @@ func (r *scriptRun) command(st Step, data []Step) error {
 		if urcSeen(l) && urcLine == "" {
 			urcLine = l // some firmware sends the URC before OK
 		}
-		return isFinalResult(l)
+		return at.IsFinal(l)
 	})
 	if err != nil {
 		return fmt.Errorf("%s: no final result (OK/ERROR): %w", where, err)
 	}
-	if _, sent := at.SocketFinal(final); final != "OK" && !sent {
+	if at.Refused(final) {
 		return fmt.Errorf("%s: module answered %q", where, final)
 	}
 	if st.URC != "" && urcLine == "" {
@@ -170,7 +170,13 @@ func (r *scriptRun) command(st Step, data []Step) error {
 			return fmt.Errorf("%s: OK, but no %s result: %w", where, urcNames(st), err)
 		}
 	}
-	if urcLine != "" {
+	if urcLine != "" && at.ResultOutcome(st.Text, urcLine) == at.OutcomeFailed {
+		// The dialect decides what its result codes mean (a refused
+		// CONNACK, a SIMCom error code, ESP-AT's +MQTTDISCONNECTED). The
+		// step itself went through: the session goes on, so the capture
+		// records what follows the failure.
+		r.logf("%s → OK, %s, which reports failure (%v)", where, urcLine, since(start))
+	} else if urcLine != "" {
 		r.logf("%s → OK, %s (%v)", where, urcLine, since(start))
 	} else {
 		r.logf("%s → OK (%v)", where, since(start))
@@ -233,19 +239,6 @@ func (r *scriptRun) waitPrompt(timeout time.Duration) error {
 		case <-r.mod.notify:
 		}
 	}
-}
-
-// isFinalResult reports whether a module line ends a command (V.250 and
-// 3GPP TS 27.007 final result codes).
-func isFinalResult(l string) bool {
-	switch l {
-	case "OK", "ERROR", "NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE":
-		return true
-	}
-	if is, _ := at.SocketFinal(l); is {
-		return true // socket sends and closes: "0, SEND OK", "CLOSE OK"
-	}
-	return strings.HasPrefix(l, "+CME ERROR") || strings.HasPrefix(l, "+CMS ERROR")
 }
 
 // moduleLines splits what the module sends into lines and counts "> "

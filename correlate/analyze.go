@@ -10,98 +10,8 @@ import (
 	"github.com/atmq/atmq/decode/netcap"
 )
 
-// analysis is the working state of one Analyze call.
-type analysis struct {
-	log  *at.Log
-	txs  []at.Transaction
-	evs  []at.Event
-	recs []netcap.Record
-	opts Options
-
-	// capture index
-	conns     map[int]*connInfo
-	connOrder []int
-	dns       []int            // DNS records
-	byClient  map[string][]int // CONNECT records by client id
-	subByID   map[uint16][]int // client SUBSCRIBE records by packet id
-	unsByID   map[uint16][]int // client UNSUBSCRIBE records by packet id
-	pubs      *pubIndex        // PUBLISH records by content
-
-	// clock
-	clock  Clock
-	timed  bool          // an offset is known: serial times can be placed
-	offset time.Duration // serial minus capture
-	spread time.Duration
-	// clockAccepted are the content matches the offset rests on.
-	clockAccepted []clockMatch
-
-	// device
-	device      map[int]bool
-	deviceConns []int
-	devRecs     []int // indices of the device's records, ascending
-	deviceIDs   map[string]bool
-	// deviceReason explains the selection for people.
-	deviceReason string
-
-	// pairing
-	used   []bool
-	txRecs [][]int
-	evRecs [][]int
-	recTx  []int // 1-based transaction number per record, 0 if none
-	recEv  []int // 1-based event number per record
-	// connTx maps a connection to the connect transaction (index+1) or
-	// connect event (-(index+1)) that opened its MQTT session.
-	connAttempt map[int]int
-	// statusClaimed marks closes already given to a status URC.
-	statusClaimed map[int]bool
-
-	findings []Finding
-	// connFailed lists the open/connect failures reported from the
-	// module's words, in line order.
-	connFailed []connFailure
-}
-
-// Analyze correlates a decoded serial log with decoded capture records.
-// Either may be nil or empty: with only the log it explains the module's
-// view (result codes, syntax); with only the capture it diagnoses every
-// connection (or those --client-id / --device select).
-func Analyze(log *at.Log, recs []netcap.Record, opts Options) *Result {
-	a := &analysis{log: log, recs: timeOrdered(recs), opts: opts}
-	if log != nil {
-		a.txs = effectiveConnectArgs(log.Transactions)
-		a.evs = log.Events
-	}
-	a.used = make([]bool, len(recs))
-	a.recTx = make([]int, len(recs))
-	a.recEv = make([]int, len(recs))
-	a.txRecs = make([][]int, len(a.txs))
-	a.evRecs = make([][]int, len(a.evs))
-	a.connAttempt = map[int]int{}
-	a.statusClaimed = map[int]bool{}
-
-	a.indexCapture()
-	a.estimateClock()
-	a.selectDevice()
-	a.pair()
-	a.diagnose()
-	a.diagnoseSockets()
-
-	res := &Result{
-		Device:       a.deviceSummary(),
-		Clock:        a.clock,
-		Transactions: a.transactionResults(),
-		Events:       a.eventResults(),
-		Findings:     groupFindings(a.sortedFindings()),
-	}
-	res.Timeline = a.timeline()
-	if opts.Redact {
-		a.redact(res)
-	}
-	return res
-}
-
 // toCapture converts a serial time to the capture's clock.
-func (a *analysis) toCapture(t time.Time) (time.Time, bool) {
+func (a *clockEstimate) toCapture(t time.Time) (time.Time, bool) {
 	if !a.timed || t.IsZero() {
 		return time.Time{}, false
 	}
@@ -110,7 +20,7 @@ func (a *analysis) toCapture(t time.Time) (time.Time, bool) {
 
 // slack is how far a packet may sit outside its command's window: the
 // cluster window plus the offset's own uncertainty.
-func (a *analysis) slack() time.Duration { return clusterWindow + a.spread }
+func (a *clockEstimate) slack() time.Duration { return clusterWindow + a.spread }
 
 // arg returns a transaction's or event's named argument.
 func arg(args map[string]string, key string) (string, bool) {
@@ -132,14 +42,6 @@ func intArg(args map[string]string, key string) (int, bool) {
 		return 0, false
 	}
 	return n, true
-}
-
-// isErrorFinal reports whether a final result says the module refused the
-// command outright (nothing was sent).
-func isErrorFinal(final string) bool {
-	f := strings.ToUpper(strings.TrimSpace(final))
-	return f == "ERROR" || strings.HasPrefix(f, "+CME ERROR") || strings.HasPrefix(f, "+CMS ERROR") ||
-		strings.HasPrefix(f, "ERR CODE") || f == "FAIL"
 }
 
 // txPayload is the payload a publish command carried (data mode or inline).
@@ -166,7 +68,7 @@ func evPayload(e *at.Event) ([]byte, bool) {
 
 // frames turns record indices into sorted, distinct frame numbers;
 // negative indices (evidence not found) are skipped.
-func (a *analysis) frames(idx []int) []int {
+func (a *captureIndex) frames(idx []int) []int {
 	out := make([]int, 0, len(idx))
 	seen := map[int]bool{}
 	for _, i := range idx {
@@ -183,13 +85,13 @@ func (a *analysis) frames(idx []int) []int {
 	return out
 }
 
-func (a *analysis) transactionResults() []Transaction {
+func (a pairedEvidence) transactionResults() []Transaction {
 	out := make([]Transaction, 0, len(a.txs))
 	for i := range a.txs {
 		t := &a.txs[i]
 		tr := Transaction{
-			Line: t.Line, Command: t.Command, Op: t.Op, Final: t.Final,
-			Result: t.Result, ResultLine: t.ResultLine, Outcome: t.Outcome, Frames: a.frames(a.txRecs[i]),
+			Line: t.Line, Command: t.Command, Op: string(t.Op), Final: t.Final,
+			Result: t.Result, ResultLine: t.ResultLine, Outcome: string(t.Outcome), Frames: a.frames(a.txRecs[i]),
 		}
 		if !t.Time.IsZero() {
 			tm := t.Time
@@ -201,18 +103,18 @@ func (a *analysis) transactionResults() []Transaction {
 	return out
 }
 
-func (a *analysis) eventResults() []Event {
+func (a pairedEvidence) eventResults() []Event {
 	out := make([]Event, 0, len(a.evs))
 	for i := range a.evs {
 		e := &a.evs[i]
-		out = append(out, Event{Line: e.Line, Text: e.Text, Op: e.Op, Frames: a.frames(a.evRecs[i])})
+		out = append(out, Event{Line: e.Line, Text: e.Text, Op: string(e.Op), Frames: a.frames(a.evRecs[i])})
 	}
 	return out
 }
 
 // latency measures command → first frame the module sent, and last paired
 // frame → result URC, on the capture's clock.
-func (a *analysis) latency(ti int) *Latency {
+func (a pairedEvidence) latency(ti int) *Latency {
 	t := &a.txs[ti]
 	recs := a.txRecs[ti]
 	if len(recs) == 0 {
@@ -249,7 +151,7 @@ func (a *analysis) latency(ti int) *Latency {
 }
 
 // sortedFindings orders findings by severity, then line, then first frame.
-func (a *analysis) sortedFindings() []Finding {
+func (a *findingSet) sortedFindings() []Finding {
 	rank := map[string]int{SeverityError: 0, SeverityWarning: 1, SeverityInfo: 2}
 	out := append([]Finding(nil), a.findings...)
 	sort.SliceStable(out, func(i, j int) bool {
@@ -320,7 +222,7 @@ func effectiveConnectArgs(txs []at.Transaction) []at.Transaction {
 		t := &out[i]
 		idx := connIndex(t)
 		if t.Op != at.OpConnect {
-			if isErrorFinal(t.Final) {
+			if at.Refused(t.Final) {
 				continue
 			}
 			for _, k := range connectKeys {

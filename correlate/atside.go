@@ -16,10 +16,10 @@ import (
 func (a *analysis) diagnoseCommands() {
 	for ti := range a.txs {
 		t := &a.txs[ti]
-		if isErrorFinal(t.Final) {
+		if at.Refused(t.Final) {
 			// A refused open or connect is the session's failure, unless
 			// the way it is written explains the refusal.
-			if len(t.Warnings) > 0 || !isAttempt(t.Op) || !a.connectFailure(t) {
+			if len(t.Warnings) > 0 || !t.Op.IsAttempt() || !a.connectFailure(t) {
 				a.commandRefused(t)
 			}
 			continue
@@ -38,9 +38,6 @@ func (a *analysis) diagnoseCommands() {
 		}
 	}
 }
-
-// isAttempt reports whether op opens the connection or the MQTT session.
-func isAttempt(op string) bool { return op == at.OpOpen || op == at.OpConnect }
 
 // acceptedWithWarnings reports a command the module took although it is
 // written in a way modules misread. The module's OK is the evidence: the
@@ -122,33 +119,9 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// resultCodes reads a result URC's result and return code fields.
-func resultCodes(t *at.Transaction) (result, rc int, hasResult, hasRC bool) {
-	result, hasResult = intArg(t.ResultArgs, at.ArgResult)
-	rc, hasRC = intArg(t.ResultArgs, at.ArgReturnCode)
-	return
-}
-
-// txSucceeded reports whether the module says the command worked. The
-// dialect decides (at.Transaction.Outcome); only when it could not (no
-// answer yet, a result it does not know) are the result URC's numbers
-// read here, where 0 means success in every dialect.
-func txSucceeded(t *at.Transaction) bool {
-	switch t.Outcome {
-	case at.OutcomeOK:
-		return true
-	case at.OutcomeFailed:
-		return false
-	}
-	if isErrorFinal(t.Final) {
-		return false
-	}
-	if t.Result == "" {
-		return t.Final != ""
-	}
-	res, rc, hasRes, hasRC := resultCodes(t)
-	return (!hasRes || res == 0) && (!hasRC || rc == 0)
-}
+// txSucceeded reports whether the module says the command worked; the
+// dialect decides (at.Transaction.Succeeded).
+func txSucceeded(t *at.Transaction) bool { return t.Succeeded() }
 
 // resultFinding explains a failing result URC when the capture gave no
 // finding for the command already.
@@ -156,38 +129,22 @@ func (a *analysis) resultFinding(t *at.Transaction) {
 	if t.Result == "" || a.hasLine(t.Line) {
 		return
 	}
-	if isAttempt(t.Op) && t.Outcome == at.OutcomePending && resultCut(t) {
+	if t.Op.IsAttempt() && t.Outcome == at.OutcomePending && resultCut(t) {
 		a.connectFailure(t) // success unknown: not to be taken for one
 		return
 	}
 	if txSucceeded(t) {
 		return
 	}
-	res, rc, hasRes, hasRC := resultCodes(t)
-	d, idx := a.dialectOf(t), connIndex(t)
+	d := a.dialectOf(t)
 	meaning := orDefault(t.Meaning, "failure")
 	base := Finding{Severity: SeverityError, Line: t.Line}
-	if d == "cmqtt" && t.Op == at.OpConnect && hasRes && res >= 27 && res <= 31 {
-		// SIMCom reports CONNACK refusals 1–5 as its error codes 27–31
-		// (SIM-ERR, decode/at cmqttErrors).
-		rc, hasRC, res = res-26, true, 0
-	}
 	switch t.Op {
 	case at.OpConnect:
-		if hasRC && rc >= 1 && rc <= 5 && (!hasRes || res == 0) {
-			f := base
-			f.Code, f.ConnackCode = CodeConnackRefused, intp(rc)
-			f.Summary = fmt.Sprintf("the module reports the broker refused the connection: %s (%s)", t.Result, meaning)
-			f.Explanation = fmt.Sprintf("the result URC on line %d carries CONNACK return code %d; %s", t.ResultLine, rc,
-				a.withoutWire("the capture does not show the CONNACK"))
-			cause := a.causeFromReturnCode(t, d, idx, rc)
-			f.Fix = orDefault(cause.Fix, brokerFix(false, rc))
-			a.add(f)
-			a.connFailed = append(a.connFailed, connFailure{idx: idx, line: t.Line})
-			if cause.Code != "" {
-				cause.Severity, cause.Line, cause.ConnackCode = SeverityError, t.Line, intp(rc)
-				a.add(cause)
-			}
+		// The dialect maps vendor codes (SIMCom 27–31) to CONNACK 1–5;
+		// a refusal goes to the one refusal diagnosis.
+		if fl := d.AttemptFailure(t.Op, t.ResultArgs, t.Final, t.Outcome); fl.Kind == at.FailConnack {
+			a.attemptFinding(a.attemptOfTx(t), nil)
 			return
 		}
 		if a.connectFailure(t) {
@@ -236,68 +193,6 @@ func (a *analysis) withoutWire(missing string) string {
 	return missing
 }
 
-// causeFromReturnCode gives the refusal cause a CONNACK return code in a
-// URC supports without the packets.
-func (a *analysis) causeFromReturnCode(t *at.Transaction, d, idx string, rc int) Finding {
-	cid, _ := arg(t.Args, at.ArgClientID)
-	user, hasUser := arg(t.Args, at.ArgUsername)
-	switch rc {
-	case 1:
-		v := 0
-		if t.Config != nil && t.Config.Version != nil {
-			v = *t.Config.Version
-		} else {
-			v = defaultVersion(d)
-		}
-		want := 4
-		if v == 4 {
-			want = 3
-		}
-		return Finding{
-			Code:        CodeProtocolVersion,
-			Summary:     "the broker does not accept the MQTT version the module sent",
-			Explanation: fmt.Sprintf("return code 1: unacceptable protocol version; the module was set to send %s", versionOrUnknown(v)),
-			Fix:         fixVersion(d, idx, want),
-		}
-	case 2:
-		f := Finding{Code: CodeClientIDRejected, Summary: fmt.Sprintf("the broker rejected the client id %q", cid),
-			Explanation: "return code 2: identifier rejected",
-			Fix:         "use a client id of 1-23 letters and digits: " + fixConnect(d, idx, clip(onlyAlnum(cid), 23), user, "")}
-		if cid == "" {
-			f.Explanation += "; the client id is empty, which a broker refuses when clean session is off [MQTT-3.1.3-8]"
-			f.Fix = fixSession(d, idx, true) + " or " + fixConnect(d, idx, "dev-<IMEI>", user, "")
-		}
-		return f
-	case 4, 5:
-		if !hasUser || user == "" {
-			return Finding{
-				Code:        CodeNoCredentials,
-				Summary:     "the connect command gives no username or password and the broker requires them",
-				Explanation: fmt.Sprintf("return code %d (%s) to a connect without credentials", rc, mqttConnackWord(rc)),
-				Fix:         fixConnect(d, idx, cid, "<user>", "<password>") + " — or, broker side, allow anonymous clients (mosquitto: `allow_anonymous true`)",
-			}
-		}
-	}
-	return Finding{}
-}
-
-func mqttConnackWord(rc int) string {
-	switch rc {
-	case 4:
-		return "bad user name or password"
-	case 5:
-		return "not authorized"
-	}
-	return "refused"
-}
-
-func versionOrUnknown(v int) string {
-	if v == 0 {
-		return "an unknown version (dialect default)"
-	}
-	return "MQTT " + versionName(v) + " (level " + strconv.Itoa(v) + ")"
-}
-
 // statusFinding explains a connection-status URC the capture did not.
 func (a *analysis) statusFinding(e *at.Event, j int) {
 	if e.Op != at.OpStatus {
@@ -316,19 +211,11 @@ func (a *analysis) statusFinding(e *at.Event, j int) {
 		return // the open/connect failure already says the connection is gone
 	}
 	code := CodeServerClosed
-	text := strings.ToUpper(e.Text + " " + e.Meaning)
-	if strings.Contains(text, "PING") || strings.Contains(text, "KEEP") {
+	switch at.StatusOf(e) {
+	case at.StatusKeepalive:
 		code = CodeKeepaliveTimeout
-	}
-	if e.Dialect == "qmt" || strings.HasPrefix(text, "+QMTSTAT") {
-		// QMTSTAT err_code (BG9X-RS): 2 = PINGREQ timed out, 5 = the
-		// client disconnected (normal).
-		switch strings.TrimSpace(e.Args[statusErrCode]) {
-		case "2":
-			code = CodeKeepaliveTimeout
-		case "5":
-			return // the client disconnected: normal
-		}
+	case at.StatusNormal:
+		return // the client disconnected: normal
 	}
 	f := Finding{
 		Code: code, Severity: SeverityError, Line: e.Line, Frames: frames,
@@ -364,7 +251,7 @@ func (a *analysis) followsFailure(e *at.Event) bool {
 	}
 	for ti := range a.txs {
 		t := &a.txs[ti]
-		if t.Line > last && t.Line < e.Line && isAttempt(t.Op) && connIndex(t) == strings.TrimSpace(idx) {
+		if t.Line > last && t.Line < e.Line && t.Op.IsAttempt() && connIndex(t) == strings.TrimSpace(idx) {
 			return false
 		}
 	}
@@ -388,8 +275,8 @@ func (a *analysis) diagnoseNotOnWire() {
 	if len(a.recs) == 0 {
 		return
 	}
-	missing := map[string][]int{}
-	var order []string
+	missing := map[at.Op][]int{}
+	var order []at.Op
 	for ti := range a.txs {
 		t := &a.txs[ti]
 		switch t.Op {
@@ -458,7 +345,3 @@ func (a *analysis) captureHint() string {
 	}
 	return h
 }
-
-// statusErrCode is the field name decode/at gives the status URCs' code
-// (+ECMTSTAT, +QMTSTAT).
-const statusErrCode = "err_code"

@@ -115,7 +115,7 @@ func (l *logBuilder) serial(s float64) time.Time {
 
 // cmd adds a transaction: command at s, final OK right after, result URC
 // at rs (none when result is "").
-func (l *logBuilder) cmd(s float64, command, op string, args map[string]string, final string, rs float64, result string, resultArgs map[string]string) *at.Transaction {
+func (l *logBuilder) cmd(s float64, command string, op at.Op, args map[string]string, final string, rs float64, result string, resultArgs map[string]string) *at.Transaction {
 	l.line++
 	t := at.Transaction{Line: l.line, Time: l.serial(s), Command: command, Dialect: l.log.Dialect, Op: op, Args: args,
 		Final: final, FinalLine: l.line + 1, FinalTime: l.serial(s + 0.002)}
@@ -128,7 +128,7 @@ func (l *logBuilder) cmd(s float64, command, op string, args map[string]string, 
 	return &l.log.Transactions[len(l.log.Transactions)-1]
 }
 
-func (l *logBuilder) event(s float64, text, op string, args map[string]string, payload string) {
+func (l *logBuilder) event(s float64, text string, op at.Op, args map[string]string, payload string) {
 	l.line++
 	e := at.Event{Line: l.line, Time: l.serial(s), Text: text, Dialect: l.log.Dialect, Op: op, Args: args}
 	if payload != "" {

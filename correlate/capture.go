@@ -23,7 +23,7 @@ type connInfo struct {
 }
 
 // connectPacket returns the connection's CONNECT packet or nil.
-func (a *analysis) connectPacket(c *connInfo) *mqtt.Packet {
+func (a *captureIndex) connectPacket(c *connInfo) *mqtt.Packet {
 	if c == nil || c.connect < 0 {
 		return nil
 	}
@@ -32,7 +32,13 @@ func (a *analysis) connectPacket(c *connInfo) *mqtt.Packet {
 
 // indexCapture groups records by connection. Records of Conn 0 (DNS over
 // UDP) stay in a.dns.
-func (a *analysis) indexCapture() {
+func indexCapture(recs []netcap.Record) *captureIndex {
+	a := &captureIndex{recs: recs}
+	a.index()
+	return a
+}
+
+func (a *captureIndex) index() {
 	a.conns = map[int]*connInfo{}
 	a.byClient = map[string][]int{}
 	a.subByID = map[uint16][]int{}
@@ -80,20 +86,20 @@ func (a *analysis) indexCapture() {
 
 // isPacket reports whether record i is an MQTT packet of type t going the
 // given way.
-func (a *analysis) isPacket(i int, t mqtt.Type, fromClient bool) bool {
+func (a *captureIndex) isPacket(i int, t mqtt.Type, fromClient bool) bool {
 	r := &a.recs[i]
 	return r.Kind == netcap.KindPacket && r.Packet != nil && r.Packet.Type == t && r.FromClient == fromClient
 }
 
 // isEvent reports whether record i is a TCP event of the given type.
-func (a *analysis) isEvent(i int, typ string) bool {
+func (a *captureIndex) isEvent(i int, typ string) bool {
 	r := &a.recs[i]
 	return r.Kind == netcap.KindEvent && r.Event != nil && r.Event.Type == typ
 }
 
 // isServerClose reports whether record i is the broker ending the
 // connection: a FIN or RST it sent, or an MQTT 5.0 DISCONNECT from it.
-func (a *analysis) isServerClose(i int) bool {
+func (a *captureIndex) isServerClose(i int) bool {
 	r := &a.recs[i]
 	if r.Kind == netcap.KindEvent && r.Event != nil {
 		return (r.Event.Type == netcap.EventFIN || r.Event.Type == netcap.EventRST) && r.Event.By == "server"
@@ -103,7 +109,7 @@ func (a *analysis) isServerClose(i int) bool {
 
 // isClientClose reports whether record i is the device ending the
 // connection: its FIN, RST or DISCONNECT.
-func (a *analysis) isClientClose(i int) bool {
+func (a *captureIndex) isClientClose(i int) bool {
 	r := &a.recs[i]
 	if r.Kind == netcap.KindEvent && r.Event != nil {
 		return (r.Event.Type == netcap.EventFIN || r.Event.Type == netcap.EventRST) && r.Event.By == "client"
@@ -116,7 +122,7 @@ func dnsName(s string) string { return strings.TrimSuffix(strings.ToLower(s), ".
 
 // resolve returns the addresses host stands for: itself when it is an IP
 // literal, else every A/AAAA answer for it in the capture.
-func (a *analysis) resolve(host string) []netip.Addr {
+func (a *captureIndex) resolve(host string) []netip.Addr {
 	if host == "" {
 		return nil
 	}
@@ -137,7 +143,7 @@ func (a *analysis) resolve(host string) []netip.Addr {
 
 // lastClientActivity returns the index of the last record the device sent
 // on c before record idx (any packet or event), or -1.
-func (a *analysis) lastClientActivity(c *connInfo, idx int) int {
+func (a *captureIndex) lastClientActivity(c *connInfo, idx int) int {
 	last := -1
 	for _, i := range c.recs {
 		if i >= idx {
@@ -151,7 +157,7 @@ func (a *analysis) lastClientActivity(c *connInfo, idx int) int {
 }
 
 // connOf returns the connection record i belongs to, or nil.
-func (a *analysis) connOf(i int) *connInfo { return a.conns[a.recs[i].Conn] }
+func (a *captureIndex) connOf(i int) *connInfo { return a.conns[a.recs[i].Conn] }
 
 // posInConn returns the position of record i in c.recs.
 func posInConn(c *connInfo, i int) int {
@@ -165,7 +171,7 @@ const maxConnScan = 4096
 
 // nextOnConn returns the first record after record i on i's connection
 // satisfying pred, or -1.
-func (a *analysis) nextOnConn(i int, pred func(j int) bool) int {
+func (a *captureIndex) nextOnConn(i int, pred func(j int) bool) int {
 	c := a.connOf(i)
 	if c == nil {
 		return -1
@@ -182,6 +188,6 @@ func (a *analysis) nextOnConn(i int, pred func(j int) bool) int {
 // firstAtOrAfter returns the index of the first record whose time is not
 // before t (records are in capture order, which is time order up to
 // reassembly reordering).
-func (a *analysis) firstAtOrAfter(t time.Time) int {
+func (a *captureIndex) firstAtOrAfter(t time.Time) int {
 	return sort.Search(len(a.recs), func(i int) bool { return !a.recs[i].Time.Before(t) })
 }

@@ -1,7 +1,6 @@
 package correlate
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"time"
@@ -21,7 +20,7 @@ const maxCandidates = 32
 
 // estimateClock sets a.clock, a.timed and a.offset: from --clock-offset,
 // else from content matches between the log and the capture.
-func (a *analysis) estimateClock() {
+func (a timedEvidence) estimateClock() {
 	if a.log != nil {
 		a.clock.SerialTimeSource = a.log.TimeSource
 	}
@@ -93,7 +92,7 @@ type matchKind struct {
 	sent, answer, by string
 }
 
-var matchKinds = map[string]matchKind{
+var matchKinds = map[at.Op]matchKind{
 	at.OpOpen:        {"SYN", "SYN answer", "host and port"},
 	at.OpConnect:     {"CONNECT", "CONNACK", "client id"},
 	at.OpSubscribe:   {"SUBSCRIBE", "SUBACK", "packet id and filter"},
@@ -103,13 +102,13 @@ var matchKinds = map[string]matchKind{
 }
 
 // matchKindOrder is the order kinds are listed in: a session's order.
-var matchKindOrder = []string{at.OpOpen, at.OpConnect, at.OpSubscribe, at.OpUnsubscribe, at.OpPublish, at.OpReceive}
+var matchKindOrder = []at.Op{at.OpOpen, at.OpConnect, at.OpSubscribe, at.OpUnsubscribe, at.OpPublish, at.OpReceive}
 
 // matchKinds says which kinds of content the accepted matches used, with
 // counts, so a reader can judge the estimate: "2 CONNECT and 2 CONNACK by
 // client id; 3 received PUBLISH by topic and payload".
-func (a *analysis) matchKinds(ms []clockMatch) string {
-	sent, answer := map[string]int{}, map[string]int{}
+func (a *inputs) matchKinds(ms []clockMatch) string {
+	sent, answer := map[at.Op]int{}, map[at.Op]int{}
 	for _, m := range ms {
 		if m.Key >= a.eventKey(0) {
 			sent[at.OpReceive]++
@@ -175,7 +174,7 @@ func clockRelation(d time.Duration) string {
 	return "serial clock is " + d.String() + " ahead of the capture's"
 }
 
-func (a *analysis) serialHasTimes() bool {
+func (a *inputs) serialHasTimes() bool {
 	for i := range a.txs {
 		if !a.txs[i].Time.IsZero() {
 			return true
@@ -191,15 +190,15 @@ func (a *analysis) serialHasTimes() bool {
 
 // Keys of serial items in clock matches: commands 2i, their result URCs
 // 2i+1, events 2·len(txs)+j.
-func (a *analysis) cmdKey(i int) int    { return 2 * i }
-func (a *analysis) resultKey(i int) int { return 2*i + 1 }
-func (a *analysis) eventKey(j int) int  { return 2*len(a.txs) + j }
+func (a *inputs) cmdKey(i int) int    { return 2 * i }
+func (a *inputs) resultKey(i int) int { return 2*i + 1 }
+func (a *inputs) eventKey(j int) int  { return 2*len(a.txs) + j }
 
 // clockMatches lists every content match between serial items and packets.
 // A command is matched with the packet it makes the module send; its
 // result URC with the broker's answer, so module latency biases the two
 // kinds in opposite directions and the median sits between them.
-func (a *analysis) clockMatches() []clockMatch {
+func (a evidence) clockMatches() []clockMatch {
 	var ms []clockMatch
 	add := func(serial time.Time, rec, key int, w float64) {
 		if serial.IsZero() || rec < 0 {
@@ -209,7 +208,7 @@ func (a *analysis) clockMatches() []clockMatch {
 	}
 	for i := range a.txs {
 		t := &a.txs[i]
-		cs := a.txCandidates(t)
+		cs := a.txCandidates(i)
 		if len(cs) > maxCandidates {
 			continue // ambiguous content
 		}
@@ -236,7 +235,7 @@ func (a *analysis) clockMatches() []clockMatch {
 		}
 		var recs []int
 		a.pubs.lookup(0, false, topic, payload, hasPayload, 0, func(i int) bool {
-			if hasPayload && !bytes.Equal(a.recs[i].Packet.Payload, payload) {
+			if !a.receiveMatches(e, i) {
 				return true // another payload with the same hash
 			}
 			recs = append(recs, i)
@@ -262,8 +261,9 @@ type candidate struct {
 // txCandidates lists the packets whose content matches a command; it
 // stops after maxCandidates+1, which is enough to call the content
 // ambiguous.
-func (a *analysis) txCandidates(t *at.Transaction) []candidate {
-	if isErrorFinal(t.Final) {
+func (a evidence) txCandidates(ti int) []candidate {
+	t := &a.txs[ti]
+	if at.Refused(t.Final) {
 		return nil
 	}
 	var out []candidate
@@ -272,10 +272,8 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 		// A SYN to the command's host and port: weak (every client of the
 		// broker sends one), but the only match when nothing else reached
 		// the wire (a refused or unanswered open).
-		host, _ := arg(t.Args, at.ArgHost)
-		port, _ := intArg(t.Args, at.ArgPort)
-		tg := target{host: host, port: port, addrs: a.resolve(host)}
-		if host == "" || (len(tg.addrs) == 0 && port == 0) {
+		tg, ok := a.targetOf(t)
+		if !ok || (len(tg.addrs) == 0 && tg.port == 0) {
 			return nil
 		}
 		for _, id := range a.connOrder {
@@ -283,7 +281,7 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 				break
 			}
 			c := a.conns[id]
-			if !tg.matches(c.server) || len(c.recs) == 0 || !a.isEvent(c.recs[0], netcap.EventSYN) || !a.outcomeAgrees(t, c) {
+			if len(c.recs) == 0 || !a.isEvent(c.recs[0], netcap.EventSYN) || !a.opened(ti, c) {
 				continue
 			}
 			syn := c.recs[0]
@@ -297,26 +295,17 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 		if !ok {
 			return nil
 		}
-		user, hasUser := arg(t.Args, at.ArgUsername)
-		pass, hasPass := arg(t.Args, at.ArgPassword)
 		for _, i := range a.byClient[cid] {
 			if len(out) > maxCandidates {
 				break
 			}
-			p := a.recs[i].Packet
-			w := 2.0
-			if hasUser && p.UsernameFlag && p.Username == user {
-				w++
-			}
-			if hasPass && p.PasswordFlag && string(p.Password) == pass {
-				w++
-			}
+			_, w := a.connectMatches(t, i)
 			ack := a.nextOnConn(i, func(j int) bool { return a.isPacket(j, mqtt.CONNACK, false) })
 			out = append(out, candidate{i, ack, w})
 		}
 	case at.OpSubscribe, at.OpUnsubscribe:
 		id, hasID := intArg(t.Args, at.ArgMsgID)
-		topic, hasTopic := arg(t.Args, at.ArgTopic)
+		_, hasTopic := arg(t.Args, at.ArgTopic)
 		if !hasID || !hasTopic || id < 0 || id > 0xffff {
 			return nil
 		}
@@ -328,10 +317,10 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 			if len(out) > maxCandidates {
 				break
 			}
-			p := a.recs[i].Packet
-			if !hasFilter(p, topic) {
+			if !a.subscribeMatches(t, i, true) {
 				continue
 			}
+			p := a.recs[i].Packet
 			ack := a.nextOnConn(i, func(j int) bool {
 				return a.isPacket(j, ackType, false) && a.recs[j].Packet.PacketID == p.PacketID
 			})
@@ -348,21 +337,11 @@ func (a *analysis) txCandidates(t *at.Transaction) []candidate {
 			id = 0
 		}
 		a.pubs.lookup(0, true, topic, payload, hasPayload, id, func(i int) bool {
-			r := &a.recs[i]
-			p := r.Packet
-			if p.Dup || (hasPayload && !bytes.Equal(p.Payload, payload)) {
+			ok, w := a.publishMatches(t, i, true, true)
+			if !ok {
 				return true
 			}
-			w := 1.0
-			if hasPayload && len(payload) > 0 {
-				w = 2
-			}
-			if hasID && p.QoS > 0 && id > 0 {
-				if int(p.PacketID) != id {
-					return true
-				}
-				w++
-			}
+			p := a.recs[i].Packet
 			ack := i // QoS 0: the module reports as soon as it sent
 			switch p.QoS {
 			case 1:

@@ -19,11 +19,11 @@ import (
 type connAttemptView struct {
 	t        *at.Transaction // the command; nil for an auto-reconnect URC
 	line     int             // the command's (or URC's) line
-	op       string          // at.OpOpen or at.OpConnect
+	op       at.Op           // at.OpOpen or at.OpConnect
 	answer   string          // "+CMQTTCONNECT: 0,3", "ERROR", …
 	where    string          // "the result URC on line 31"
 	meaning  string
-	dialect  string
+	d        *at.Dialect
 	idx      string
 	args     map[string]string // result fields
 	host     string
@@ -32,84 +32,31 @@ type connAttemptView struct {
 	user     string
 	pass     string
 	hasUser  bool
+	hasPass  bool
 	// known is set when a connect command gave the connection's
 	// settings, so an absent username means none was given.
 	known bool
 }
 
-// failure kinds a module reports for an open or connect.
-const (
-	failOK          = ""
-	failConnack     = "connack"     // the broker refused: CONNACK return code
-	failTCP         = "tcp"         // socket or network could not be set up
-	failDNS         = "dns"         // the host name did not resolve
-	failTLS         = "tls"         // the TLS handshake or session failed
-	failConnect     = "connect"     // the connect failed, the module does not say why
-	failUnconfirmed = "unconfirmed" // the answer is cut off: success unknown
-)
-
-// cmqttFailure maps a SIMCom error code (at-dialects.md §3, SIM-ERR) to a
-// failure kind; CONNACK refusals come as return code + 26.
-func cmqttFailure(code int) (kind string, connack int) {
-	switch {
-	case code == 0:
-		return failOK, 0
-	case code >= 27 && code <= 31:
-		return failConnack, code - 26
-	case code == 3 || code == 4 || code == 7 || code == 9:
-		return failTCP, 0
-	case code == 25:
-		return failDNS, 0
-	case code >= 32 && code <= 34:
-		return failTLS, 0
+// classify reads the attempt's failure from its answer, as the dialect
+// reads it: FailNone when the answer says nothing about failure
+// (success, still pending), the CONNACK return code for FailConnack.
+func (v *connAttemptView) classify() at.Failure {
+	final, outcome := "", at.OutcomePending
+	if v.t != nil {
+		final, outcome = v.t.Final, v.t.Outcome
 	}
-	return failConnect, 0
-}
-
-// classify reads the attempt's failure kind from its answer: failOK when
-// the answer says nothing about failure (success, still pending), and the
-// CONNACK return code for failConnack.
-func (v *connAttemptView) classify() (kind string, connack int) {
-	res, hasRes := intArg(v.args, at.ArgResult)
-	rc, hasRC := intArg(v.args, at.ArgReturnCode)
-	if raw, ok := arg(v.args, at.ArgResult); ok && strings.TrimSpace(raw) == "" && !hasRC {
-		return failUnconfirmed, 0 // "+CMQTTCONNECT: 0," — the log is cut
-	}
-	if v.dialect == "qmt" && v.op == at.OpConnect && hasRes && res == 1 && (v.t == nil || !isErrorFinal(v.t.Final)) {
-		return failOK, 0 // "+QMTCONN: 0,1": the CONNECT was retransmitted, no verdict yet
-	}
-	switch {
-	case v.dialect == "cmqtt" && hasRes:
-		return cmqttFailure(res)
-	case v.op == at.OpOpen:
-		if v.dialect == "qmt" && hasRes && res == 4 {
-			return failDNS, 0
-		}
-		if hasRes && res != 0 {
-			return failTCP, 0
-		}
-	case hasRes && res == 0 && hasRC && rc >= 1 && rc <= 5:
-		return failConnack, rc
-	case hasRes && res != 0, hasRC && rc != 0:
-		return failConnect, 0
-	}
-	if v.t != nil && (isErrorFinal(v.t.Final) || v.t.Outcome == at.OutcomeFailed) {
-		if v.op == at.OpOpen {
-			return failTCP, 0
-		}
-		return failConnect, 0
-	}
-	return failOK, 0
+	return v.d.AttemptFailure(v.op, v.args, final, outcome)
 }
 
 // attemptOfTx describes a command's attempt.
 func (a *analysis) attemptOfTx(t *at.Transaction) *connAttemptView {
-	v := &connAttemptView{t: t, line: t.Line, op: t.Op, dialect: a.dialectOf(t), idx: connIndex(t), known: t.Op == at.OpConnect,
+	v := &connAttemptView{t: t, line: t.Line, op: t.Op, d: a.dialectOf(t), idx: connIndex(t), known: t.Op == at.OpConnect,
 		args: t.ResultArgs, meaning: orDefault(t.Meaning, "failure")}
 	v.answer, v.where = t.Final, fmt.Sprintf("the final result on line %d", t.FinalLine)
 	if t.Result != "" {
 		v.answer, v.where = t.Result, fmt.Sprintf("the result URC on line %d", t.ResultLine)
-		if isErrorFinal(t.Final) {
+		if at.Refused(t.Final) {
 			v.answer += " then " + t.Final
 			v.meaning = strings.TrimSuffix(v.meaning, " (final "+t.Final+")")
 		}
@@ -136,11 +83,11 @@ func (a *analysis) attemptOfTx(t *at.Transaction) *connAttemptView {
 // a log that lacks the command), taking host and credentials from the
 // last open/connect command on the same index, if any.
 func (a *analysis) attemptOfEvent(e *at.Event) *connAttemptView {
-	v := &connAttemptView{line: e.Line, op: e.Op, answer: e.Text, dialect: e.Dialect, args: e.Args,
+	v := &connAttemptView{line: e.Line, op: e.Op, answer: e.Text, d: at.LookupDialect(e.Dialect), args: e.Args,
 		where:   fmt.Sprintf("the URC on line %d (no command in the log answers to it)", e.Line),
 		meaning: strings.TrimPrefix(orDefault(e.Meaning, "failure"), "unsolicited: ")}
-	if v.dialect == "" && a.log != nil {
-		v.dialect = a.log.Dialect
+	if v.d == nil {
+		v.d = a.dialectOf(nil)
 	}
 	v.idx = "0"
 	if c, ok := arg(e.Args, at.ArgConn); ok && c != "" {
@@ -168,7 +115,7 @@ func (v *connAttemptView) fill(args map[string]string) {
 	v.port, _ = arg(args, at.ArgPort)
 	v.clientID, _ = arg(args, at.ArgClientID)
 	v.user, v.hasUser = arg(args, at.ArgUsername)
-	v.pass, _ = arg(args, at.ArgPassword)
+	v.pass, v.hasPass = arg(args, at.ArgPassword)
 }
 
 // hostName is the broker's host as the log gives it.
@@ -214,7 +161,7 @@ func (a *analysis) connectEventFinding(e *at.Event, j int) {
 		return
 	}
 	v := a.attemptOfEvent(e)
-	if (v.dialect == "qmt" || v.dialect == "ecmt") && !hasArg(e.Args, at.ArgReturnCode) {
+	if !v.d.IsConnectResult(e) {
 		return // "+QMTCONN: 0,3" is a state report, not a connect result
 	}
 	a.attemptFinding(v, frames)
@@ -248,23 +195,29 @@ func hasArg(args map[string]string, key string) bool {
 // attemptFinding adds the finding for a failed attempt; false when the
 // attempt did not fail.
 func (a *analysis) attemptFinding(v *connAttemptView, frames []int) bool {
-	kind, connack := v.classify()
-	if kind == failOK {
+	fl := v.classify()
+	kind, connack := fl.Kind, fl.Connack
+	if kind == at.FailNone {
 		return false
 	}
 	f := Finding{Severity: SeverityError, Line: v.line, Frames: frames}
 	noWire := a.withoutWire("the capture shows no TCP, TLS or MQTT evidence for it")
 	switch kind {
-	case failConnack:
+	case at.FailConnack:
+		r := &refusal{code: connack, intent: v.intent(), d: v.d, idx: v.idx}
+		cause, why, fix := r.cause()
 		f.Code, f.ConnackCode = CodeConnackRefused, intp(connack)
 		f.Summary = fmt.Sprintf("the module reports the broker refused the connection: %s (%s)", v.answer, v.meaning)
-		adv := connackAdvice(connack, v)
-		f.Explanation = fmt.Sprintf("%s carries CONNACK return code %d: %s; %s", v.where, connack, adv.why,
+		f.Explanation = fmt.Sprintf("%s carries CONNACK return code %d: %s; %s", v.where, connack, why,
 			a.withoutWire("the capture does not show the CONNACK"))
-		f.Fix = adv.fix
-	case failTCP, failDNS:
+		f.Fix = fix
+		if cause.Code != "" {
+			f.Fix = cause.Fix
+			defer a.addCause(cause, v.line, frames, connack)
+		}
+	case at.FailTCP, at.FailDNS:
 		f.Code = CodeOpenFailed
-		if kind == failDNS {
+		if kind == at.FailDNS {
 			f.Code = CodeDNSFailure
 		}
 		f.Summary = fmt.Sprintf("the module could not open the connection to %s: %s (%s)", v.hostName(), v.answer, v.meaning)
@@ -282,11 +235,11 @@ func (a *analysis) attemptFinding(v *connAttemptView, frames []int) bool {
 		case note != "":
 			f.Explanation += ". " + note
 			f.Fix = fmt.Sprintf("make the broker reachable from the module's network: run it on (or forward it from) a public address and connect to that — %s is not routed to from the mobile network; for a broker on a LAN, use a Wi-Fi/Ethernet module or a VPN/private APN that reaches the LAN", v.host)
-		case len(tls) > 0 && v.dialect == "qmt" && kind == failTCP && !specific:
-			f.Explanation += fmt.Sprintf(". The connection is TLS (%s): a QMTOPEN -1 on a TLS connection is most often the TLS setup — certificates not matching the broker, uploaded with the wrong byte count (the count must be the file's length with its CR LF line endings), or the wrong SSL context", strings.Join(tls, ", "))
-			f.Fix = "check the TLS setup: upload each certificate with its exact size (AT+QFUPL=\"<file>\",<bytes with CR LF>), point AT+QSSLCFG \"cacert\"/\"clientcert\"/\"clientkey\" of the SSL context AT+QMTCFG=\"SSL\" names at them, and use \"seclevel\" 2 for a broker needing client certificates; then check the host and port, AT+CEREG? and AT+QIACT?"
+		case len(tls) > 0 && v.d.Note().OpenFailedTLS != "" && kind == at.FailTCP && !specific:
+			f.Explanation += fmt.Sprintf(". The connection is TLS (%s): %s", strings.Join(tls, ", "), v.d.Note().OpenFailedTLS)
+			f.Fix = v.d.Note().OpenFailedTLSFix
 		}
-	case failTLS:
+	case at.FailTLS:
 		f.Code = CodeTLSFailure
 		f.Summary = fmt.Sprintf("the TLS handshake with %s failed: %s (%s)", v.hostName(), v.answer, v.meaning)
 		f.Explanation = fmt.Sprintf("%s reports that the module could not set up TLS, before any MQTT packet was sent; %s", v.where, noWire)
@@ -294,16 +247,14 @@ func (a *analysis) attemptFinding(v *connAttemptView, frames []int) bool {
 			f.Explanation += ". TLS setup in the log: " + strings.Join(tls, ", ")
 		}
 		f.Fix = a.tlsFix(v)
-	case failUnconfirmed:
+	case at.FailUnconfirmed:
 		f.Code, f.Severity = CodeConnectUnconfirmed, SeverityWarning
 		f.Summary = fmt.Sprintf("the log does not show whether the connection to %s worked: the answer %q is cut off", v.target(), v.answer)
 		f.Explanation = fmt.Sprintf("%s ends where its result code should be: the log was cut there, so the module's verdict is missing (not a success)", v.where)
 		f.Fix = "log the module's output until the result code arrives, or capture the network side (atmq analyze --pcap)"
 		if tls := a.tlsSetup(v.line, v.idx); len(tls) > 0 {
 			f.Explanation += fmt.Sprintf("; the connection is TLS (%s)", strings.Join(tls, ", "))
-			if v.dialect == "cmqtt" {
-				f.Explanation += ", where SIMCom reports 32 (handshake fail), 33 (certificate not set) or 34 (open SSL session failed) when the TLS setup is wrong"
-			}
+			f.Explanation += v.d.Note().UnconfirmedTLS
 			f.Fix += "; if it is a TLS error, " + a.tlsFix(v)
 		}
 	default:
@@ -329,34 +280,23 @@ type connFailure struct {
 
 // openFix is the fix for a module-reported open failure; specific is set
 // when the result code names a cause other than reaching the broker.
-func openFix(v *connAttemptView, kind string) (fix string, specific bool) {
-	if kind == failDNS {
+func openFix(v *connAttemptView, kind at.FailureKind) (fix string, specific bool) {
+	if kind == at.FailDNS {
 		return "check the host name for typos, or use the broker's IP address; check the DNS servers the network gives (AT+CGCONTRDP)", true
 	}
-	switch v.dialect {
-	case "qmt":
-		// QMTOPEN results (BG9X-RS): 1 wrong parameter, 2 identifier
-		// occupied, 3 PDP activation failed.
-		switch res, _ := intArg(v.args, at.ArgResult); res {
-		case 1:
-			return "check the open command's parameters (host in quotes, port 1-65535) and the QMTCFG settings of the index", true
-		case 2:
-			return fmt.Sprintf("the connection index is still in use: close it first with AT+QMTCLOSE=%s", v.idx), true
-		case 3:
-			return "activate the PDP context first (AT+QIACT=1; check the APN with AT+QICSGP) and check AT+CEREG?", true
-		}
-	case "cmqtt":
-		return "check the host and port in the connect URL, the network registration (AT+CEREG?) and the data connection (AT+CGACT?, AT+CGPADDR), and that the broker listens on that address from the internet", false
+	code, ok := intArg(v.args, at.ArgResult)
+	if !ok {
+		code = -1
 	}
-	return "check the host and port, the network registration (AT+CEREG?) and the PDP context (AT+CGACT?)", false
+	return v.d.FixOpen(v.idx, code)
 }
 
 // privateAddressNote says why a private or link-local broker address
 // fails from a cellular module; "" when it does not apply (host names,
 // public addresses, Wi-Fi modules that may well sit on that LAN).
 func privateAddressNote(v *connAttemptView) string {
-	if v.dialect == "espat" || v.dialect == "" {
-		return ""
+	if !v.d.IsCellular() {
+		return "" // a Wi-Fi module (or one not known) may well sit on that LAN
 	}
 	ip, err := netip.ParseAddr(v.host)
 	if err != nil {
@@ -383,63 +323,33 @@ func isLoopback(host string) bool {
 	return err == nil && ip.IsLoopback()
 }
 
-// connackAdviceText is why a CONNACK return code refuses and what to do.
-type connackAdviceText struct{ why, fix string }
-
-// connackAdvice explains an MQTT 3.1.1 CONNACK return code [MQTT-3.2.2-3]
-// reported by the module, with what the log knows of the attempt.
-func connackAdvice(rc int, v *connAttemptView) connackAdviceText {
-	cid := v.clientID
-	switch rc {
-	case 1:
-		return connackAdviceText{"unacceptable protocol version: the broker does not speak the MQTT version the module sent",
-			fixVersion(v.dialect, v.idx, 4) + " (MQTT 3.1.1), before the connect command"}
-	case 2:
-		why := "identifier rejected: the broker does not accept this client id — in use by a client it will not let be taken over, beyond the 1-23 letters and digits every server must accept [MQTT-3.1.3-5], empty with clean session off [MQTT-3.1.3-8], or not the id the platform registered for the device"
-		if cid != "" {
-			why = fmt.Sprintf("identifier rejected: the broker does not accept the client id %q — in use by a client it will not let be taken over, beyond the 1-23 letters and digits every server must accept [MQTT-3.1.3-5], or not the id the platform registered for the device", cid)
-		}
-		return connackAdviceText{why,
-			"use the client id the platform registered for the device, unique per device (1-23 letters and digits are safe everywhere); ThingsBoard answers 2 when no access token comes as username and the client id matches no device, so give the token: " + fixConnect(v.dialect, v.idx, orDefault(clip(onlyAlnum(cid), 23), "<client id>"), orDefault(v.user, "<access token>"), "")}
-	case 3:
-		return connackAdviceText{"server unavailable: the broker is up but does not serve MQTT clients now",
-			"check the broker's state and log, then retry"}
-	case 4:
-		return connackAdviceText{"bad user name or password: the credentials reached the broker and it rejected them",
-			"check the username and password against the broker's user list; cloud platforms want signed credentials in their own form (Aliyun, Tencent, Azure, OneNET): " + fixConnect(v.dialect, v.idx, orDefault(cid, "<client id>"), "<user>", "<password>")}
-	case 5:
-		why := "not authorized: the broker refuses this client — no or wrong credentials, or a client id or ACL rule it does not allow"
-		if v.known && v.user == "" {
-			why += "; the connect command gives no username"
-		}
-		return connackAdviceText{why,
-			"give the credentials the broker expects (ThingsBoard: the device's access token as the MQTT username; cloud platforms: their signed username/password): " + fixConnect(v.dialect, v.idx, orDefault(cid, "<client id>"), "<user or access token>", "<password>")}
-	}
-	return connackAdviceText{"refused", "read the broker's log for the reason of the refusal"}
+// intent is what the log says the attempt's CONNECT was to carry.
+func (v *connAttemptView) intent() connectIntent {
+	in := intentOf(v.t)
+	in.known = v.known
+	in.clientID, in.user, in.pass, in.hasUser, in.hasPass = v.clientID, v.user, v.pass, v.hasUser, v.hasPass
+	return in
 }
 
 // connectFailedText explains a connect the module says failed without
 // giving the broker's answer.
 func (a *analysis) connectFailedText(v *connAttemptView, noWire string) (expl, fix string) {
 	cloud := cloudCredentialsProblem(v.host, v.clientID, v.user, v.pass)
-	switch v.dialect {
-	case "espat":
-		expl = fmt.Sprintf("%s: ESP-AT answers AT+MQTTCONN with +MQTTDISCONNECTED and ERROR whatever went wrong — TCP or TLS could not be set up, or the broker refused the CONNECT (a CONNACK return code ≠ 0); it does not pass the return code on, and %s",
-			v.where, a.withoutWire("the capture shows no CONNACK for it"))
-	case "ecmt":
+	note := v.d.Note()
+	if note.ConnectFailed != nil {
+		expl = note.ConnectFailed(v.where, a.withoutWire)
 		tls := a.tlsSetup(v.line, v.idx)
-		expl = fmt.Sprintf("%s: the module could not send the CONNECT over the connection AT+ECMTOPEN opened; %s", v.where, noWire)
-		if len(tls) > 0 {
+		if len(tls) > 0 && note.ConnectFailedFix != "" {
 			expl += fmt.Sprintf(". The connection is TLS (%s)", strings.Join(tls, ", "))
 		}
-		if l := a.laterAccept(v); l > 0 {
-			expl += fmt.Sprintf(". The module then reports +ECMTCONN: %s,0,0 (accepted) on line %d for the same index: it contradicts itself, and what follows fails", v.idx, l)
+		if l := a.laterAccept(v); l > 0 && note.ConnectFailedFix != "" {
+			expl += fmt.Sprintf(". The module then reports %s (accepted) on line %d for the same index: it contradicts itself, and what follows fails", a.evText(l), l)
 			if len(tls) > 0 {
-				expl += " — EC626 firmware has been reported to lose the TLS context at this step and send the CONNECT in plain TCP to the TLS port"
+				expl += note.ContradictedTLS
 			}
 		}
-		fix = "capture the network side (atmq analyze --pcap) to see whether and how the CONNECT went out; check that the open succeeded and that the TLS configuration (AT+ECMTCFG=\"ssl\",…) matches the broker's port; if it does and the CONNECT still cannot be sent, update the module's firmware"
-	default:
+		fix = note.ConnectFailedFix
+	} else {
 		expl = fmt.Sprintf("%s reports the connect failed without the broker's answer; %s", v.where, noWire)
 	}
 	if cloud != "" {
@@ -448,10 +358,20 @@ func (a *analysis) connectFailedText(v *connAttemptView, noWire string) (expl, f
 	if fix == "" {
 		fix = "capture the network side (atmq analyze --pcap) to see the CONNACK; meanwhile check the likely causes: credentials and client id in the form the platform wants (cloud platforms want signed credentials: Aliyun, Tencent, Azure, OneNET), the host and port, and the TLS setup for TLS ports"
 		if cloud != "" {
-			fix = "write the client id, username and password in the platform's form (its console or SDK computes them): " + fixConnect(v.dialect, v.idx, orDefault(v.clientID, "<client id>"), "<signed username>", "<signed password>")
+			fix = "write the client id, username and password in the platform's form (its console or SDK computes them): " + v.d.FixConnect(v.idx, orDefault(v.clientID, "<client id>"), "<signed username>", "<signed password>")
 		}
 	}
 	return expl, fix
+}
+
+// evText is the text of the event on line, as logged.
+func (a *analysis) evText(line int) string {
+	for j := range a.evs {
+		if a.evs[j].Line == line {
+			return a.evs[j].Text
+		}
+	}
+	return ""
 }
 
 // laterAccept returns the line of an accepting connect URC for the same
@@ -483,7 +403,7 @@ func (a *analysis) laterAccept(v *connAttemptView) int {
 // the same kind on the index, as "CMD (line N)" or, for a command given
 // several times, "n× AT+NAME (lines …)".
 func (a *analysis) tlsSetup(line int, idx string) []string {
-	from, op := 0, ""
+	from, op := 0, at.Op("")
 	for ti := range a.txs {
 		if a.txs[ti].Line == line {
 			op = a.txs[ti].Op
@@ -502,7 +422,7 @@ func (a *analysis) tlsSetup(line int, idx string) []string {
 		if t.Line >= line {
 			break
 		}
-		if t.Line <= from || isErrorFinal(t.Final) || !setsTLS(t) {
+		if t.Line <= from || at.Refused(t.Final) || !setsTLS(t) {
 			continue
 		}
 		if _, ok := byName[t.Name]; !ok {
@@ -526,7 +446,7 @@ func (a *analysis) tlsSetup(line int, idx string) []string {
 	first, last := 0, 0
 	for j := range a.evs {
 		e := &a.evs[j]
-		if e.Line > from && e.Line < line && e.Name == "CSSLCFG" {
+		if e.Line > from && e.Line < line && at.SetsTLS(e.Name, e.Args) {
 			if first == 0 {
 				first = e.Line
 			}
@@ -540,47 +460,17 @@ func (a *analysis) tlsSetup(line int, idx string) []string {
 }
 
 // setsTLS reports whether a command configures TLS for a connection.
-func setsTLS(t *at.Transaction) bool {
-	opt, _ := arg(t.Args, at.ArgOption)
-	switch t.Name {
-	case "CSSLCFG", "QSSLCFG", "CMQTTSSLCFG", "CCERTDOWN":
-		return true
-	case "QMTCFG", "ECMTCFG":
-		return strings.EqualFold(strings.Trim(opt, "\"“”"), "ssl")
-	case "CMQTTACCQ":
-		return strings.TrimSpace(t.Args["server_type"]) == "1"
-	case "MQTTUSERCFG":
-		s, err := strconv.Atoi(strings.TrimSpace(t.Args["scheme"]))
-		return err == nil && s >= 2 && s != 6 // 6: WebSocket without TLS
-	}
-	return false
-}
+func setsTLS(t *at.Transaction) bool { return at.SetsTLS(t.Name, t.Args) }
 
 // tlsFix says how to set TLS up right in the dialect's commands.
 func (a *analysis) tlsFix(v *connAttemptView) string {
-	ctx := "0"
-	for ti := range a.txs {
-		t := &a.txs[ti]
-		if t.Line < v.line && t.Name == "CMQTTSSLCFG" && connIndex(t) == v.idx {
-			if c := strings.TrimSpace(t.Args["ssl_ctx"]); c != "" {
-				ctx = c
-			}
-		}
+	n := 0
+	for n < len(a.txs) && a.txs[n].Line < v.line {
+		n++
 	}
-	switch v.dialect {
-	case "cmqtt":
-		s := fmt.Sprintf("check the SSL context the connection uses (AT+CMQTTSSLCFG=%s,%s): the CA certificate must be the one that signed the broker's certificate (AT+CCERTDOWN, then AT+CSSLCFG=\"cacert\",%s,\"<ca>.pem\"), SNI on for cloud brokers (AT+CSSLCFG=\"enableSNI\",%s,1), a TLS version the broker accepts (AT+CSSLCFG=\"sslversion\",%s,4 = any), \"authmode\" matching the broker (2 plus \"clientcert\"/\"clientkey\" when it wants client certificates), and a valid clock or AT+CSSLCFG=\"ignorelocaltime\",%s,1",
-			v.idx, ctx, ctx, ctx, ctx, ctx)
-		if c, ok := intArg(v.args, at.ArgResult); ok && c == 33 {
-			s = fmt.Sprintf("set the certificates first: AT+CCERTDOWN the CA file, then AT+CSSLCFG=\"cacert\",%s,\"<ca>.pem\"; ", ctx) + s
-		}
-		return s
-	case "qmt":
-		return "check the SSL context AT+QMTCFG=\"SSL\" names: AT+QSSLCFG \"cacert\" (the CA that signed the broker's certificate), \"clientcert\"/\"clientkey\" when the broker wants them, \"seclevel\", \"sslversion\" 4 (any) and \"ciphersuite\" 0XFFFF (no quotes), with certificates uploaded at their exact size"
-	case "ecmt":
-		return "check AT+ECMTCFG=\"ssl\",<idx>,\"<ca>\",\"<client cert>\",\"<client key>\": the CA must have signed the broker's certificate, and the port must be the broker's TLS port"
-	case "espat":
-		return "check the TLS scheme of AT+MQTTUSERCFG and the certificates flashed in the module's mqtt_ca/mqtt_cert/mqtt_key partitions; ESP-AT needs a correct time (AT+CIPSNTPCFG) to verify certificates"
+	code, ok := intArg(v.args, at.ArgResult)
+	if !ok {
+		code = -1
 	}
-	return "check the module's CA certificate, client certificate and key, SNI and TLS version against what the broker requires"
+	return v.d.FixTLS(v.idx, a.txs[:n], code)
 }

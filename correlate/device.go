@@ -21,7 +21,7 @@ type target struct {
 }
 
 // openTargets lists the host/port of every command that names one.
-func (a *analysis) openTargets() []target {
+func (a evidence) openTargets() []target {
 	var out []target
 	for i := range a.txs {
 		t := &a.txs[i]
@@ -55,11 +55,11 @@ func (tg target) matches(server netip.AddrPort) bool {
 
 // connectAttempts lists the times (serial clock) at which the module sent
 // a CONNECT: connect commands it accepted and auto-reconnect URCs.
-func (a *analysis) connectAttempts() []time.Time {
+func (a *inputs) connectAttempts() []time.Time {
 	var out []time.Time
 	for i := range a.txs {
 		t := &a.txs[i]
-		if t.Op == at.OpConnect && !isErrorFinal(t.Final) {
+		if t.Op == at.OpConnect && !at.Refused(t.Final) {
 			out = append(out, t.Time)
 		}
 	}
@@ -72,7 +72,7 @@ func (a *analysis) connectAttempts() []time.Time {
 }
 
 // selectDevice decides which connections are the device's.
-func (a *analysis) selectDevice() {
+func (a deviceEvidence) selectDevice() {
 	a.device = map[int]bool{}
 	a.deviceIDs = map[string]bool{}
 	var reasons []string
@@ -83,6 +83,11 @@ func (a *analysis) selectDevice() {
 			}
 		}
 		a.deviceReason = strings.Join(reasons, "; ")
+		for i := range a.recs {
+			if a.isDeviceRec(i) {
+				a.devRecs = append(a.devRecs, i)
+			}
+		}
 	}()
 	if a.opts.ClientID != "" {
 		a.deviceIDs[a.opts.ClientID] = true
@@ -151,34 +156,7 @@ func (a *analysis) selectDevice() {
 	for _, id := range byID {
 		deviceIPs[a.conns[id].client.Addr().Unmap()] = true
 	}
-	for _, id := range a.connOrder {
-		c := a.conns[id]
-		// Only a connection whose start the capture holds can be what an
-		// open command started; one seen mid-stream (a FIN of an earlier
-		// session) cannot.
-		// When the log names no client id (the connect command is not in
-		// it: ATE0 logs, a log started later), CONNECTs cannot decide, so
-		// connections with one are taken by where and when they go too.
-		if a.device[id] || (c.connect >= 0 && len(a.deviceIDs) > 0) || !a.startsWithSYN(c) {
-			continue
-		}
-		if len(deviceIPs) > 0 && !deviceIPs[c.client.Addr().Unmap()] {
-			continue
-		}
-		for _, tg := range targets {
-			if !tg.matches(c.server) || !a.nearOpen(c, tg) || !a.outcomeAgrees(&a.txs[tg.tx], c) {
-				continue
-			}
-			a.device[id] = true
-			what := "no CONNECT, but goes"
-			if c.connect >= 0 {
-				what = "the log gives no client id; goes"
-			}
-			reasons = append(reasons, fmt.Sprintf("conn %d (%s → %s): %s to %s:%d of the command on line %d%s",
-				id, c.client, c.server, what, tg.host, tg.port, a.txs[tg.tx].Line, resolvedVia(tg)))
-			break
-		}
-	}
+	ambiguous := a.selectByTarget(targets, deviceIPs, &reasons)
 	// 3. Connections the capture joined mid-stream (no CONNECT, no SYN)
 	// that carry the content of the log's commands: the packets the
 	// clock estimate matched.
@@ -200,7 +178,7 @@ func (a *analysis) selectDevice() {
 		reasons = append(reasons, fmt.Sprintf("the serial log names no client id and no broker: all %d connections are diagnosed (give --client-id or --device to pick one)", len(a.connOrder)))
 		return
 	}
-	if len(a.device) == 0 {
+	if len(a.device) == 0 && !ambiguous {
 		var ids []string
 		for id := range a.deviceIDs {
 			ids = append(ids, strconv.Quote(id))
@@ -221,9 +199,114 @@ func resolvedVia(tg target) string {
 	return " (resolved through the capture's DNS answers)"
 }
 
+// selectByTarget takes the connections that go where an open command
+// pointed (refused, unanswered, or closed before CONNECT; or any, when
+// the log names no client id). Every clue decides: host, port and DNS,
+// the handshake's outcome against the open's result, the CONNACK against
+// the connect's result (the dialect maps vendor codes), and the time. When
+// several MQTT clients still fit one command, it reports the choice
+// ambiguous (in reasons and an info finding) instead of choosing.
+func (a deviceEvidence) selectByTarget(targets []target, deviceIPs map[netip.Addr]bool, reasons *[]string) (ambiguous bool) {
+	claimed := map[int]bool{}
+	for k, tg := range targets {
+		var fit []int
+		for _, id := range a.connOrder {
+			c := a.conns[id]
+			// Only a connection whose start the capture holds can be what
+			// an open command started; one seen mid-stream (a FIN of an
+			// earlier session) cannot. When the log names no client id
+			// (the connect command gives none, or is not in the log),
+			// CONNECTs cannot decide, so connections with one are taken by
+			// where, when and how they go too.
+			if a.device[id] || claimed[id] || (c.connect >= 0 && len(a.deviceIDs) > 0) || !a.startsWithSYN(c) {
+				continue
+			}
+			if len(deviceIPs) > 0 && !deviceIPs[c.client.Addr().Unmap()] {
+				continue
+			}
+			if a.nearOpen(c, tg) && a.opened(tg.tx, c) {
+				fit = append(fit, id)
+			}
+		}
+		var clients []int // fitting connections that carry a CONNECT: distinct MQTT clients
+		for _, id := range fit {
+			if a.conns[id].connect >= 0 {
+				clients = append(clients, id)
+			}
+		}
+		// Later commands to the same place take later connections: by
+		// order, n commands explain n connections.
+		same := 0
+		for _, o := range targets[k:] {
+			if o.host == tg.host && o.port == tg.port {
+				same++
+			}
+		}
+		if len(clients) > 1 && (a.timed || same < len(clients)) {
+			a.reportAmbiguous(tg, clients, reasons)
+			for _, id := range clients {
+				claimed[id] = true
+			}
+			ambiguous = true
+			continue
+		}
+		for _, id := range fit {
+			c := a.conns[id]
+			if len(clients) == 1 && c.connect >= 0 && id != clients[0] {
+				continue
+			}
+			if len(clients) > 1 && id != clients[0] && c.connect >= 0 {
+				continue // by order: this command's is the first
+			}
+			a.device[id] = true
+			claimed[id] = true
+			what := "no CONNECT, but goes"
+			if c.connect >= 0 {
+				what = "the log gives no client id; goes"
+			}
+			why := fmt.Sprintf("conn %d (%s → %s): %s to %s:%d of the command on line %d%s",
+				id, c.client, c.server, what, tg.host, tg.port, a.txs[tg.tx].Line, resolvedVia(tg))
+			if ct := a.connectFor(tg.tx); c.connack >= 0 && ct != nil {
+				if rc, ok := a.expectedConnack(ct); ok {
+					why += fmt.Sprintf(", and its CONNACK %d is what the module reports on line %d", rc, ct.ResultLine)
+				}
+			}
+			*reasons = append(*reasons, why)
+		}
+	}
+	return ambiguous
+}
+
+// reportAmbiguous says which connections fit one command equally.
+func (a deviceEvidence) reportAmbiguous(tg target, ids []int, reasons *[]string) {
+	var names []string
+	for _, id := range ids {
+		c := a.conns[id]
+		names = append(names, fmt.Sprintf("conn %d (%s, client id %q)", id, c.client, a.connectPacket(c).ClientID))
+	}
+	t := &a.txs[tg.tx]
+	clue := "the same host and port"
+	if ct := a.connectFor(tg.tx); ct != nil {
+		if rc, ok := a.expectedConnack(ct); ok {
+			clue += fmt.Sprintf(" and the CONNACK %d the module reports on line %d", rc, ct.ResultLine)
+		}
+	}
+	if a.timed {
+		clue += ", at the command's time"
+	}
+	list := strings.Join(names, ", ")
+	*reasons = append(*reasons, fmt.Sprintf("ambiguous: %s all fit the command on line %d (%s): none is taken as the device's", list, t.Line, clue))
+	a.deviceFindings = append(a.deviceFindings, Finding{
+		Code: CodeDeviceAmbiguous, Severity: SeverityInfo, Line: t.Line,
+		Summary:     fmt.Sprintf("%d connections fit the device equally: the capture's side of the session is not analysed", len(ids)),
+		Explanation: fmt.Sprintf("the log gives no client id, and %s all go to %s:%d with %s", list, tg.host, tg.port, clue),
+		Fix:         "give the device's client id (--client-id) or address (--device), or log the connect command with its client id",
+	})
+}
+
 // nearOpen reports whether connection c started when an open command
 // could have started it (always true without a clock).
-func (a *analysis) nearOpen(c *connInfo, tg target) bool {
+func (a timedEvidence) nearOpen(c *connInfo, tg target) bool {
 	t := &a.txs[tg.tx]
 	start, ok := a.toCapture(t.Time)
 	if !ok || len(c.recs) == 0 {
@@ -240,7 +323,7 @@ func (a *analysis) nearOpen(c *connInfo, tg target) bool {
 // dropForeignHolders removes, when the clock is known, connections that
 // carry the device's client id but whose CONNECT no connect command or
 // auto-reconnect URC explains: another client using the same id.
-func (a *analysis) dropForeignHolders(ids []int, reasons *[]string) []int {
+func (a deviceEvidence) dropForeignHolders(ids []int, reasons *[]string) []int {
 	attempts := a.connectAttempts()
 	if !a.timed || len(attempts) == 0 || len(ids) <= 1 {
 		return ids
@@ -282,7 +365,7 @@ func (a *analysis) dropForeignHolders(ids []int, reasons *[]string) []int {
 }
 
 // selectByAddress applies --device.
-func (a *analysis) selectByAddress(reasons *[]string) {
+func (a deviceEvidence) selectByAddress(reasons *[]string) {
 	dev := a.opts.Device
 	var ap netip.AddrPort
 	var ip netip.Addr
@@ -306,7 +389,7 @@ func (a *analysis) selectByAddress(reasons *[]string) {
 }
 
 // connectTxFor returns the first connect transaction giving client id cid.
-func (a *analysis) connectTxFor(cid string) int {
+func (a *inputs) connectTxFor(cid string) int {
 	for i := range a.txs {
 		if a.txs[i].Op == at.OpConnect {
 			if v, ok := arg(a.txs[i].Args, at.ArgClientID); ok && v == cid {
@@ -318,7 +401,7 @@ func (a *analysis) connectTxFor(cid string) int {
 }
 
 // deviceSummary renders the selection for the Result.
-func (a *analysis) deviceSummary() Device {
+func (a deviceEvidence) deviceSummary() Device {
 	d := Device{Reason: a.deviceReason, Connections: []Connection{}}
 	addrs := map[string]bool{}
 	servers := map[string]bool{}
@@ -351,7 +434,7 @@ func (a *analysis) deviceSummary() Device {
 	return d
 }
 
-func (a *analysis) firstConnectTx() int {
+func (a *inputs) firstConnectTx() int {
 	for i := range a.txs {
 		if a.txs[i].Op == at.OpConnect {
 			return i
@@ -370,13 +453,13 @@ func joinKeys(m map[string]bool) string {
 }
 
 // isDeviceRec reports whether record i belongs to a device connection.
-func (a *analysis) isDeviceRec(i int) bool {
+func (a deviceEvidence) isDeviceRec(i int) bool {
 	return a.recs[i].Conn != 0 && a.device[a.recs[i].Conn]
 }
 
 // startsWithSYN reports whether the capture holds the connection's SYN
 // (answered or not).
-func (a *analysis) startsWithSYN(c *connInfo) bool {
+func (a *captureIndex) startsWithSYN(c *connInfo) bool {
 	for _, i := range c.recs {
 		if a.isEvent(i, netcap.EventSYN) || a.isEvent(i, netcap.EventSYNUnanswered) {
 			return true
@@ -388,7 +471,7 @@ func (a *analysis) startsWithSYN(c *connInfo) bool {
 // outcomeAgrees reports whether connection c ended its handshake the way
 // the open command's result says: a SYN-ACK for a successful open, RST or
 // silence for a failed one. Commands without a result agree with all.
-func (a *analysis) outcomeAgrees(t *at.Transaction, c *connInfo) bool {
+func (a evidence) outcomeAgrees(t *at.Transaction, c *connInfo) bool {
 	if t.Result == "" || c == nil {
 		return true
 	}

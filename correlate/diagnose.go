@@ -20,6 +20,7 @@ func (a *analysis) diagnose() {
 	a.diagnoseIntent()
 	a.diagnoseCommands()
 	a.diagnoseNotOnWire()
+	a.diagnoseSockets()
 }
 
 // takeoverWindow is how soon after another connection's CONNECT the
@@ -266,7 +267,7 @@ func (a *analysis) keepaliveFinding(c *connInfo, sc, last int, why string) {
 	d := a.dialectOf(t)
 	fix := "make the module send PINGREQ within the keepalive interval"
 	if ka > 0 {
-		fix = fmt.Sprintf("the module must send a packet at least every %d s; if its firmware pings too late or the network drops pings, raise the keepalive: %s", ka, fixKeepAlive(d, connIndex(t), ka*2))
+		fix = fmt.Sprintf("the module must send a packet at least every %d s; if its firmware pings too late or the network drops pings, raise the keepalive: %s", ka, d.FixKeepAlive(connIndex(t), ka*2))
 	}
 	a.add(Finding{
 		Code: CodeKeepaliveTimeout, Severity: SeverityError, Line: a.connLine(c.id),

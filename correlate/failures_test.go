@@ -605,3 +605,30 @@ func TestATOnlyOpenResults(t *testing.T) {
 		}
 	}
 }
+
+// A 5.0 CONNACK 0x8C (bad authentication method) answers a CONNECT that
+// named an Authentication Method: the method is the cause, not missing
+// credentials (the CONNECT carried no username or password).
+func TestMQTT5BadAuthMethodIsNotNoCredentials(t *testing.T) {
+	for _, reason := range []byte{0x8C, 0x87} {
+		b := &capBuilder{}
+		b.handshake(0, devConn)
+		p := connectPkt("dev1", "", "", 60, true)
+		p.ProtocolLevel, p.Version = 5, mqtt.Version5
+		p.Properties = []mqtt.Property{{ID: mqtt.PropAuthenticationMethod, Name: "Authentication Method", Value: "SCRAM-SHA-1"}}
+		b.pkt(0.1, devConn, true, p)
+		b.pkt(0.2, devConn, false, &mqtt.Packet{Type: mqtt.CONNACK, Version: mqtt.Version5, ReasonCode: reason, HasReasonCode: true})
+		res := Analyze(nil, b.recs, Options{})
+		requireCodes(t, res, CodeConnackRefused)
+		if findFinding(res, CodeNoCredentials) != nil {
+			t.Errorf("0x%02X after a CONNECT with an Authentication Method diagnosed as no-credentials: %v", reason, describeFindings(res))
+		}
+		f := findFinding(res, CodeConnackRefused)
+		if !strings.Contains(f.Explanation, `Authentication Method "SCRAM-SHA-1"`) {
+			t.Errorf("0x%02X explanation does not name the method: %s", reason, f.Explanation)
+		}
+		if reason == 0x8C && !strings.Contains(f.Fix, `authentication method "SCRAM-SHA-1"`) {
+			t.Errorf("0x8C fix: %s", f.Fix)
+		}
+	}
+}

@@ -24,6 +24,7 @@ const (
 	CodeServerClosed        = "server-closed"
 	CodeConnectionLost      = "connection-lost"
 	CodeNotOnWire           = "not-on-wire"
+	CodeDeviceAmbiguous     = "device-ambiguous"
 	// Intent against the wire.
 	CodeClientIDMismatch     = "client-id-mismatch"
 	CodeKeepaliveMismatch    = "keepalive-mismatch"
@@ -35,7 +36,7 @@ const (
 
 // add records a finding, dropping exact repeats (same code, line and
 // first frame).
-func (a *analysis) add(f Finding) {
+func (a *findingSet) add(f Finding) {
 	for _, g := range a.findings {
 		if g.Code == f.Code && g.Line == f.Line && firstFrame(g.Frames) == firstFrame(f.Frames) {
 			return
@@ -49,7 +50,7 @@ func (a *analysis) add(f Finding) {
 
 // has reports whether a finding with code exists for the serial line (or,
 // when line is 0, anywhere).
-func (a *analysis) has(code string, line int) bool {
+func (a *findingSet) has(code string, line int) bool {
 	for _, f := range a.findings {
 		if f.Code == code && (line == 0 || f.Line == line) {
 			return true
@@ -59,7 +60,7 @@ func (a *analysis) has(code string, line int) bool {
 }
 
 // hasLine reports whether any error finding is about the serial line.
-func (a *analysis) hasLine(line int) bool {
+func (a *findingSet) hasLine(line int) bool {
 	if line == 0 {
 		return false
 	}
@@ -73,7 +74,7 @@ func (a *analysis) hasLine(line int) bool {
 
 // lineOf returns the serial line of the command or URC record i was
 // paired with, 0 when none.
-func (a *analysis) lineOf(i int) int {
+func (a pairedEvidence) lineOf(i int) int {
 	if i < 0 || i >= len(a.recs) {
 		return 0
 	}
@@ -88,7 +89,7 @@ func (a *analysis) lineOf(i int) int {
 
 // connLine returns the line of the command (or URC) that opened a
 // connection's MQTT session, 0 when none.
-func (a *analysis) connLine(conn int) int {
+func (a pairedEvidence) connLine(conn int) int {
 	v := a.connAttempt[conn]
 	switch {
 	case v > 0:

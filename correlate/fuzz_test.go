@@ -76,11 +76,11 @@ func fuzzSession(data []byte) (*at.Log, []netcap.Record) {
 		case 17:
 			tx := l.cmd(tm, "AT+ECMTPUB", at.OpPublish, args(at.ArgMsgID, strconv.Itoa(int(id)), at.ArgTopic, topic, at.ArgQoS, strconv.Itoa(int(c[4]%3)), at.ArgPayload, string(c[4:6])), "OK", tm+0.1, "+ECMTPUB: 0,1,0", args(at.ArgResult, "0"))
 			// The dialect's verdict, which may contradict the numbers.
-			tx.Outcome = []string{at.OutcomePending, at.OutcomeOK, at.OutcomeFailed}[c[2]%3]
+			tx.Outcome = []at.Outcome{at.OutcomePending, at.OutcomeOK, at.OutcomeFailed}[c[2]%3]
 		case 18:
 			l.event(tm, "+ECMTRECV", at.OpReceive, args(at.ArgTopic, topic, at.ArgMsgID, strconv.Itoa(int(id))), string(c[4:6]))
 		case 19:
-			l.event(tm, "+ECMTSTAT: 0,1", []string{at.OpStatus, at.OpConnect}[c[2]%2], args("err_code", "1"), "")
+			l.event(tm, "+ECMTSTAT: 0,1", []at.Op{at.OpStatus, at.OpConnect}[c[2]%2], args("err_code", "1"), "")
 		}
 	}
 	return &l.log, b.recs

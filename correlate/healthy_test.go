@@ -230,7 +230,7 @@ func checkCausalTimeline(t *testing.T, res *Result) {
 		if i < cmdRow[r.Tx] {
 			t.Errorf("frame %d placed before the command of transaction %d", r.Frame, r.Tx)
 		}
-		if rr, ok := resultRow[r.Tx]; ok && i > rr && res.Transactions[r.Tx-1].Op != at.OpDisconnect {
+		if rr, ok := resultRow[r.Tx]; ok && i > rr && res.Transactions[r.Tx-1].Op != string(at.OpDisconnect) {
 			t.Errorf("frame %d placed after the result of transaction %d", r.Frame, r.Tx)
 		}
 	}

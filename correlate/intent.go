@@ -80,16 +80,16 @@ func (a *analysis) compareConnect(t *at.Transaction, rec int) {
 		a.mismatch(CodeVersionMismatch, t, rec,
 			fmt.Sprintf("the module sent MQTT %s though MQTT %s was configured", versionName(int(p.ProtocolLevel)), versionName(wantV)),
 			fmt.Sprintf("protocol level: configured %d, wire %d (protocol name %q, frame %d)", wantV, p.ProtocolLevel, p.ProtocolName, frame),
-			"configure the version on the same connection index before the connect command: "+fixVersion(d, idx, wantV))
+			"configure the version on the same connection index before the connect command: "+d.FixVersion(idx, at.MQTTVersion(wantV)))
 	}
 	if !setV {
-		if dv := defaultVersion(d); dv != 0 && dv != int(p.ProtocolLevel) {
+		if dv := int(d.DefaultVersion()); dv != 0 && dv != int(p.ProtocolLevel) {
 			a.add(Finding{
 				Code: CodeVersionMismatch, Severity: SeverityInfo, Line: t.Line, Frames: a.frames([]int{rec}),
 				Summary: fmt.Sprintf("no version was configured; the module sent MQTT %s, not the documented %s default %s",
-					versionName(int(p.ProtocolLevel)), strings.ToUpper(d), versionName(dv)),
+					versionName(int(p.ProtocolLevel)), d.Label(), versionName(dv)),
 				Explanation: fmt.Sprintf("protocol level on the wire %d (frame %d); this firmware's default differs from the one documented for the dialect, so set the version explicitly to be independent of it", p.ProtocolLevel, frame),
-				Fix:         fixVersion(d, idx, int(p.ProtocolLevel)),
+				Fix:         d.FixVersion(idx, at.MQTTVersion(p.ProtocolLevel)),
 			})
 		}
 	}
@@ -103,7 +103,7 @@ func (a *analysis) compareConnect(t *at.Transaction, rec int) {
 		a.mismatch(CodeKeepaliveMismatch, t, rec,
 			fmt.Sprintf("the CONNECT's keepalive is %d s, %d s was configured", p.KeepAlive, wantKA),
 			fmt.Sprintf("keepalive: configured %d s, wire %d s (frame %d)", wantKA, p.KeepAlive, frame),
-			"configure the keepalive on the same connection index before the connect command: "+fixKeepAlive(d, idx, wantKA))
+			"configure the keepalive on the same connection index before the connect command: "+d.FixKeepAlive(idx, wantKA))
 	}
 	var wantClean *bool
 	if v, ok := intArg(t.Args, at.ArgCleanSession); ok {
@@ -116,7 +116,7 @@ func (a *analysis) compareConnect(t *at.Transaction, rec int) {
 		a.mismatch(CodeCleanSessionMismatch, t, rec,
 			fmt.Sprintf("the CONNECT's clean session is %s, %s was configured", onOff(p.CleanSession), onOff(*wantClean)),
 			fmt.Sprintf("clean session: configured %s, wire %s (frame %d)", onOff(*wantClean), onOff(p.CleanSession), frame),
-			"configure the session on the same connection index before the connect command: "+fixSession(d, idx, *wantClean))
+			"configure the session on the same connection index before the connect command: "+d.FixSession(idx, *wantClean))
 	}
 	a.compareWill(t, rec, cfg)
 }

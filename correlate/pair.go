@@ -1,7 +1,6 @@
 package correlate
 
 import (
-	"bytes"
 	"net/netip"
 	"sort"
 	"time"
@@ -31,14 +30,9 @@ const closeAfterRefusal = 2 * time.Second
 // have arrived.
 const receiveLookback = 30 * time.Second
 
-func (a *analysis) pair() {
+func (a pairedEvidence) pair() {
 	if len(a.recs) == 0 {
 		return
-	}
-	for i := range a.recs {
-		if a.isDeviceRec(i) {
-			a.devRecs = append(a.devRecs, i)
-		}
 	}
 	items := make([]serialItem, 0, len(a.txs)+len(a.evs))
 	for i := range a.txs {
@@ -81,7 +75,7 @@ func (a *analysis) pair() {
 // find returns the first unused device record in [lo, hi) satisfying pred.
 // It walks only the device's records, so a server capture full of other
 // clients costs nothing here.
-func (a *analysis) find(lo, hi int, pred func(i int) bool) int {
+func (a pairedEvidence) find(lo, hi int, pred func(i int) bool) int {
 	for k := sort.SearchInts(a.devRecs, lo); k < len(a.devRecs); k++ {
 		i := a.devRecs[k]
 		if i >= hi {
@@ -95,7 +89,7 @@ func (a *analysis) find(lo, hi int, pred func(i int) bool) int {
 }
 
 // txWindow returns the record range where a command's first packet may be.
-func (a *analysis) txWindow(ti, cursor int) (lo, hi int) {
+func (a pairedEvidence) txWindow(ti, cursor int) (lo, hi int) {
 	t := &a.txs[ti]
 	st, ok := a.toCapture(t.Time)
 	if !ok {
@@ -109,7 +103,7 @@ func (a *analysis) txWindow(ti, cursor int) (lo, hi int) {
 	// No result URC: the next command of the same kind bounds the search,
 	// so a packet it caused is not taken for this one's.
 	for k := ti + 1; k < len(a.txs); k++ {
-		if a.txs[k].Op == t.Op && !isErrorFinal(a.txs[k].Final) {
+		if a.txs[k].Op == t.Op && !at.Refused(a.txs[k].Final) {
 			if nt, ok := a.toCapture(a.txs[k].Time); ok {
 				hi = max(lo, a.firstAtOrAfter(nt))
 			}
@@ -120,7 +114,7 @@ func (a *analysis) txWindow(ti, cursor int) (lo, hi int) {
 }
 
 // evWindow returns the record range where a URC's cause may be.
-func (a *analysis) evWindow(e *at.Event, cursor int) (lo, hi int, timed bool) {
+func (a pairedEvidence) evWindow(e *at.Event, cursor int) (lo, hi int, timed bool) {
 	st, ok := a.toCapture(e.Time)
 	if !ok {
 		return cursor, len(a.recs), false
@@ -130,7 +124,7 @@ func (a *analysis) evWindow(e *at.Event, cursor int) (lo, hi int, timed bool) {
 
 // taker accumulates paired records, marking them used.
 type taker struct {
-	a   *analysis
+	a   pairedEvidence
 	got []int
 }
 
@@ -147,16 +141,16 @@ func (tk *taker) take(i int) {
 	tk.got = append(tk.got, i)
 }
 
-func (a *analysis) pairTx(ti, cursor int) []int {
+func (a pairedEvidence) pairTx(ti, cursor int) []int {
 	t := &a.txs[ti]
-	if isErrorFinal(t.Final) {
+	if at.Refused(t.Final) {
 		return nil // refused by the module: nothing went out
 	}
 	lo, hi := a.txWindow(ti, cursor)
 	tk := &taker{a: a}
 	switch t.Op {
 	case at.OpOpen:
-		a.pairOpen(tk, t, lo, hi)
+		a.pairOpen(tk, ti, lo, hi)
 	case at.OpConnect:
 		a.pairConnect(tk, ti, lo, hi)
 	case at.OpSubscribe:
@@ -173,16 +167,17 @@ func (a *analysis) pairTx(ti, cursor int) []int {
 
 // pairOpen takes the DNS lookup of the command's host, then the SYN of the
 // device connection it opened and the handshake's outcome.
-func (a *analysis) pairOpen(tk *taker, t *at.Transaction, lo, hi int) int {
-	host, _ := arg(t.Args, at.ArgHost)
-	port, _ := intArg(t.Args, at.ArgPort)
+func (a pairedEvidence) pairOpen(tk *taker, ti, lo, hi int) int {
+	t := &a.txs[ti]
+	tg, _ := a.targetOf(t)
+	host := tg.host
 	a.takeDNS(tk, host, lo, hi)
-	tg := target{host: host, port: port, addrs: a.resolve(host)}
-	isStart := func(i int) bool {
-		return a.isEvent(i, netcap.EventSYN) || a.isEvent(i, netcap.EventSYNUnanswered)
-	}
+	isStart := a.isConnStart
 	syn := a.find(lo, hi, func(i int) bool {
-		return isStart(i) && (host == "" || tg.matches(a.recs[i].Server)) && a.outcomeAgrees(t, a.connOf(i))
+		if host == "" {
+			return isStart(i) && a.outcomeAgrees(t, a.connOf(i))
+		}
+		return isStart(i) && a.opened(ti, a.connOf(i))
 	})
 	if syn < 0 {
 		syn = a.find(lo, hi, func(i int) bool { return isStart(i) && (host == "" || tg.matches(a.recs[i].Server)) })
@@ -201,7 +196,7 @@ func (a *analysis) pairOpen(tk *taker, t *at.Transaction, lo, hi int) int {
 
 // takeDNS takes the capture's DNS queries and answers for host in the
 // window, up to the first answer that resolved it.
-func (a *analysis) takeDNS(tk *taker, host string, lo, hi int) {
+func (a pairedEvidence) takeDNS(tk *taker, host string, lo, hi int) {
 	if host == "" {
 		return
 	}
@@ -229,7 +224,7 @@ func (a *analysis) takeDNS(tk *taker, host string, lo, hi int) {
 // takeHandshake takes the TCP events following a connection's first SYN
 // up to its first MQTT packet: SYN-ACK, the RST that refused it, the
 // report that it went unanswered.
-func (a *analysis) takeHandshake(tk *taker, syn int) {
+func (a pairedEvidence) takeHandshake(tk *taker, syn int) {
 	c := a.connOf(syn)
 	if c == nil {
 		return
@@ -255,15 +250,15 @@ func (a *analysis) takeHandshake(tk *taker, syn int) {
 // pairConnect takes the CONNECT carrying the command's client id, its
 // CONNACK, and the broker's close after a refusal. Dialects whose connect
 // command also opens the socket (ESP-AT, SIMCom) get the handshake too.
-func (a *analysis) pairConnect(tk *taker, ti, lo, hi int) {
+func (a pairedEvidence) pairConnect(tk *taker, ti, lo, hi int) {
 	t := &a.txs[ti]
-	cid, hasCID := arg(t.Args, at.ArgClientID)
 	conn := a.find(lo, hi, func(i int) bool {
-		return a.isPacket(i, mqtt.CONNECT, true) && (!hasCID || a.recs[i].Packet.ClientID == cid)
+		ok, _ := a.connectMatches(t, i)
+		return ok && a.isPacket(i, mqtt.CONNECT, true)
 	})
 	if conn < 0 {
 		if host, ok := arg(t.Args, at.ArgHost); ok && host != "" {
-			a.pairOpen(tk, t, lo, hi)
+			a.pairOpen(tk, ti, lo, hi)
 		}
 		return
 	}
@@ -280,7 +275,7 @@ func (a *analysis) pairConnect(tk *taker, ti, lo, hi int) {
 // (record conn) went on: its SYNs before the CONNECT and what answered
 // them. Used where one step both opens the socket and connects (ESP-AT,
 // SIMCom connect commands, auto-reconnect URCs).
-func (a *analysis) takeHandshakeBefore(tk *taker, conn int) {
+func (a pairedEvidence) takeHandshakeBefore(tk *taker, conn int) {
 	c := a.connOf(conn)
 	if c == nil {
 		return
@@ -298,7 +293,7 @@ func (a *analysis) takeHandshakeBefore(tk *taker, conn int) {
 
 // takeSession takes the CONNACK answering the CONNECT at rec, and the
 // broker's close when it refused or never answered.
-func (a *analysis) takeSession(tk *taker, connect int) {
+func (a pairedEvidence) takeSession(tk *taker, connect int) {
 	ack := a.nextOnConn(connect, func(j int) bool { return a.isPacket(j, mqtt.CONNACK, false) })
 	if ack >= 0 && !a.used[ack] {
 		tk.take(ack)
@@ -314,7 +309,7 @@ func (a *analysis) takeSession(tk *taker, connect int) {
 
 // takeCloseAfter takes the connection's close events (FIN, RST, either
 // side) that come within d after record i and before any other packet.
-func (a *analysis) takeCloseAfter(tk *taker, i int, d time.Duration) {
+func (a pairedEvidence) takeCloseAfter(tk *taker, i int, d time.Duration) {
 	limit := a.recs[i].Time.Add(d)
 	c := a.connOf(i)
 	if c == nil {
@@ -339,23 +334,12 @@ func (a *analysis) takeCloseAfter(tk *taker, i int, d time.Duration) {
 // pairSubscribe takes the SUBSCRIBE (UNSUBSCRIBE) whose packet id is the
 // command's msg id and whose filter is its topic, retransmissions of it,
 // and its SUBACK (UNSUBACK) — or the broker's close instead.
-func (a *analysis) pairSubscribe(tk *taker, t *at.Transaction, lo, hi int, req, ack mqtt.Type) {
-	id, hasID := intArg(t.Args, at.ArgMsgID)
-	topic, hasTopic := arg(t.Args, at.ArgTopic)
-	match := func(i int, byID bool) bool {
-		if !a.isPacket(i, req, true) {
-			return false
-		}
-		p := a.recs[i].Packet
-		if byID && hasID && int(p.PacketID) != id {
-			return false
-		}
-		return !hasTopic || hasFilter(p, topic)
-	}
-	sub := a.find(lo, hi, func(i int) bool { return match(i, true) })
+func (a pairedEvidence) pairSubscribe(tk *taker, t *at.Transaction, lo, hi int, req, ack mqtt.Type) {
+	_, hasTopic := arg(t.Args, at.ArgTopic)
+	sub := a.find(lo, hi, func(i int) bool { return a.subscribeMatches(t, i, true) })
 	if sub < 0 && hasTopic {
 		// Some firmwares number packets themselves: the filter alone.
-		sub = a.find(lo, hi, func(i int) bool { return match(i, false) })
+		sub = a.find(lo, hi, func(i int) bool { return a.subscribeMatches(t, i, false) })
 	}
 	if sub < 0 {
 		return
@@ -382,25 +366,13 @@ func (a *analysis) pairSubscribe(tk *taker, t *at.Transaction, lo, hi int, req, 
 // pairPublish takes the PUBLISH with the command's topic and payload (and
 // packet id = msg id for QoS > 0), its DUP retransmissions and the QoS 1
 // or 2 flow (PUBACK; PUBREC, PUBREL, PUBCOMP).
-func (a *analysis) pairPublish(tk *taker, t *at.Transaction, lo, hi int) {
+func (a pairedEvidence) pairPublish(tk *taker, t *at.Transaction, lo, hi int) {
 	topic, hasTopic := arg(t.Args, at.ArgTopic)
 	payload, hasPayload := txPayload(t)
 	id, hasID := intArg(t.Args, at.ArgMsgID)
 	match := func(i int, byID, byPayload bool) bool {
-		if !a.isPacket(i, mqtt.PUBLISH, true) {
-			return false
-		}
-		p := a.recs[i].Packet
-		if p.Dup {
-			return false
-		}
-		if hasTopic && p.Topic != topic {
-			return false
-		}
-		if byPayload && hasPayload && !bytes.Equal(p.Payload, payload) {
-			return false
-		}
-		return !byID || !hasID || id == 0 || p.QoS == 0 || int(p.PacketID) == id
+		ok, _ := a.publishMatches(t, i, byID, byPayload)
+		return ok
 	}
 	// Most specific first; the last attempt (topic and packet id, payload
 	// ignored) finds a PUBLISH whose payload the module altered, which
@@ -431,7 +403,7 @@ func (a *analysis) pairPublish(tk *taker, t *at.Transaction, lo, hi int) {
 
 // takeQoSFlow follows a PUBLISH's QoS 1/2 exchange on its connection. out
 // says the PUBLISH went client → server.
-func (a *analysis) takeQoSFlow(tk *taker, pub int, out bool) {
+func (a pairedEvidence) takeQoSFlow(tk *taker, pub int, out bool) {
 	p := a.recs[pub].Packet
 	if p.QoS == 0 {
 		return
@@ -472,7 +444,7 @@ func (a *analysis) takeQoSFlow(tk *taker, pub int, out bool) {
 
 // pairClose takes the device's DISCONNECT (or FIN when it sent none) and
 // the connection's close events after it.
-func (a *analysis) pairClose(tk *taker, lo, hi int) {
+func (a pairedEvidence) pairClose(tk *taker, lo, hi int) {
 	i := a.find(lo, hi, func(i int) bool { return a.isPacket(i, mqtt.DISCONNECT, true) })
 	if i < 0 {
 		i = a.find(lo, hi, func(i int) bool {
@@ -493,7 +465,7 @@ func (a *analysis) pairClose(tk *taker, lo, hi int) {
 	}
 }
 
-func (a *analysis) pairEvent(ej, cursor int) []int {
+func (a pairedEvidence) pairEvent(ej, cursor int) []int {
 	e := &a.evs[ej]
 	lo, hi, timed := a.evWindow(e, cursor)
 	tk := &taker{a: a}
@@ -518,25 +490,15 @@ func (a *analysis) pairEvent(ej, cursor int) []int {
 
 // pairReceive takes the inbound PUBLISH a receive URC reports and the
 // module's acknowledgement of it.
-func (a *analysis) pairReceive(tk *taker, e *at.Event, lo, hi int) {
+func (a pairedEvidence) pairReceive(tk *taker, e *at.Event, lo, hi int) {
 	topic, hasTopic := arg(e.Args, at.ArgTopic)
 	payload, hasPayload := evPayload(e)
 	id, hasID := intArg(e.Args, at.ArgMsgID)
 	match := func(i int) bool {
-		if !a.isPacket(i, mqtt.PUBLISH, false) {
+		if a.recs[i].Packet != nil && a.recs[i].Packet.Dup && a.used[i] {
 			return false
 		}
-		p := a.recs[i].Packet
-		if p.Dup && a.used[i] {
-			return false
-		}
-		if hasTopic && p.Topic != topic {
-			return false
-		}
-		if hasPayload && !bytes.Equal(p.Payload, payload) {
-			return false
-		}
-		return !hasID || id == 0 || p.QoS == 0 || int(p.PacketID) == id
+		return a.receiveMatches(e, i)
 	}
 	var pub int
 	if hasTopic {
@@ -559,7 +521,7 @@ func (a *analysis) pairReceive(tk *taker, e *at.Event, lo, hi int) {
 // module report the connection lost: the latest one before the URC when
 // timed, the next one otherwise. Nothing found means silence (the module
 // gave up on its own, e.g. PINGRESP missing).
-func (a *analysis) pairStatus(tk *taker, lo, hi int, timed bool) {
+func (a pairedEvidence) pairStatus(tk *taker, lo, hi int, timed bool) {
 	isClose := func(i int) bool {
 		return a.isServerClose(i) || a.isEvent(i, netcap.EventRST) || a.isEvent(i, netcap.EventSYNUnanswered)
 	}

@@ -97,7 +97,7 @@ func after(list []int, from int) []int {
 // also satisfies pred, or -1. It is find for PUBLISH packets, through the
 // index: a command whose packet is not in the capture costs a lookup, not
 // a walk over the rest of the device's records.
-func (a *analysis) findPublish(lo, hi int, fromClient bool, topic string, payload []byte, hasPayload bool, id int, pred func(i int) bool) int {
+func (a pairedEvidence) findPublish(lo, hi int, fromClient bool, topic string, payload []byte, hasPayload bool, id int, pred func(i int) bool) int {
 	found := -1
 	a.pubs.lookup(lo, fromClient, topic, payload, hasPayload, id, func(i int) bool {
 		if i >= hi {

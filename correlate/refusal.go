@@ -19,41 +19,31 @@ func connackCode(p *mqtt.Packet) (int, string) {
 	return int(c.Value), fmt.Sprintf("%d %s", c.Value, c.Reason)
 }
 
-// Refusal classes, shared by 3.x return codes and 5.0 reason codes.
-func refusedVersion(v5 bool, code int) bool {
-	return (!v5 && code == 1) || (v5 && code == 0x84)
-}
-func refusedClientID(v5 bool, code int) bool {
-	return (!v5 && code == 2) || (v5 && code == 0x85)
-}
-func refusedAuth(v5 bool, code int) bool {
-	return (!v5 && (code == 4 || code == 5)) || (v5 && (code == 0x86 || code == 0x87 || code == 0x8C))
-}
-
-// connackRefused reports a refused CONNECT and its most specific cause.
+// connackRefused reports a refused CONNECT the capture holds, and its
+// most specific cause.
 func (a *analysis) connackRefused(c *connInfo, connect, ack int) {
 	p := a.recs[connect].Packet
 	ackP := a.recs[ack].Packet
 	code, meaning := connackCode(ackP)
-	v5 := ackP.Version == mqtt.Version5
 	t := a.txOfRec(connect)
 	if t == nil {
 		t = a.connTx(c.id)
 	}
 	line := a.lineOf(connect)
 	frames := []int{connect, ack}
-	for _, i := range a.txRecsOf(connect) {
-		frames = append(frames, i)
-	}
-	others := a.acceptedPeers(c)
-	cmp := compareWithAccepted(p, others)
+	frames = append(frames, a.txRecsOf(connect)...)
+	r := &refusal{code: code, v5: ackP.Version == mqtt.Version5, connect: p, intent: intentOf(t),
+		d: a.dialectOf(t), idx: connIndex(t), peers: a.acceptedPeers(c)}
+	cmp := compareWithAccepted(p, r.peers)
 	expl := fmt.Sprintf("the broker answered the CONNECT (client id %q, %s, MQTT %s) with CONNACK %s at frame %d",
 		p.ClientID, credentialsWords(p), versionName(int(p.ProtocolLevel)), meaning, a.recs[ack].Frame)
+	if m, ok := r.authMethod(); ok {
+		expl += fmt.Sprintf(" (Authentication Method %q)", m)
+	}
 	if cmp != "" {
 		expl += ". " + cmp
 	}
-	cause := a.refusalCause(c, p, t, v5, code, others)
-	fix := brokerFix(v5, code)
+	cause, _, fix := r.cause()
 	if cause.Code != "" {
 		fix = cause.Fix
 	}
@@ -67,13 +57,18 @@ func (a *analysis) connackRefused(c *connInfo, connect, ack int) {
 	if cause.Code == "" {
 		return // no more specific cause: the refusal carries the broker-side fix
 	}
-	cause.Severity = SeverityError
-	cause.Line = line
-	cause.Frames = a.frames(frames)
-	cause.ConnackCode = intp(code)
 	if cmp != "" && !strings.Contains(cause.Explanation, cmp) {
 		cause.Explanation += ". " + cmp
 	}
+	a.addCause(cause, line, a.frames(frames), code)
+}
+
+// addCause records a refusal's cause next to it.
+func (a *analysis) addCause(cause Finding, line int, frames []int, code int) {
+	cause.Severity = SeverityError
+	cause.Line = line
+	cause.Frames = frames
+	cause.ConnackCode = intp(code)
 	a.add(cause)
 }
 
@@ -89,78 +84,6 @@ func (a *analysis) txRecsOf(i int) []int {
 	return nil
 }
 
-// refusalCause picks the most specific cause the evidence supports.
-func (a *analysis) refusalCause(c *connInfo, p *mqtt.Packet, t *at.Transaction, v5 bool, code int, others []*mqtt.Packet) Finding {
-	d := a.dialectOf(t)
-	idx := connIndex(t)
-	cmdUser, hasUser := "", false
-	cmdPass, hasPass := "", false
-	if t != nil {
-		cmdUser, hasUser = arg(t.Args, at.ArgUsername)
-		cmdPass, hasPass = arg(t.Args, at.ArgPassword)
-	}
-	switch {
-	case refusedVersion(v5, code):
-		want := 4
-		if vs := peerVersions(others); len(vs) == 1 {
-			want = vs[0]
-		} else if p.ProtocolLevel == 4 {
-			want = 3
-		}
-		why := ""
-		if t != nil && t.Config != nil && t.Config.Version != nil {
-			why = fmt.Sprintf(" (set by the configure command to %d)", *t.Config.Version)
-		} else if dv := defaultVersion(d); dv != 0 && int(p.ProtocolLevel) == dv {
-			why = fmt.Sprintf(" (the %s firmware's default when no version is configured)", strings.ToUpper(d))
-		}
-		return Finding{
-			Code:        CodeProtocolVersion,
-			Summary:     fmt.Sprintf("the broker does not accept MQTT %s, the version the module sent", versionName(int(p.ProtocolLevel))),
-			Explanation: fmt.Sprintf("the CONNECT carried protocol name %q level %d%s; the broker answered \"unacceptable protocol version\" [MQTT-3.1.2-2]", p.ProtocolName, p.ProtocolLevel, why),
-			Fix:         fmt.Sprintf("%s (MQTT %s), before the connect command", fixVersion(d, idx, want), versionName(want)),
-		}
-	case refusedClientID(v5, code):
-		return a.clientIDCause(p, d, idx, t)
-	case refusedAuth(v5, code):
-		if !p.UsernameFlag && !p.PasswordFlag {
-			if (hasUser && cmdUser != "") || (hasPass && cmdPass != "") {
-				return Finding{
-					Code:        CodeCredentialsMismatch,
-					Summary:     "the connect command gave credentials but the CONNECT carried none",
-					Explanation: fmt.Sprintf("the command set username %q and a password of %d bytes, yet the CONNECT has neither the username nor the password flag", cmdUser, len(cmdPass)),
-					Fix:         "check that the firmware takes credentials in this command form: " + fixConnect(d, idx, p.ClientID, cmdUser, cmdPass),
-				}
-			}
-			// The same broker accepting other clients without
-			// credentials rules out "anonymous refused": look for what
-			// else differs (the client id) below.
-			if !anonymousAccepted(others) {
-				return Finding{
-					Code:        CodeNoCredentials,
-					Summary:     "the CONNECT carried no username or password and the broker requires them",
-					Explanation: "the connect command gave no credentials, so the CONNECT had neither the username nor the password flag; the broker refuses anonymous clients",
-					Fix:         fixConnect(d, idx, p.ClientID, "<user>", "<password>") + " — or, broker side, allow anonymous clients (mosquitto: `allow_anonymous true`)",
-				}
-			}
-		}
-		if t != nil {
-			if f, ok := credentialsDiff(p, cmdUser, hasUser, cmdPass, hasPass); ok {
-				f.Fix = credentialsFix(d, idx, p, cmdUser, cmdPass)
-				return f
-			}
-		}
-		if prefix := commonClientIDPrefix(others); prefix != "" && !strings.HasPrefix(p.ClientID, prefix) {
-			return Finding{
-				Code:        CodeClientIDRejected,
-				Summary:     fmt.Sprintf("the client id %q lacks the prefix %q every accepted client uses", p.ClientID, prefix),
-				Explanation: fmt.Sprintf("the credentials on the wire match the command, but every client this broker accepted has a client id starting with %q; brokers restricting client ids (mosquitto `clientid_prefixes`) refuse others as not authorized", prefix),
-				Fix:         fixConnect(d, idx, prefix+p.ClientID, cmdUser, cmdPass) + fmt.Sprintf(" — or, broker side, lift the client id restriction (mosquitto: remove `clientid_prefixes %s`)", prefix),
-			}
-		}
-	}
-	return Finding{}
-}
-
 // anonymousAccepted reports whether the broker accepted a client that
 // sent neither a username nor a password.
 func anonymousAccepted(accepted []*mqtt.Packet) bool {
@@ -170,31 +93,6 @@ func anonymousAccepted(accepted []*mqtt.Packet) bool {
 		}
 	}
 	return false
-}
-
-// clientIDCause explains an "identifier rejected" refusal.
-func (a *analysis) clientIDCause(p *mqtt.Packet, d, idx string, t *at.Transaction) Finding {
-	f := Finding{Code: CodeClientIDRejected, Summary: fmt.Sprintf("the broker rejected the client id %q", p.ClientID)}
-	switch {
-	case p.ClientID == "" && !p.CleanSession:
-		f.Summary = "empty client id with clean session off"
-		f.Explanation = "the CONNECT carried a zero-length client id with clean session 0; a server must refuse that with return code 2 [MQTT-3.1.3-8], since a session without an id cannot be resumed"
-		f.Fix = fmt.Sprintf("give the module a client id: %s — or turn clean session on: %s", fixConnect(d, idx, "dev-<IMEI>", "", ""), fixSession(d, idx, true))
-	case p.ClientID == "":
-		f.Summary = "empty client id refused"
-		f.Explanation = "the CONNECT carried a zero-length client id; servers may refuse it [MQTT-3.1.3-6]"
-		f.Fix = "give the module a client id: " + fixConnect(d, idx, "dev-<IMEI>", "", "")
-	case p.ProtocolLevel == 3 && len(p.ClientID) > 23:
-		f.Explanation = fmt.Sprintf("the client id is %d bytes long; MQTT 3.1 allows 1 to 23 characters", len(p.ClientID))
-		f.Fix = fmt.Sprintf("use a client id of at most 23 characters, or switch to MQTT 3.1.1: %s", fixVersion(d, idx, 4))
-	case !alnum(p.ClientID) || len(p.ClientID) > 23:
-		f.Explanation = fmt.Sprintf("the client id %q (%d bytes) goes beyond what every server must accept: 1-23 bytes of 0-9a-zA-Z [MQTT-3.1.3-5]; this broker does not accept more", p.ClientID, len(p.ClientID))
-		f.Fix = "use a client id of at most 23 letters and digits: " + fixConnect(d, idx, clip(onlyAlnum(p.ClientID), 23), "", "")
-	default:
-		f.Explanation = "the broker rejected a client id that follows the rules every server must accept; it may be in use by a client the broker forbids to take over, or outside the broker's allowed pattern"
-		f.Fix = "check the broker's client id rules (prefixes, patterns, duplicates) and its log"
-	}
-	return f
 }
 
 // credentialsDiff compares the wire's credentials with the command's.
@@ -235,14 +133,14 @@ func valueDiff(want, got string, present bool) string {
 }
 
 // credentialsFix says how to get the intended credentials on the wire.
-func credentialsFix(d, idx string, p *mqtt.Packet, user, pass string) string {
+func credentialsFix(d *at.Dialect, idx string, p *mqtt.Packet, user, pass string) string {
 	if p.PasswordFlag && len(p.Password) < len(pass) && strings.HasPrefix(pass, string(p.Password)) {
 		return fmt.Sprintf("the module cut the password to %d bytes: use a password of at most %d bytes (change it on the broker, e.g. mosquitto_passwd), or a firmware whose buffer takes %d", len(p.Password), len(p.Password), len(pass))
 	}
 	if p.UsernameFlag && len(p.Username) < len(user) && strings.HasPrefix(user, p.Username) {
 		return fmt.Sprintf("the module cut the username to %d bytes: use a username of at most %d bytes", len(p.Username), len(p.Username))
 	}
-	return "write the credentials so the module sends them unchanged (no escapes or quotes inside): " + fixConnect(d, idx, p.ClientID, user, pass)
+	return "write the credentials so the module sends them unchanged (no escapes or quotes inside): " + d.FixConnect(idx, p.ClientID, user, pass)
 }
 
 // brokerFix is the broker-side fix for a refusal without a device-side cause.

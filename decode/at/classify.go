@@ -95,6 +95,23 @@ func isErrorFinal(f string) bool {
 	return f != "" && f != "OK" && f != "SEND OK" && f != "ALREADY SUBSCRIBE" && !socketOKFinal(f)
 }
 
+// Refused is the one answer to "did the module refuse this command?": a
+// final result other than OK, SEND OK or ALREADY SUBSCRIBE (ERROR,
+// +CME ERROR: n, +CMS ERROR: n, SEND FAIL, NO CARRIER, BUSY, …). An empty
+// final (none seen yet) is not a refusal. Surrounding spaces are ignored.
+func Refused(final string) bool { return isErrorFinal(strings.TrimSpace(final)) }
+
+// IsFinal reports whether a module line is a final result code (V.250
+// §5.7.1, 3GPP TS 27.007 §9.2, ESP-AT's MQTT finals): the line that ends
+// a command.
+func IsFinal(line string) bool {
+	_, ok := parseFinal(strings.TrimSpace(line))
+	if !ok {
+		_, ok = socketFinal(strings.TrimSpace(line)) // "0, SEND OK", "CLOSE OK"
+	}
+	return ok
+}
+
 // parseURC splits "+NAME: args" (also "+NAME:args" and a bare "+NAME").
 func parseURC(s string) (name, args string, ok bool) {
 	if len(s) < 2 || s[0] != '+' {

@@ -1,9 +1,12 @@
 package at
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/atmq/atmq/decode/mqtt"
 )
 
 // Dialect is one module family's MQTT AT command set: every command mapped
@@ -23,6 +26,23 @@ type Dialect struct {
 	URCs map[string]*URCSpec
 	// Limits holds the string length limits checked on commands.
 	Limits map[string]Limit
+	// Defaults are what the firmware sends when not configured.
+	Defaults Defaults
+	// Cellular says the module reaches the broker through a mobile
+	// operator's network (private LAN addresses are not routed there).
+	Cellular bool
+	// Fix writes the commands that fix a setting (dialect_advice.go).
+	Fix Fixes
+	// Notes explain failures the generic words would get wrong.
+	Notes Notes
+	// Failure, if set, reads a failed open or connect where the dialect's
+	// codes differ from the common result/return-code form (SIMCom error
+	// codes, QMT's "retransmitted"); ok false leaves it to the common
+	// reading. refused says the final result refused the command.
+	Failure func(op Op, args map[string]string, refused bool) (f Failure, ok bool)
+	// TLSCommands are commands outside the MQTT set that set TLS up
+	// (certificate upload, SSL contexts).
+	TLSCommands []string
 }
 
 // Limit is a string length limit with its source.
@@ -44,7 +64,7 @@ const (
 // CommandSpec describes one command.
 type CommandSpec struct {
 	Name string
-	Op   string
+	Op   Op
 	// Args names the positional arguments.
 	Args []ArgSpec
 	// MinArgs is how many arguments the command needs.
@@ -82,6 +102,8 @@ type CommandSpec struct {
 	Derive func(args map[string]string)
 	// Meaning explains the outcome; nil uses the result URC's meaning.
 	Meaning func(t *Transaction) string
+	// TLS, if set, says whether the call sets TLS up for a connection.
+	TLS func(args map[string]string) bool
 }
 
 // ArgSpec describes one argument.
@@ -97,7 +119,7 @@ type ArgSpec struct {
 // URCSpec describes one unsolicited result code.
 type URCSpec struct {
 	Name   string
-	Op     string   // connect, subscribe, … for results; receive, status for events
+	Op     Op       // connect, subscribe, … for results; receive, status for events
 	Fields []string // named fields, in order
 	// Event marks URCs that never answer a command (received messages,
 	// status changes).
@@ -121,7 +143,12 @@ type URCSpec struct {
 	// Outcome, if set, says whether the URC reports success
 	// (OutcomeOK, OutcomeFailed, OutcomePending); nil reads the result
 	// field (see resultOutcome).
-	Outcome func(f map[string]string) string
+	Outcome func(f map[string]string) Outcome
+	// Status, if set, says what a status URC reports (default StatusLost).
+	Status func(f map[string]string) StatusKind
+	// ResultNeeds names the field without which an unsolicited URC of
+	// this name is a state report, not a result ("+QMTCONN: 0,3").
+	ResultNeeds string
 }
 
 var (
@@ -132,9 +159,25 @@ var (
 
 // register adds a dialect (from init functions only).
 func register(d *Dialect) {
+	if err := Register(d); err != nil {
+		panic(err)
+	}
+}
+
+// Register adds a dialect to the registry, so log reading, live scripts
+// and analysis know its commands. Call it before reading logs (from an
+// init function); the registry is not guarded for concurrent changes.
+func Register(d *Dialect) error {
+	if d == nil || d.Name == "" || d.Name != strings.ToLower(d.Name) {
+		return fmt.Errorf("at: a dialect needs a lower-case name")
+	}
+	if dialects[d.Name] != nil {
+		return fmt.Errorf("at: dialect %q is already registered", d.Name)
+	}
 	dialects[d.Name] = d
 	dialectNames = append(dialectNames, d.Name)
 	sort.Strings(dialectNames)
+	return nil
 }
 
 // Dialects lists the dialect names.
@@ -212,22 +255,27 @@ func atoi(s string) (int, bool) {
 	return n, true
 }
 
-// connackWords are the MQTT 3.1.1 CONNACK return codes
-// ([MQTT-3.2.2-4]..[MQTT-3.2.2-5], table 3.1).
-var connackWords = map[int]string{
-	0: "accepted",
-	1: "refused: unacceptable protocol version",
-	2: "refused: identifier rejected",
-	3: "refused: server unavailable",
-	4: "refused: bad user name or password",
-	5: "refused: not authorized",
+// connackMeaning words a result URC's CONNACK return code field
+// ("refused: not authorized"); the code's words come from decode/mqtt.
+func connackMeaning(s string) string {
+	if n, ok := atoi(s); ok {
+		if w, ok := connackWord(n); ok {
+			return w
+		}
+	}
+	if s == "" {
+		return "return code"
+	}
+	return "return code " + s
 }
+
+func connackReason(rc int) string { return mqtt.ConnackReturnCode(byte(rc)).Reason }
 
 // resultOutcome is the outcome of a result URC whose spec gives no
 // Outcome: every dialect writes success as result 0, anything else
 // numeric as failure; a URC without a result field (ECMT's and QMT's
 // all carry one) reports success by being sent at all.
-func resultOutcome(u *URCSpec, f map[string]string) string {
+func resultOutcome(u *URCSpec, f map[string]string) Outcome {
 	if u.Outcome != nil {
 		return u.Outcome(f)
 	}
@@ -239,7 +287,7 @@ func resultOutcome(u *URCSpec, f map[string]string) string {
 
 // resultFieldOutcome reads the result field: 0 success, another number
 // failure, anything else (cut short, not a number) says nothing.
-func resultFieldOutcome(f map[string]string) string {
+func resultFieldOutcome(f map[string]string) Outcome {
 	n, ok := atoi(f[ArgResult])
 	switch {
 	case !ok:
@@ -267,7 +315,7 @@ func okFailMeaning(what string) func(f map[string]string) string {
 // connackOutcome reads result and CONNACK return code of ECMT's and
 // QMT's connect URCs: success needs both 0 (the return code may be
 // left out).
-func connackOutcome(f map[string]string) string {
+func connackOutcome(f map[string]string) Outcome {
 	o := resultFieldOutcome(f)
 	if o != OutcomeOK {
 		return o
@@ -280,7 +328,7 @@ func connackOutcome(f map[string]string) string {
 
 // subackOutcome: result 0 with a granted QoS of 128 (0x80) is the SUBACK
 // failure return code (MQTT 3.1.1 §3.9.3, [MQTT-3.9.3-2]); the broker refused.
-func subackOutcome(f map[string]string) string {
+func subackOutcome(f map[string]string) Outcome {
 	o := resultFieldOutcome(f)
 	if o == OutcomeOK && strings.TrimSpace(f[ArgValue]) == "128" {
 		return OutcomeFailed
@@ -302,14 +350,14 @@ func lookupWord(m map[int]string, s, unknown string) string {
 
 // Operations.
 const (
-	OpConfigure   = "configure"
-	OpOpen        = "open"
-	OpConnect     = "connect"
-	OpSubscribe   = "subscribe"
-	OpUnsubscribe = "unsubscribe"
-	OpPublish     = "publish"
-	OpDisconnect  = "disconnect"
-	OpClose       = "close"
-	OpReceive     = "receive"
-	OpStatus      = "status"
+	OpConfigure   Op = "configure"
+	OpOpen        Op = "open"
+	OpConnect     Op = "connect"
+	OpSubscribe   Op = "subscribe"
+	OpUnsubscribe Op = "unsubscribe"
+	OpPublish     Op = "publish"
+	OpDisconnect  Op = "disconnect"
+	OpClose       Op = "close"
+	OpReceive     Op = "receive"
+	OpStatus      Op = "status"
 )

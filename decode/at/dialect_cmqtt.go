@@ -1,6 +1,7 @@
 package at
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -48,6 +49,44 @@ func cmqttMeaning(what string) func(f map[string]string) string {
 	}
 }
 
+// cmqttFailure maps a SIMCom error code (SIM-ERR) to a failure kind;
+// CONNACK refusals 1–5 come as error codes 27–31 (code − 26).
+func cmqttFailure(code int) Failure {
+	switch {
+	case code == 0:
+		return Failure{}
+	case code >= 27 && code <= 31:
+		return Failure{Kind: FailConnack, Connack: code - 26}
+	case code == 3 || code == 4 || code == 7 || code == 9:
+		return Failure{Kind: FailTCP}
+	case code == 25:
+		return Failure{Kind: FailDNS}
+	case code >= 32 && code <= 34:
+		return Failure{Kind: FailTLS}
+	}
+	return Failure{Kind: FailConnect}
+}
+
+// cmqttTLSFix says how to set the SSL context of a SIMCom connection up,
+// naming the context AT+CMQTTSSLCFG gave the index (0 when none).
+func cmqttTLSFix(idx string, before []Transaction, code int) string {
+	ctx := "0"
+	for i := range before {
+		t := &before[i]
+		if t.Name == "CMQTTSSLCFG" && strings.TrimSpace(t.Args[ArgConn]) == idx {
+			if c := strings.TrimSpace(t.Args["ssl_ctx"]); c != "" {
+				ctx = c
+			}
+		}
+	}
+	s := fmt.Sprintf("check the SSL context the connection uses (AT+CMQTTSSLCFG=%s,%s): the CA certificate must be the one that signed the broker's certificate (AT+CCERTDOWN, then AT+CSSLCFG=\"cacert\",%s,\"<ca>.pem\"), SNI on for cloud brokers (AT+CSSLCFG=\"enableSNI\",%s,1), a TLS version the broker accepts (AT+CSSLCFG=\"sslversion\",%s,4 = any), \"authmode\" matching the broker (2 plus \"clientcert\"/\"clientkey\" when it wants client certificates), and a valid clock or AT+CSSLCFG=\"ignorelocaltime\",%s,1",
+		idx, ctx, ctx, ctx, ctx, ctx)
+	if code == 33 {
+		s = fmt.Sprintf("set the certificates first: AT+CCERTDOWN the CA file, then AT+CSSLCFG=\"cacert\",%s,\"<ca>.pem\"; ", ctx) + s
+	}
+	return s
+}
+
 // splitServerURL takes host and port out of "tcp://host:port" (SIM-M4:
 // the scheme is tcp:// even for TLS).
 func splitServerURL(a map[string]string) {
@@ -73,18 +112,37 @@ func init() {
 		return DataNone
 	}
 	register(&Dialect{
-		Name:    "cmqtt",
-		Title:   "SIMCom CMQTT (SIM7500/SIM7600, A7600/A7670)",
-		MaxConn: 1,
+		Name:     "cmqtt",
+		Title:    "SIMCom CMQTT (SIM7500/SIM7600, A7600/A7670)",
+		MaxConn:  1,
+		Cellular: true,
+		Failure: func(op Op, f map[string]string, refused bool) (Failure, bool) {
+			if n, ok := intField(f, ArgResult); ok {
+				return cmqttFailure(n), true
+			}
+			return Failure{}, false
+		},
+		TLSCommands: []string{"CSSLCFG", "CCERTDOWN"},
+		Fix: Fixes{
+			TLS: cmqttTLSFix,
+			Open: func(string, int) (string, bool) {
+				return "check the host and port in the connect URL, the network registration (AT+CEREG?) and the data connection (AT+CGACT?, AT+CGPADDR), and that the broker listens on that address from the internet", false
+			},
+		},
+		Notes: Notes{
+			UnconfirmedTLS: ", where SIMCom reports 32 (handshake fail), 33 (certificate not set) or 34 (open SSL session failed) when the TLS setup is wrong",
+		},
 		Commands: map[string]*CommandSpec{
 			"CMQTTSTART": {Name: "CMQTTSTART", Results: []string{"CMQTTSTART"}},
 			"CMQTTSTOP":  {Name: "CMQTTSTOP", Results: []string{"CMQTTSTOP"}},
 			"CMQTTACCQ": {Name: "CMQTTACCQ", Op: OpConfigure, MinArgs: 2,
 				Args: []ArgSpec{conn, {Key: ArgClientID, String: true}, {Key: "server_type", Int: true, Min: 0, Max: 1, Source: "SIM-M4: 1 = SSL/TLS, 0 = TCP"}},
+				TLS:  func(a map[string]string) bool { return strings.TrimSpace(a["server_type"]) == "1" },
 				// +CMQTTACCQ: <idx>,<err> is printed on failure only.
 				Results: []string{"CMQTTACCQ"}, Match: []string{ArgConn}, ResultWhen: func(map[string]string) bool { return false }},
-			"CMQTTREL":    {Name: "CMQTTREL", MinArgs: 1, Args: []ArgSpec{conn}},
-			"CMQTTSSLCFG": {Name: "CMQTTSSLCFG", Op: OpConfigure, MinArgs: 2, Args: []ArgSpec{conn, {Key: "ssl_ctx", Int: true}}},
+			"CMQTTREL": {Name: "CMQTTREL", MinArgs: 1, Args: []ArgSpec{conn}},
+			"CMQTTSSLCFG": {Name: "CMQTTSSLCFG", Op: OpConfigure, MinArgs: 2, Args: []ArgSpec{conn, {Key: "ssl_ctx", Int: true}},
+				TLS: func(map[string]string) bool { return true }},
 			"CMQTTCFG": {Name: "CMQTTCFG", Op: OpConfigure, MinArgs: 2, Args: []ArgSpec{{Key: ArgOption, String: true}, conn},
 				Options: map[string][]ArgSpec{"argtopic": {{Key: "topic_in_arg", Int: true}, {Key: "payload_in_arg", Int: true}}}},
 			"CMQTTWILLTOPIC": {Name: "CMQTTWILLTOPIC", Op: OpConfigure, MinArgs: 2,

@@ -26,6 +26,26 @@ func init() {
 		Name:    "ecmt",
 		Title:   "Eigencomm ECMT (EC616/EC626/EC618/EC718, NT35E, Air302)",
 		MaxConn: 4,
+		// EC616-SRC mqttCreateContext: MQTT 3.1.1, keepalive 120 s.
+		Defaults: Defaults{Version: MQTT311, KeepAlive: 120},
+		Cellular: true,
+		Fix: Fixes{
+			Version:   func(idx string, v MQTTVersion) string { return cfgFix("ECMTCFG", "version", idx, int(v)) },
+			Session:   func(idx string, clean bool) string { return cfgFix("ECMTCFG", "session", idx, b2i(clean)) },
+			KeepAlive: func(idx string, secs int) string { return cfgFix("ECMTCFG", "keepalive", idx, secs) },
+			Connect:   connFix("ECMTCONN"),
+			Subscribe: subFix("ECMTSUB"),
+			TLS: func(string, []Transaction, int) string {
+				return "check AT+ECMTCFG=\"ssl\",<idx>,\"<ca>\",\"<client cert>\",\"<client key>\": the CA must have signed the broker's certificate, and the port must be the broker's TLS port"
+			},
+		},
+		Notes: Notes{
+			ConnectFailed: func(where string, noWire func(string) string) string {
+				return where + ": the module could not send the CONNECT over the connection AT+ECMTOPEN opened; " + noWire("the capture shows no TCP, TLS or MQTT evidence for it")
+			},
+			ConnectFailedFix: "capture the network side (atmq analyze --pcap) to see whether and how the CONNECT went out; check that the open succeeded and that the TLS configuration (AT+ECMTCFG=\"ssl\",…) matches the broker's port; if it does and the CONNECT still cannot be sent, update the module's firmware",
+			ContradictedTLS:  " — EC626 firmware has been reported to lose the TLS context at this step and send the CONNECT in plain TCP to the TLS port",
+		},
 		Limits: map[string]Limit{
 			// atec_mqtt.h buffers hold 49/49/129 bytes including the NUL;
 			// EC-DOC documents 48/48/96.
@@ -39,7 +59,7 @@ func init() {
 			ArgPayload:     {Max: 700, Source: "EC-DOC: 700 bytes inline (1024 in data mode)"},
 		},
 		Commands: map[string]*CommandSpec{
-			"ECMTCFG": {Name: "ECMTCFG", Op: OpConfigure, MinArgs: 2,
+			"ECMTCFG": {Name: "ECMTCFG", Op: OpConfigure, MinArgs: 2, TLS: optionIs("ssl"),
 				Args: []ArgSpec{{Key: ArgOption, String: true}, conn},
 				Options: map[string][]ArgSpec{
 					"echomode":   {{Key: ArgValue, Int: true, Min: 0, Max: 1}},
@@ -104,14 +124,14 @@ func init() {
 					return "unknown result " + f[ArgResult]
 				}},
 			"ECMTCONN": {Name: "ECMTCONN", Op: OpConnect, Fields: []string{ArgConn, ArgResult, ArgReturnCode}, PayloadFrom: -1,
-				Outcome: connackOutcome,
+				Outcome: connackOutcome, ResultNeeds: ArgReturnCode,
 				Meaning: func(f map[string]string) string {
 					switch f[ArgResult] {
 					case "0":
 						if f[ArgReturnCode] == "6" {
 							return "connect failed: CONNACK could not be decoded"
 						}
-						return "CONNACK " + lookupWord(connackWords, f[ArgReturnCode], "return code")
+						return "CONNACK " + connackMeaning(f[ArgReturnCode])
 					case "1":
 						return "CONNECT sent but the reply was wrong"
 					case "2":

@@ -1,6 +1,10 @@
 package at
 
-import "strings"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // Espressif ESP-AT MQTT dialect (ESP32, ESP8266, ESP32-C3 AT firmware).
 // Sources (docs/at-dialects.md §4): ESPAT-MQTT = espressif/esp-at
@@ -16,6 +20,25 @@ func init() {
 		Title:   "Espressif ESP-AT MQTT",
 		Syntax:  ArgSyntax{Escapes: true},
 		MaxConn: 0,
+		Fix: Fixes{
+			Session: func(_ string, clean bool) string {
+				return fmt.Sprintf(`AT+MQTTCONNCFG=0,120,%d,"","",0,0`, 1-b2i(clean))
+			},
+			KeepAlive: func(_ string, secs int) string { return fmt.Sprintf(`AT+MQTTCONNCFG=0,%d,0,"","",0,0`, secs) },
+			Connect: func(_, clientID, user, pass string) string {
+				q := strconv.Quote
+				return fmt.Sprintf(`AT+MQTTUSERCFG=0,1,%s,%s,%s,0,0,""`, q(clientID), q(user), q(pass))
+			},
+			Subscribe: func(_, _, filter, qos string) string { return fmt.Sprintf("AT+MQTTSUB=0,%q,%s", filter, qos) },
+			TLS: func(string, []Transaction, int) string {
+				return "check the TLS scheme of AT+MQTTUSERCFG and the certificates flashed in the module's mqtt_ca/mqtt_cert/mqtt_key partitions; ESP-AT needs a correct time (AT+CIPSNTPCFG) to verify certificates"
+			},
+		},
+		Notes: Notes{
+			ConnectFailed: func(where string, noWire func(string) string) string {
+				return where + ": ESP-AT answers AT+MQTTCONN with +MQTTDISCONNECTED and ERROR whatever went wrong — TCP or TLS could not be set up, or the broker refused the CONNECT (a CONNACK return code ≠ 0); it does not pass the return code on, and " + noWire("the capture shows no CONNACK for it")
+			},
+		},
 		Limits: map[string]Limit{
 			ArgClientID: {Max: 256, Source: "ESPAT-MQTT: client_id ≤256 bytes"},
 			ArgUsername: {Max: 64, Source: "ESPAT-MQTT: username ≤64 bytes"},
@@ -24,6 +47,11 @@ func init() {
 		},
 		Commands: map[string]*CommandSpec{
 			"MQTTUSERCFG": {Name: "MQTTUSERCFG", Op: OpConfigure, MinArgs: 8,
+				// schemes 2–5, 7–10 are TLS; 6 is WebSocket without TLS
+				TLS: func(a map[string]string) bool {
+					s, ok := atoi(a["scheme"])
+					return ok && s >= 2 && s != 6
+				},
 				Args: []ArgSpec{conn, {Key: "scheme", Int: true, Min: 1, Max: 10, Source: "ESPAT-MQTT: scheme 1–10"},
 					{Key: ArgClientID, String: true}, {Key: ArgUsername, String: true}, {Key: ArgPassword, String: true},
 					{Key: "cert_key_id", Int: true}, {Key: "ca_id", Int: true}, {Key: "path", String: true}}},
@@ -60,13 +88,13 @@ func init() {
 				Meaning: func(map[string]string) string { return "connected (CONNACK accepted)" }},
 			// As the answer to AT+MQTTCONN it means the connect failed.
 			"MQTTDISCONNECTED": {Name: "MQTTDISCONNECTED", Op: OpStatus, Fields: []string{ArgConn}, PayloadFrom: -1,
-				Outcome: func(map[string]string) string { return OutcomeFailed },
+				Outcome: func(map[string]string) Outcome { return OutcomeFailed },
 				Meaning: func(map[string]string) string {
 					return "disconnected: the connection failed or the broker closed it"
 				}},
 			// +MQTTPUB:OK / +MQTTPUB:FAIL after AT+MQTTPUBRAW's payload.
 			"MQTTPUB": {Name: "MQTTPUB", Op: OpPublish, Fields: []string{ArgResult}, PayloadFrom: -1,
-				Outcome: func(f map[string]string) string {
+				Outcome: func(f map[string]string) Outcome {
 					switch strings.ToUpper(strings.TrimSpace(f[ArgResult])) {
 					case "OK":
 						return OutcomeOK

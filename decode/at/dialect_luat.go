@@ -1,5 +1,10 @@
 package at
 
+import (
+	"fmt"
+	"strconv"
+)
+
 // Luat / 合宙 dialect (Air724UG, Air780E/EP/EX, Air201 with Luat AT
 // firmware). Source (docs/at-dialects.md §5): LUAT = openLuat/
 // luatos-doc-pool public/20240725_air780ep_at_mqtts.md — "发送MIPSTART命令后，
@@ -9,14 +14,22 @@ package at
 func init() {
 	qos := ArgSpec{Key: ArgQoS, Int: true, Min: 0, Max: 2}
 	// Luat's result URCs are fixed texts, each one outcome.
-	plain := func(name, op, outcome, meaning string) *URCSpec {
+	plain := func(name string, op Op, outcome Outcome, meaning string) *URCSpec {
 		return &URCSpec{Name: name, Op: op, Plain: true, PayloadFrom: -1,
 			Meaning: func(map[string]string) string { return meaning },
-			Outcome: func(map[string]string) string { return outcome }}
+			Outcome: func(map[string]string) Outcome { return outcome }}
 	}
 	register(&Dialect{
-		Name:  "luat",
-		Title: "Luat / 合宙 (Air724UG, Air780E/EP)",
+		Name:     "luat",
+		Title:    "Luat / 合宙 (Air724UG, Air780E/EP)",
+		Cellular: true,
+		Fix: Fixes{
+			Connect: func(_, clientID, user, pass string) string {
+				q := strconv.Quote
+				return fmt.Sprintf("AT+MCONFIG=%s,%s,%s", q(clientID), q(user), q(pass))
+			},
+			Subscribe: func(_, _, filter, qos string) string { return fmt.Sprintf("AT+MSUB=%q,%s", filter, qos) },
+		},
 		Limits: map[string]Limit{
 			ArgPayload: {Max: 4100, Source: "LUAT FAQ: MPUB ≤4100 bytes"},
 		},

@@ -1,5 +1,7 @@
 package at
 
+import "strings"
+
 // Quectel "QMT" dialect (EC2x/EG9x/EC200/EC800/BG9x/BC2x/BC66/M95/MC60).
 // Sources (docs/at-dialects.md §2): QUEC-UFP = quectel-develop/
 // user-friendly-project ql_mqtt.c/ql_mqtt.h, BG9X-RS = jcmendez/
@@ -28,8 +30,8 @@ func init() {
 	}
 	// Result 1 reports a retransmission while the module keeps trying
 	// (QUEC-UFP): it decides nothing yet.
-	unlessRetransmitted := func(decide func(f map[string]string) string) func(f map[string]string) string {
-		return func(f map[string]string) string {
+	unlessRetransmitted := func(decide func(f map[string]string) Outcome) func(f map[string]string) Outcome {
+		return func(f map[string]string) Outcome {
 			if f[ArgResult] == "1" {
 				return OutcomePending
 			}
@@ -57,12 +59,53 @@ func init() {
 		Name:    "qmt",
 		Title:   "Quectel QMT (EC2x, EG9x, EC200, BG9x, BC2x)",
 		MaxConn: 5,
+		// BG9X-RS types.rs: MQTT 3.1 on BG9x; QUEC-UFP: keepalive 120 s.
+		Defaults: Defaults{Version: MQTT31, KeepAlive: 120},
+		Cellular: true,
+		Failure: func(op Op, f map[string]string, refused bool) (Failure, bool) {
+			res, ok := intField(f, ArgResult)
+			switch {
+			case ok && op == OpConnect && res == 1 && !refused:
+				return Failure{}, true // "+QMTCONN: 0,1": CONNECT retransmitted, no verdict yet
+			case ok && op == OpOpen && res == 4:
+				return Failure{Kind: FailDNS}, true // failed to parse domain name
+			}
+			return Failure{}, false
+		},
+		TLSCommands: []string{"QSSLCFG"},
+		Fix: Fixes{
+			Version:   func(idx string, v MQTTVersion) string { return cfgFix("QMTCFG", "version", idx, int(v)) },
+			Session:   func(idx string, clean bool) string { return cfgFix("QMTCFG", "session", idx, b2i(clean)) },
+			KeepAlive: func(idx string, secs int) string { return cfgFix("QMTCFG", "keepalive", idx, secs) },
+			Connect:   connFix("QMTCONN"),
+			Subscribe: subFix("QMTSUB"),
+			TLS: func(string, []Transaction, int) string {
+				return "check the SSL context AT+QMTCFG=\"SSL\" names: AT+QSSLCFG \"cacert\" (the CA that signed the broker's certificate), \"clientcert\"/\"clientkey\" when the broker wants them, \"seclevel\", \"sslversion\" 4 (any) and \"ciphersuite\" 0XFFFF (no quotes), with certificates uploaded at their exact size"
+			},
+			// QMTOPEN results (BG9X-RS): 1 wrong parameter, 2 identifier
+			// occupied, 3 PDP activation failed.
+			Open: func(idx string, code int) (string, bool) {
+				switch code {
+				case 1:
+					return "check the open command's parameters (host in quotes, port 1-65535) and the QMTCFG settings of the index", true
+				case 2:
+					return "the connection index is still in use: close it first with AT+QMTCLOSE=" + idx, true
+				case 3:
+					return "activate the PDP context first (AT+QIACT=1; check the APN with AT+QICSGP) and check AT+CEREG?", true
+				}
+				return "", false
+			},
+		},
+		Notes: Notes{
+			OpenFailedTLS:    "a QMTOPEN -1 on a TLS connection is most often the TLS setup — certificates not matching the broker, uploaded with the wrong byte count (the count must be the file's length with its CR LF line endings), or the wrong SSL context",
+			OpenFailedTLSFix: "check the TLS setup: upload each certificate with its exact size (AT+QFUPL=\"<file>\",<bytes with CR LF>), point AT+QSSLCFG \"cacert\"/\"clientcert\"/\"clientkey\" of the SSL context AT+QMTCFG=\"SSL\" names at them, and use \"seclevel\" 2 for a broker needing client certificates; then check the host and port, AT+CEREG? and AT+QIACT?",
+		},
 		Limits: map[string]Limit{
 			ArgTopic:   {Max: 128, Source: "BG9X-RS crate limit: topic ≤128"},
 			ArgPayload: {Max: 1024, Source: "BG9X-RS crate limit: payload ≤1024"},
 		},
 		Commands: map[string]*CommandSpec{
-			"QMTCFG": {Name: "QMTCFG", Op: OpConfigure, MinArgs: 2,
+			"QMTCFG": {Name: "QMTCFG", Op: OpConfigure, MinArgs: 2, TLS: optionIs("ssl"),
 				Args: []ArgSpec{{Key: ArgOption, String: true}, conn},
 				Options: map[string][]ArgSpec{
 					"pdpcid":    {{Key: "pdp_cid", Int: true, Min: 1, Max: 16}},
@@ -114,14 +157,14 @@ func init() {
 					}, f[ArgResult], "unknown result")
 				}},
 			"QMTCONN": {Name: "QMTCONN", Op: OpConnect, Fields: []string{ArgConn, ArgResult, ArgReturnCode}, PayloadFrom: -1,
-				Outcome: unlessRetransmitted(connackOutcome),
+				Outcome: unlessRetransmitted(connackOutcome), ResultNeeds: ArgReturnCode,
 				Meaning: func(f map[string]string) string {
 					switch f[ArgResult] {
 					case "0":
 						if f[ArgReturnCode] == "" {
 							return "CONNECT sent and CONNACK received"
 						}
-						return "CONNACK " + lookupWord(connackWords, f[ArgReturnCode], "return code")
+						return "CONNACK " + connackMeaning(f[ArgReturnCode])
 					case "1":
 						return "CONNECT retransmitted"
 					case "2":
@@ -150,6 +193,17 @@ func init() {
 			"QMTDISC":  {Name: "QMTDISC", Op: OpDisconnect, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: okFailMeaning("disconnected")},
 			"QMTCLOSE": {Name: "QMTCLOSE", Op: OpClose, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: okFailMeaning("network closed")},
 			"QMTSTAT": {Name: "QMTSTAT", Op: OpStatus, Event: true, Fields: []string{ArgConn, "err_code"}, PayloadFrom: -1,
+				// err_code (BG9X-RS): 2 = PINGREQ timed out, 5 = the client
+				// disconnected (normal).
+				Status: func(f map[string]string) StatusKind {
+					switch strings.TrimSpace(f["err_code"]) {
+					case "2":
+						return StatusKeepalive
+					case "5":
+						return StatusNormal
+					}
+					return StatusLost
+				},
 				Meaning: func(f map[string]string) string {
 					return lookupWord(map[int]string{
 						1: "connection closed or reset by peer (reopen with AT+QMTOPEN)",

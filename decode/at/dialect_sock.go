@@ -79,11 +79,11 @@ func indexed(text string, maxConn int) []string {
 }
 
 // plainURCs makes one plain URC spec per indexed text.
-func plainURCs(into map[string]*URCSpec, texts []string, event bool, outcome, meaning string) {
+func plainURCs(into map[string]*URCSpec, texts []string, event bool, outcome Outcome, meaning string) {
 	for _, t := range texts {
 		into[t] = &URCSpec{Name: t, Plain: true, Event: event, PayloadFrom: -1,
 			Meaning: func(map[string]string) string { return meaning },
-			Outcome: func(map[string]string) string { return outcome }}
+			Outcome: func(map[string]string) Outcome { return outcome }}
 	}
 }
 

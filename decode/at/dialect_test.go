@@ -249,7 +249,7 @@ func TestDialectRegistry(t *testing.T) {
 	if got := strings.Join(Dialects(), ","); got != strings.Join(all, ",") {
 		t.Errorf("dialects %s", got)
 	}
-	ops := map[string]bool{OpConfigure: true, OpOpen: true, OpConnect: true, OpSubscribe: true, OpUnsubscribe: true,
+	ops := map[Op]bool{OpConfigure: true, OpOpen: true, OpConnect: true, OpSubscribe: true, OpUnsubscribe: true,
 		OpPublish: true, OpDisconnect: true, OpClose: true, "": true}
 	for _, n := range want {
 		d := LookupDialect(n)

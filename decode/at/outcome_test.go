@@ -13,7 +13,7 @@ func TestOutcomePerDialect(t *testing.T) {
 		dialect string
 		parts   []string
 		cmd     string
-		want    string
+		want    Outcome
 	}{
 		{"ecmt open ok", "ecmt", append(echo(`AT+ECMTOPEN=0,"h",1883`, "OK\r\n"), "M:\r\n+ECMTOPEN: 0,0\r\n"), "ECMTOPEN", OutcomeOK},
 		{"ecmt open failed", "ecmt", append(echo(`AT+ECMTOPEN=0,"h",1883`, "OK\r\n"), "M:\r\n+ECMTOPEN: 0,-1\r\n"), "ECMTOPEN", OutcomeFailed},
@@ -73,5 +73,24 @@ func TestOutcomeCancelledPayload(t *testing.T) {
 	l := readBytes(t, writeAtmq(session(parts...)), Options{Dialect: "ecmt"})
 	if got := txn(t, l, "ECMTPUB", 0); got.Outcome != OutcomeFailed || got.Meaning != "payload cancelled with ESC: nothing sent" {
 		t.Errorf("cancelled publish: outcome %q meaning %q", got.Outcome, got.Meaning)
+	}
+}
+
+func TestSucceededFallsBackToTheCommonSuccess(t *testing.T) {
+	for _, c := range []struct {
+		t    Transaction
+		want bool
+	}{
+		{Transaction{Outcome: OutcomeOK, Final: "ERROR"}, true}, // the dialect's verdict wins
+		{Transaction{Outcome: OutcomeFailed, Final: "OK"}, false},
+		{Transaction{Final: "OK"}, true},
+		{Transaction{Final: "SEND FAIL"}, false},
+		{Transaction{}, false},
+		{Transaction{Final: "OK", Result: "+X: 0,0,0", ResultArgs: map[string]string{ArgResult: "0", ArgReturnCode: "0"}}, true},
+		{Transaction{Final: "OK", Result: "+X: 0,0,5", ResultArgs: map[string]string{ArgResult: "0", ArgReturnCode: "5"}}, false},
+	} {
+		if got := c.t.Succeeded(); got != c.want {
+			t.Errorf("%+v: Succeeded %v, want %v", c.t, got, c.want)
+		}
 	}
 }

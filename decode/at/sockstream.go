@@ -17,7 +17,7 @@ type SocketStream struct {
 	// OpenLine is the open command's line (0: the log starts with the
 	// socket open); OpenOutcome its outcome.
 	OpenLine    int
-	OpenOutcome string
+	OpenOutcome Outcome
 	// CloseLine is where the socket was closed; ClosedBy "host" (a close
 	// command) or "peer" (a closed URC); "" while open.
 	CloseLine int

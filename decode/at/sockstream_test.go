@@ -174,7 +174,7 @@ func TestSocketRealLogs(t *testing.T) {
 		fromHost  bool
 		salvage   string // in the first packet's salvage text
 		closedBy  string
-		openState string
+		openState Outcome
 	}{
 		{"29_socket_sim800l_pubsubclient_cipstart_cipsend_connack.txt", true, `a CONNECT (protocol name MQTT); readable: "GsmClientTest"`, "", OutcomeOK},
 		// The open command follows a Markdown backtick: read once the

@@ -14,7 +14,7 @@ type Transaction struct {
 	Command string    // the command as typed, e.g. AT+ECMTCONN=0,"dev1"
 	Dialect string    // "ecmt", "qmt", "cmqtt", "espat", "luat", "" for plain AT
 	Name    string    // command name without AT+ and arguments, e.g. "ECMTCONN"
-	Op      string    // configure, open, connect, subscribe, unsubscribe, publish, disconnect, close; "" if not MQTT
+	Op      Op        // configure, open, connect, subscribe, unsubscribe, publish, disconnect, close; "" if not MQTT
 	// Args are the command's named arguments (see Arg* constants); a key
 	// is absent when the command did not give that argument.
 	Args    map[string]string
@@ -36,7 +36,7 @@ type Transaction struct {
 	// (OutcomeOK, OutcomeFailed), decided by the dialect from the final
 	// result and the result URC; OutcomePending while the answer is
 	// still missing or does not say.
-	Outcome  string
+	Outcome  Outcome
 	Warnings []Warning // checks on how the command was written
 	// Config is the configuration in force for the command's connection
 	// index (set on connect transactions).
@@ -45,11 +45,11 @@ type Transaction struct {
 
 // Outcomes of a transaction.
 const (
-	OutcomeOK     = "ok"
-	OutcomeFailed = "failed"
+	OutcomeOK     Outcome = "ok"
+	OutcomeFailed Outcome = "failed"
 	// OutcomePending: no answer yet, or one that decides nothing (a
 	// QMT "retransmitted" URC, a command cut off by the end of the log).
-	OutcomePending = ""
+	OutcomePending Outcome = ""
 )
 
 // Event is a URC that answers no command: received messages, status
@@ -60,7 +60,7 @@ type Event struct {
 	Text    string
 	Dialect string
 	Name    string // e.g. "ECMTRECV"
-	Op      string // receive, status, connect (auto-reconnect) …
+	Op      Op     // receive, status, connect (auto-reconnect) …
 	Args    map[string]string
 	Payload []byte // for receive events
 	Meaning string

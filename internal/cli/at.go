@@ -184,12 +184,7 @@ func writeAtTable(w io.Writer, log *at.Log) error {
 
 // outcomeCell shows a transaction's outcome; "pending" when the module's
 // answer is missing or decides nothing yet.
-func outcomeCell(o string) string {
-	if o == at.OutcomePending {
-		return "pending"
-	}
-	return o
-}
+func outcomeCell(o at.Outcome) string { return o.String() }
 
 func orDash(s string) string {
 	if s == "" {
@@ -285,9 +280,9 @@ func writeAtJSON(w io.Writer, log *at.Log) error {
 	src := log.TimeSource
 	for _, t := range log.Transactions {
 		j := atJSONTxn{Line: t.Line, Time: jsonTime(t.Time, src), Command: t.Command, Dialect: t.Dialect, Name: t.Name,
-			Op: t.Op, Args: t.Args, Responses: t.Responses, Final: t.Final, FinalLine: t.FinalLine,
+			Op: string(t.Op), Args: t.Args, Responses: t.Responses, Final: t.Final, FinalLine: t.FinalLine,
 			FinalTime: jsonTime(t.FinalTime, src), Result: t.Result, ResultLine: t.ResultLine,
-			ResultTime: jsonTime(t.ResultTime, src), ResultArgs: t.ResultArgs, Meaning: t.Meaning, Outcome: t.Outcome, Warnings: []atJSONWarning{}}
+			ResultTime: jsonTime(t.ResultTime, src), ResultArgs: t.ResultArgs, Meaning: t.Meaning, Outcome: string(t.Outcome), Warnings: []atJSONWarning{}}
 		if j.Args == nil {
 			j.Args = map[string]string{}
 		}
@@ -311,7 +306,7 @@ func writeAtJSON(w io.Writer, log *at.Log) error {
 			args = map[string]string{}
 		}
 		doc.Events = append(doc.Events, atJSONEvent{Line: e.Line, Time: jsonTime(e.Time, src), Text: e.Text,
-			Dialect: e.Dialect, Name: e.Name, Op: e.Op, Args: args, Meaning: e.Meaning})
+			Dialect: e.Dialect, Name: e.Name, Op: string(e.Op), Args: args, Meaning: e.Meaning})
 	}
 	doc.Sockets = socketsJSON(log)
 	if len(log.Config) > 0 {

@@ -114,7 +114,7 @@ func socketsJSON(log *at.Log) []atJSONSocket {
 	var out []atJSONSocket
 	for _, s := range at.SocketStreams(log) {
 		js := atJSONSocket{Conn: s.Conn, Dialect: s.Dialect, Host: s.Host, Port: s.Port, OpenLine: s.OpenLine,
-			OpenOutcome: s.OpenOutcome, CloseLine: s.CloseLine, ClosedBy: s.ClosedBy, Packets: []atJSONPacket{}}
+			OpenOutcome: string(s.OpenOutcome), CloseLine: s.CloseLine, ClosedBy: s.ClosedBy, Packets: []atJSONPacket{}}
 		for _, p := range s.Packets() {
 			jp := atJSONPacket{Line: p.Line, Time: jsonTime(p.Time, log.TimeSource), FromHost: p.FromHost,
 				Hex: hex.EncodeToString(p.Raw), Error: p.Err, Mangled: p.Mangled, Salvage: p.Salvage,
