@@ -142,6 +142,7 @@ func newInputs(log *at.Log, opts Options) *inputs {
 func estimateClock(ev evidence) *clockEstimate {
 	c := &clockEstimate{}
 	timedEvidence{ev, c}.estimateClock()
+	socketEvidence{ev, c}.exactClock()
 	return c
 }
 

@@ -30,6 +30,7 @@ func (a *analysis) diagnoseSockets() {
 	for _, s := range at.SocketStreams(a.log) {
 		a.diagnoseSocket(s)
 	}
+	a.diagnoseSocketWire()
 	// A refused send is explained by the socket finding on its line: the
 	// generic command-error would say it twice.
 	kept := a.findings[:0]
