@@ -31,6 +31,7 @@ func (a *analysis) diagnoseSockets() {
 		a.diagnoseSocket(s)
 	}
 	a.diagnoseSocketWire()
+	a.diagnoseClientStates()
 	// A refused send is explained by the socket finding on its line: the
 	// generic command-error would say it twice.
 	kept := a.findings[:0]

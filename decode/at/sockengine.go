@@ -113,6 +113,11 @@ func ipdHeader(s string) (n int, conn string, ok bool) {
 // the line is taken.
 func (e *engine) sockLine(text string, l Line) bool {
 	s := &e.sock
+	if e.pending == nil || !e.pending.prompted {
+		if e.mcuPrint(text, l) {
+			return true
+		}
+	}
 	if s.text && (s.read != nil || s.recv != nil) {
 		if _, fin := parseFinal(text); !fin {
 			if _, sf := socketFinal(text); !sf {
