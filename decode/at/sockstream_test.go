@@ -1,6 +1,7 @@
 package at
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -209,4 +210,66 @@ func TestSocketRealLogs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Every socket command of the real-log corpus that is read as a command
+// gets the socket operation its expectation names (socket_op), and its
+// final and result as expected.
+func TestSocketOpsOfRealLogs(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "atlogs", "expect", "*_socket_*.expect.json"))
+	if len(files) < 10 {
+		t.Fatalf("%d socket-style expectations", len(files))
+	}
+	checked := 0
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var exp struct {
+			Log          string `json:"log"`
+			Transactions []struct {
+				Line     int    `json:"line"`
+				Command  string `json:"command"`
+				SocketOp string `json:"socket_op"`
+				Final    string `json:"final"`
+				Result   string `json:"result"`
+				Outcome  string `json:"outcome"`
+			} `json:"transactions"`
+		}
+		if err := json.Unmarshal(raw, &exp); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(filepath.Join("testdata", "atlogs", exp.Log))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := ReadLog(f, Options{})
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range exp.Transactions {
+			if w.SocketOp == "" {
+				continue
+			}
+			for i := range l.Transactions {
+				tr := &l.Transactions[i]
+				if tr.Line != w.Line || tr.Command != w.Command {
+					continue
+				}
+				checked++
+				if got := SocketOp(tr); got != w.SocketOp || tr.Final != w.Final || tr.Result != w.Result || string(tr.Outcome) != w.Outcome {
+					t.Errorf("%s line %d %s: socket op %q final %q result %q outcome %q, want %q %q %q %q",
+						exp.Log, w.Line, w.Command, got, tr.Final, tr.Result, tr.Outcome, w.SocketOp, w.Final, w.Result, w.Outcome)
+				}
+			}
+		}
+	}
+	// Commands behind library prefixes (Wio LTE arrows, WiFiEspAT, r-map)
+	// are found once the log reader takes those prefixes.
+	if checked < 10 {
+		t.Errorf("only %d socket commands checked", checked)
+	}
+	t.Logf("%d socket commands of the real logs checked", checked)
 }
