@@ -79,7 +79,7 @@ func socketScenarios() []Scenario {
 		},
 		{
 			Name:  "sim800-socket-publish-too-large",
-			Title: "A 2 KB PUBLISH does not fit the SIM800's 1460-byte send buffer: `AT+CIPSEND=0,2017` is answered ERROR and the packet never leaves the module.",
+			Title: fmt.Sprintf("A 2 KB PUBLISH does not fit the SIM800's 1460-byte send buffer: `AT+CIPSEND=0,%d` is answered ERROR and the packet never leaves the module.", len(big)),
 			Description: "PubSubClient hands the whole packet to TinyGSM, which asks the module for one send of its full length. The module refuses it without a prompt. " +
 				"atmq reports publish-too-large on that command.",
 			Broker: authBroker, Module: sim800,
