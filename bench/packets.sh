@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark `atmq packets --json` against tshark on synthetic broker-side
+# Benchmark `atmq packets --json` and its table view against tshark on synthetic broker-side
 # captures (bench/gencap): a full-size one (default 1,000,000 frames, 5,000
 # concurrent client connections) and a half-size one, to show that memory
 # stays flat as the capture grows.
@@ -60,6 +60,7 @@ for size in half full; do
 	"$work/gencap" -frames "$n" -conns "$conns" -o "$work/$size.pcap"
 	ls -l "$work/$size.pcap" | awk '{printf "%s: %.1f MB\n", $NF, $5/1048576}'
 	measure "atmq packets --json ($size)" "$work/atmq" packets --json "$work/$size.pcap"
+	measure "atmq packets, table ($size)" "$work/atmq" packets "$work/$size.pcap"
 	if command -v tshark >/dev/null 2>&1; then
 		measure "tshark -Y mqtt -T fields ($size)" tshark -r "$work/$size.pcap" -Y mqtt -T fields -e frame.number -e mqtt.msgtype
 	fi

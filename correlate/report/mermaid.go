@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/atmq/atmq/correlate"
+	"github.com/atmq/atmq/internal/term"
 )
 
 // mermaidText bounds one message's text in the diagram.
@@ -77,15 +77,13 @@ func writeNote(w io.Writer, f correlate.Finding) {
 // breaks, and the characters Mermaid parses (';' ends a statement, '#'
 // starts an entity, angle brackets are markup) as entity codes.
 func mermaidEscape(s string) string {
+	// Cut first: a 100,000-character payload is worth 90 characters here.
+	s = term.Cut(s, mermaidText)
 	s = strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\r' || r == '\t' {
 			return ' '
 		}
 		return r
 	}, s)
-	if utf8.RuneCountInString(s) > mermaidText {
-		rs := []rune(s)
-		s = string(rs[:mermaidText]) + "…"
-	}
 	return strings.NewReplacer("#", "#35;", ";", "#59;", "<", "#lt;", ">", "#gt;").Replace(s)
 }

@@ -9,52 +9,52 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
-
 	"github.com/atmq/atmq/correlate"
+	"github.com/atmq/atmq/internal/term"
 )
 
-// cellWidth bounds a text column so long payloads wrap instead of making
-// the table wider than a terminal page.
-const cellWidth = 56
+// Layout bounds. Cell values are cut before layout (with their length
+// shown), so a 100,000-character payload costs what a short one does;
+// text columns then wrap at cellWidth, narrower when the terminal is.
+const (
+	cellWidth = 56
+	cellCut   = 256 // runes of one timeline cell
+	textCut   = 600 // runes of a finding's summary or fix, the device and clock lines
+)
+
+// TableOptions say where the table goes.
+type TableOptions struct {
+	// Width is the terminal's width; 0 (a pipe, a file) means no limit:
+	// text columns wrap at 56 characters and explanations stay on one
+	// line.
+	Width int
+	// Color paints severities (a terminal without NO_COLOR).
+	Color bool
+}
 
 // Table writes the device choice, the clock, the timeline (host→module,
 // module→host and network lanes merged in time order, each row tagged
-// with its transaction T<n> or event E<n>) and the findings.
-func Table(w io.Writer, r *correlate.Result) error {
+// with its transaction T<n> or event E<n>) and the findings, for a pipe.
+func Table(w io.Writer, r *correlate.Result) error { return TableFor(w, r, TableOptions{}) }
+
+// TableFor writes Table's view fitted to o.Width, colouring severities
+// when o.Color.
+func TableFor(w io.Writer, r *correlate.Result, o TableOptions) error {
+	out := term.Output{Width: o.Width, Color: o.Color}
 	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "Device: %s\n", deviceLine(r.Device))
+	fmt.Fprintln(ew, term.WrapIndent("Device: "+term.Cut(deviceLine(r.Device), textCut), o.Width, 2))
 	if r.Device.Reason != "" {
-		fmt.Fprintf(ew, "  why: %s\n", r.Device.Reason)
+		fmt.Fprintln(ew, term.WrapIndent("  why: "+term.Cut(r.Device.Reason, textCut), o.Width, 7))
 	}
-	fmt.Fprintf(ew, "Clock: %s\n\n", clockLine(r.Clock))
+	fmt.Fprintln(ew, term.WrapIndent("Clock: "+term.Cut(clockLine(r.Clock), textCut), o.Width, 2))
+	fmt.Fprintln(ew)
 	if ew.err != nil {
 		return ew.err
 	}
 	if len(r.Timeline) > 0 {
-		t := newTable(ew)
-		t.Header("time", "tag", "line", "frame", "host→module", "module→host", "network")
-		for _, row := range r.Timeline {
-			lanes := [3]string{}
-			switch row.Lane {
-			case correlate.LaneHostToModule:
-				lanes[0] = row.Text
-			case correlate.LaneModuleToHost:
-				lanes[1] = row.Text
-			default:
-				lanes[2] = arrow(row) + row.Text
-			}
-			if err := t.Append(timeCell(row), tag(row), num(row.Line), num(row.Frame), lanes[0], lanes[1], lanes[2]); err != nil {
-				return err
-			}
-		}
-		if err := t.Render(); err != nil {
+		if err := timelineTable(ew, r.Timeline, out); err != nil {
 			return err
 		}
-	}
-	if ew.err != nil {
-		return ew.err
 	}
 	fmt.Fprintln(ew)
 	if len(r.Findings) == 0 {
@@ -62,31 +62,141 @@ func Table(w io.Writer, r *correlate.Result) error {
 		return ew.err
 	}
 	fmt.Fprintln(ew, "Findings:")
-	t := newTable(ew)
-	t.Header("severity", "code", "line", "frames", "summary", "fix")
-	for _, f := range r.Findings {
-		summary := f.Summary
-		if f.Explanation != "" {
-			summary += " — " + f.Explanation
-		}
-		if err := t.Append(f.Severity, f.Code, num(f.Line), frameList(f.Frames), summary, f.Fix); err != nil {
-			return err
-		}
-	}
-	if err := t.Render(); err != nil {
+	if err := findingsTable(ew, r.Findings, out); err != nil {
 		return err
 	}
 	return ew.err
 }
 
-func newTable(w io.Writer) *tablewriter.Table {
-	return tablewriter.NewTable(w,
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNormal),
-		tablewriter.WithRowMaxWidth(cellWidth),
-		tablewriter.WithTrimSpace(tw.Off),
-	)
+// narrowLane is the width under which a lane column is too narrow to
+// read: the timeline then shows one text column with the lane named
+// (h→m, m→h, net) instead of three.
+const narrowLane = 24
+
+// timelineTable writes the timeline with a column per lane, or on a
+// narrow terminal with one text column and a lane marker.
+func timelineTable(w io.Writer, timeline []correlate.Row, out term.Output) error {
+	rows := make([][]string, 0, len(timeline))
+	for _, row := range timeline {
+		lanes := [3]string{}
+		switch row.Lane {
+		case correlate.LaneHostToModule:
+			lanes[0] = row.Text
+		case correlate.LaneModuleToHost:
+			lanes[1] = row.Text
+		default:
+			lanes[2] = arrow(row) + row.Text
+		}
+		rows = append(rows, []string{timeCell(row), tag(row), num(row.Line), num(row.Frame),
+			cell(lanes[0], cellCut), cell(lanes[1], cellCut), cell(lanes[2], cellCut)})
+	}
+	lead := []term.Column{{Header: "time", Min: 12}, {Header: "tag", Min: 3}, {Header: "line", Min: 4}, {Header: "frame", Min: 5}}
+	t := term.NewTable(w, append(lead,
+		term.Column{Header: "host→module", Max: cellWidth, Min: 8}, term.Column{Header: "module→host", Max: cellWidth, Min: 8},
+		term.Column{Header: "network", Max: cellWidth, Min: 8},
+	), term.NaturalWidths(7, rows), term.Boxed, out)
+	if ws := t.Widths(); out.Width > 0 && min(ws[4], ws[5], ws[6]) < narrowLane {
+		for i, row := range timeline {
+			text := rows[i][4] + rows[i][5] + rows[i][6]
+			rows[i] = append(rows[i][:4], laneMark(row.Lane), text)
+		}
+		t = term.NewTable(w, append(lead, term.Column{Header: "lane", Min: 3}, term.Column{Header: "text", Max: cellWidth, Min: 8}),
+			term.NaturalWidths(6, rows), term.Boxed, out)
+	}
+	t.Header()
+	for _, cells := range rows {
+		if err := t.Row(cells...); err != nil {
+			return err
+		}
+	}
+	return t.Close()
 }
+
+func laneMark(lane string) string {
+	switch lane {
+	case correlate.LaneHostToModule:
+		return "h→m"
+	case correlate.LaneModuleToHost:
+		return "m→h"
+	}
+	return "net"
+}
+
+// findingsTable writes the findings as a table, or on a narrow terminal
+// as a list: severity, code and evidence, then the summary and the fix
+// wrapped under them.
+func findingsTable(w io.Writer, findings []correlate.Finding, out term.Output) error {
+	rows := make([][]string, 0, len(findings))
+	for _, f := range findings {
+		summary := f.Summary
+		if f.Explanation != "" {
+			summary += " — " + f.Explanation
+		}
+		rows = append(rows, []string{cell(f.Severity, cellCut), cell(f.Code, cellCut), num(f.Line), cell(frameList(f.Frames), textCut),
+			cell(summary, textCut), cell(f.Fix, textCut)})
+	}
+	t := term.NewTable(w, []term.Column{
+		{Header: "severity", Min: 7}, {Header: "code", Max: 24, Min: 8}, {Header: "line", Min: 4},
+		{Header: "frames", Max: 16, Min: 6}, {Header: "summary", Max: cellWidth, Min: 10}, {Header: "fix", Max: cellWidth, Min: 10},
+	}, term.NaturalWidths(6, rows), term.Boxed, out)
+	if ws := t.Widths(); out.Width > 0 && (ws[4] < narrowLane || ws[5] < narrowLane) {
+		ew := &errWriter{w: w}
+		for _, r := range rows {
+			head := r[0] + " " + r[1]
+			var where []string
+			if r[2] != "" {
+				where = append(where, "line "+r[2])
+			}
+			if r[3] != "" {
+				where = append(where, "frames "+r[3])
+			}
+			if len(where) > 0 {
+				head += " (" + strings.Join(where, ", ") + ")"
+			}
+			for i, l := range term.Wrap(head, max(out.Width-2, 1)) {
+				if i == 0 {
+					// The severity leads the first line: colour it there.
+					if rest, ok := strings.CutPrefix(l, r[0]); ok {
+						l = out.Paint(r[0], term.SeverityStyle(r[0])) + rest
+					}
+					fmt.Fprintln(ew, "• "+l)
+					continue
+				}
+				fmt.Fprintln(ew, "  "+l)
+			}
+			for _, l := range term.Wrap(r[4], max(out.Width-2, 1)) {
+				fmt.Fprintln(ew, "  "+l)
+			}
+			if r[5] != "" {
+				for i, l := range term.Wrap(r[5], max(out.Width-7, 1)) {
+					lead := "       "
+					if i == 0 {
+						lead = "  fix: "
+					}
+					fmt.Fprintln(ew, lead+l)
+				}
+			}
+		}
+		return ew.err
+	}
+	t.Paint = func(col int, c string) string {
+		if col == 0 {
+			return term.SeverityStyle(c)
+		}
+		return ""
+	}
+	t.Header()
+	for _, cells := range rows {
+		if err := t.Row(cells...); err != nil {
+			return err
+		}
+	}
+	return t.Close()
+}
+
+// cell prepares a value for layout: cut to max runes, controls made
+// visible.
+func cell(s string, max int) string { return term.Clean(term.Cut(s, max)) }
 
 func deviceLine(d correlate.Device) string {
 	if len(d.Connections) == 0 {

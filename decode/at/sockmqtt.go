@@ -135,3 +135,29 @@ func printableRuns(b []byte, min int) []string {
 	}
 	return out
 }
+
+// socketSecrets are the credentials of a CONNECT the host wrote through a
+// socket send, so --redact masks them wherever the bytes show.
+func socketSecrets(t *Transaction) []Secret {
+	if SocketOp(t) != SockSend || len(t.Payload) == 0 {
+		return nil
+	}
+	p, err := mqtt.Decode(t.Payload, 0)
+	if err != nil || p.Type != mqtt.CONNECT || !p.PasswordFlag || len(p.Password) == 0 {
+		return nil
+	}
+	return []Secret{{What: SecretPassword, Value: string(p.Password), Raw: string(p.Password)}}
+}
+
+// RedactedRaw is the packet's bytes with a CONNECT's password replaced by
+// '*' (same length, so lengths still add up).
+func (p SocketPacket) RedactedRaw() []byte {
+	if p.Packet == nil || p.Packet.Type != mqtt.CONNECT || len(p.Packet.Password) == 0 {
+		return p.Raw
+	}
+	out := bytes.Clone(p.Raw)
+	if i := bytes.LastIndex(out, p.Packet.Password); i >= 0 {
+		copy(out[i:], bytes.Repeat([]byte{'*'}, len(p.Packet.Password)))
+	}
+	return out
+}

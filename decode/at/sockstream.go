@@ -195,3 +195,36 @@ func orZero(conn string) string {
 	}
 	return conn
 }
+
+// maxCollected bounds the socket traffic a SocketCollector keeps.
+const maxCollected = 64 << 20
+
+// SocketCollector keeps the socket dialects' transactions and events of a
+// streamed log (ReadLogEach keeps none), so the sockets can be rebuilt at
+// the end; past maxCollected bytes of data it keeps no more and says so.
+type SocketCollector struct {
+	log       Log
+	bytes     int
+	Truncated bool
+}
+
+// Add takes one item of the stream.
+func (c *SocketCollector) Add(it Item) {
+	if c.Truncated {
+		return
+	}
+	switch {
+	case it.Txn != nil && IsSocketDialect(it.Txn.Dialect):
+		c.bytes += len(it.Txn.Payload) + len(it.Txn.Received)
+		c.log.Transactions = append(c.log.Transactions, *it.Txn)
+	case it.Event != nil && IsSocketDialect(it.Event.Dialect):
+		c.bytes += len(it.Event.Payload)
+		c.log.Events = append(c.log.Events, *it.Event)
+	}
+	if c.bytes > maxCollected {
+		c.Truncated = true
+	}
+}
+
+// Streams rebuilds the sockets from what was collected.
+func (c *SocketCollector) Streams() []*SocketStream { return SocketStreams(&c.log) }

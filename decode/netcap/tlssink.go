@@ -166,8 +166,8 @@ func helloDetail(sni string) string {
 	return "ClientHello for " + sni
 }
 
-func (t *tlsSink) gap(int, stamp) { t.broken = true; t.body = nil }
-func (t *tlsSink) end(stamp)      { t.body = nil }
+func (t *tlsSink) gap(int, stamp, gapCause) { t.broken = true; t.body = nil }
+func (t *tlsSink) end(stamp)                { t.body = nil }
 
 // clientHelloSNI returns the server name of a ClientHello handshake
 // message ("" when it has none); ok is false when b is not a ClientHello.

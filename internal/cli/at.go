@@ -1,16 +1,11 @@
 package cli
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"sort"
 	"strings"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 
 	"github.com/atmq/atmq/decode/at"
@@ -24,6 +19,7 @@ type atOptions struct {
 	Dialect string
 	Date    string // YYYY-MM-DD for time-only logs
 	JSON    bool
+	Redact  bool // mask passwords, device secrets, PSKs
 }
 
 func newAtCmd(s Streams) *cobra.Command {
@@ -52,6 +48,7 @@ Dialects: ` + strings.Join(at.Dialects(), ", ") + ` (detected unless --dialect).
 	f.StringVar(&o.Dialect, "dialect", "", "AT dialect: "+strings.Join(at.Dialects(), ", "))
 	f.StringVar(&o.Date, "date", "", "date (YYYY-MM-DD) for logs that stamp only the time of day; default: the file's modification time")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON document instead of a table")
+	f.BoolVar(&o.Redact, "redact", false, "mask secrets (passwords, device secrets, PSKs) in the output")
 	return cmd
 }
 
@@ -75,7 +72,7 @@ func runAt(path string, o atOptions, s Streams) error {
 	if path == "-" {
 		r = s.In
 	} else {
-		f, err := os.Open(path)
+		f, err := openLogFile(path)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -87,7 +84,58 @@ func runAt(path string, o atOptions, s Streams) error {
 		}
 		r = f
 	}
-	log, err := at.ReadLog(r, opts)
+	var log *at.Log
+	var err error
+	var masker at.Masker
+	var sockets at.SocketCollector // the MQTT inside socket commands (at_sockets.go), unmasked
+	read := func(each func(at.Item)) (*at.Log, error) {
+		if !o.Redact {
+			return at.ReadLogEach(r, opts, func(it at.Item) { sockets.Add(it); each(it) })
+		}
+		log, err := at.ReadLogEach(r, opts, func(it at.Item) {
+			sockets.Add(it)
+			if t := it.Txn; t != nil {
+				masker.AddTransaction(t)
+				masker.MaskTransaction(t)
+			} else {
+				masker.MaskEvent(it.Event)
+			}
+			each(it)
+		})
+		if err == nil {
+			// Problems quote lines, which may hold a secret.
+			for i, p := range log.Problems {
+				log.Problems[i] = masker.Mask(p)
+			}
+		}
+		return log, err
+	}
+	mask := func(s string) string { return s }
+	if o.Redact {
+		mask = masker.Mask
+	}
+	if o.JSON {
+		js := newAtJSONStream(s.Out)
+		log, err = pipeItems(read, js.item)
+		if err == nil {
+			js.sockets = socketsJSON(sockets.Streams(), log.TimeSource, o.Redact, mask)
+			err = js.finish(log)
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+		}
+	} else {
+		ts := newAtTableStream(s.Out, s.Term)
+		log, err = pipeItems(read, ts.item)
+		if err == nil {
+			if err = ts.finish(log); err == nil {
+				err = writeSocketTables(s.Out, sockets.Streams(), log.TimeSource, s.Term, mask)
+			}
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+		}
+	}
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("%s: %w", path, err))
 	}
@@ -96,20 +144,15 @@ func runAt(path string, o atOptions, s Streams) error {
 		fmt.Fprintf(s.Err, "atmq: %s stamps only the time of day; dates from %s (%s)\n",
 			path, log.TimeSource, opts.Date.Format("2006-01-02"))
 	}
-	if o.JSON {
-		err = writeAtJSON(s.Out, log)
-	} else {
-		err = writeAtTable(s.Out, log)
-	}
-	if err != nil {
-		return withCode(ExitUsage, err)
-	}
 	for i, p := range log.Problems {
 		if i == 20 {
 			fmt.Fprintf(s.Err, "atmq: %s: … %d more problems (see --json)\n", path, len(log.Problems)-20)
 			break
 		}
 		fmt.Fprintf(s.Err, "atmq: %s: %s\n", path, p)
+	}
+	if sockets.Truncated {
+		fmt.Fprintf(s.Err, "atmq: %s: more socket data than atmq keeps; the socket packets after the first 64 MiB are not shown\n", path)
 	}
 	if log.Damaged > 0 {
 		return withCode(ExitDamaged, fmt.Errorf("%s: %d part(s) of the file could not be read; the rest was decoded", path, log.Damaged))
@@ -140,48 +183,6 @@ func jsonTime(t time.Time, source string) *string {
 	return &s
 }
 
-func writeAtTable(w io.Writer, log *at.Log) error {
-	fmt.Fprintf(w, "format %s, dialect %s, times from %s: %d commands, %d events\n",
-		orDash(log.Format), orDash(log.Dialect), log.TimeSource, len(log.Transactions), len(log.Events))
-	type row struct {
-		line  int
-		cells []string
-	}
-	var rows []row
-	for _, t := range log.Transactions {
-		var ws []string
-		for _, x := range t.Warnings {
-			ws = append(ws, x.Code+": "+x.Fix)
-		}
-		final := t.Final
-		if t.FinalLine > 0 && t.FinalLine != t.Line {
-			final += fmt.Sprintf(" (%d)", t.FinalLine)
-		}
-		result := t.Result
-		if t.ResultLine > 0 {
-			result += fmt.Sprintf(" (%d)", t.ResultLine)
-		}
-		rows = append(rows, row{t.Line, []string{fmt.Sprint(t.Line), formatTime(t.Time, log.TimeSource),
-			clipText(t.Command, 70), final, result, outcomeCell(t.Outcome), t.Meaning, strings.Join(ws, "\n")}})
-	}
-	for _, e := range log.Events {
-		rows = append(rows, row{e.Line, []string{fmt.Sprint(e.Line), formatTime(e.Time, log.TimeSource),
-			"", "", "(event) " + clipText(e.Text, 60), "", e.Meaning, ""}})
-	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].line < rows[j].line })
-	tbl := tablewriter.NewTable(w)
-	tbl.Header("Line", "Time", "Command", "Final", "Result", "Outcome", "Meaning", "Warnings")
-	for _, r := range rows {
-		if err := tbl.Append(r.cells); err != nil {
-			return err
-		}
-	}
-	if err := tbl.Render(); err != nil {
-		return err
-	}
-	return writeSocketTables(w, log)
-}
-
 // outcomeCell shows a transaction's outcome; "pending" when the module's
 // answer is missing or decides nothing yet.
 func outcomeCell(o at.Outcome) string { return o.String() }
@@ -201,19 +202,7 @@ func clipText(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-// JSON document of `atmq at --json` (documented in README.md).
-type atJSON struct {
-	Format       string            `json:"format"`
-	Dialect      string            `json:"dialect"`
-	TimeSource   string            `json:"time_source"`
-	Transactions []atJSONTxn       `json:"transactions"`
-	Events       []atJSONEvent     `json:"events"`
-	Config       map[string]atConf `json:"config,omitempty"`
-	Problems     []string          `json:"problems"`
-	// Sockets are the socket dialects' rebuilt streams with their MQTT packets.
-	Sockets []atJSONSocket `json:"sockets,omitempty"`
-}
-
+// Parts of the JSON document of `atmq at --json` (documented in README.md).
 type atJSONTxn struct {
 	Line       int               `json:"line"`
 	Time       *string           `json:"time"`
@@ -269,59 +258,6 @@ type atConf struct {
 
 func confJSON(c at.ConnConfig) atConf {
 	return atConf{c.Version, c.KeepAlive, c.CleanSession, c.WillTopic, c.WillPayload, c.WillQoS, c.WillRetain}
-}
-
-func writeAtJSON(w io.Writer, log *at.Log) error {
-	doc := atJSON{Format: log.Format, Dialect: log.Dialect, TimeSource: log.TimeSource,
-		Transactions: []atJSONTxn{}, Events: []atJSONEvent{}, Problems: log.Problems}
-	if doc.Problems == nil {
-		doc.Problems = []string{}
-	}
-	src := log.TimeSource
-	for _, t := range log.Transactions {
-		j := atJSONTxn{Line: t.Line, Time: jsonTime(t.Time, src), Command: t.Command, Dialect: t.Dialect, Name: t.Name,
-			Op: string(t.Op), Args: t.Args, Responses: t.Responses, Final: t.Final, FinalLine: t.FinalLine,
-			FinalTime: jsonTime(t.FinalTime, src), Result: t.Result, ResultLine: t.ResultLine,
-			ResultTime: jsonTime(t.ResultTime, src), ResultArgs: t.ResultArgs, Meaning: t.Meaning, Outcome: string(t.Outcome), Warnings: []atJSONWarning{}}
-		if j.Args == nil {
-			j.Args = map[string]string{}
-		}
-		j.SocketOp = at.SocketOp(&t)
-		if t.Payload != nil {
-			p := string(t.Payload)
-			j.Payload = &p
-		}
-		for _, x := range t.Warnings {
-			j.Warnings = append(j.Warnings, atJSONWarning(x))
-		}
-		if t.Config != nil {
-			c := confJSON(*t.Config)
-			j.Config = &c
-		}
-		doc.Transactions = append(doc.Transactions, j)
-	}
-	for _, e := range log.Events {
-		args := e.Args
-		if args == nil {
-			args = map[string]string{}
-		}
-		doc.Events = append(doc.Events, atJSONEvent{Line: e.Line, Time: jsonTime(e.Time, src), Text: e.Text,
-			Dialect: e.Dialect, Name: e.Name, Op: string(e.Op), Args: args, Meaning: e.Meaning})
-	}
-	doc.Sockets = socketsJSON(log)
-	if len(log.Config) > 0 {
-		doc.Config = map[string]atConf{}
-		for k, v := range log.Config {
-			doc.Config[fmt.Sprint(k)] = confJSON(v)
-		}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
-		return errors.New("writing JSON: " + err.Error())
-	}
-	return nil
 }
 
 // knownFormat says name is a serial log format (or a tool name it answers to).

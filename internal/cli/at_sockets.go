@@ -6,27 +6,45 @@ import (
 	"io"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-
 	"github.com/atmq/atmq/decode/at"
 	"github.com/atmq/atmq/decode/mqtt"
+	"github.com/atmq/atmq/internal/term"
 )
 
 // The MQTT packets inside a log's socket commands (`atmq at`): one table
 // per socket, or the "sockets" list of --json.
 
-func writeSocketTables(w io.Writer, log *at.Log) error {
-	for _, s := range at.SocketStreams(log) {
-		fmt.Fprintf(w, "\nsocket %s (%s) %s\n", s.Conn, s.Dialect, socketHeadline(s))
-		tbl := tablewriter.NewTable(w)
-		tbl.Header("Line", "Time", "Dir", "Packet", "Fields")
+func writeSocketTables(w io.Writer, streams []*at.SocketStream, timeSource string, out term.Output, mask func(string) string) error {
+	for _, s := range streams {
+		head := fmt.Sprintf("socket %s (%s) %s", s.Conn, s.Dialect, socketHeadline(s))
+		if _, err := fmt.Fprintln(w, "\n"+term.WrapIndent(head, out.Width, 2)); err != nil {
+			return err
+		}
+		var rows [][]string
+		timed := false
 		for _, p := range s.Packets() {
-			if err := tbl.Append([]string{fmt.Sprint(p.Line), formatTime(p.Time, log.TimeSource), packetDir(p.FromHost),
-				packetKind(p), packetFields(p)}); err != nil {
+			tm := formatTime(p.Time, timeSource)
+			timed = timed || tm != ""
+			rows = append(rows, []string{fmt.Sprint(p.Line), tm, packetDir(p.FromHost), term.Clean(packetKind(p)), term.Clean(mask(packetFields(p)))})
+		}
+		cols := []term.Column{{Header: "LINE", Min: 4}, {Header: "TIME", Min: 12}, {Header: "DIR", Min: 5},
+			{Header: "PACKET", Min: 8, Max: 32}, {Header: "FIELDS", Min: 10, Weight: 3}}
+		if !timed {
+			cols = append(cols[:1], cols[2:]...)
+			for i, r := range rows {
+				rows[i] = append(r[:1], r[2:]...)
+			}
+		}
+		tbl := term.NewTable(w, cols, term.NaturalWidths(len(cols), rows), term.Boxed, out)
+		if err := tbl.Header(); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := tbl.Row(r...); err != nil {
 				return err
 			}
 		}
-		if err := tbl.Render(); err != nil {
+		if err := tbl.Close(); err != nil {
 			return err
 		}
 	}
@@ -110,17 +128,20 @@ type atJSONPacket struct {
 	Failed   string     `json:"send_failed,omitempty"`
 }
 
-func socketsJSON(log *at.Log) []atJSONSocket {
+func socketsJSON(streams []*at.SocketStream, timeSource string, redact bool, mask func(string) string) []atJSONSocket {
 	var out []atJSONSocket
-	for _, s := range at.SocketStreams(log) {
+	for _, s := range streams {
 		js := atJSONSocket{Conn: s.Conn, Dialect: s.Dialect, Host: s.Host, Port: s.Port, OpenLine: s.OpenLine,
 			OpenOutcome: string(s.OpenOutcome), CloseLine: s.CloseLine, ClosedBy: s.ClosedBy, Packets: []atJSONPacket{}}
 		for _, p := range s.Packets() {
-			jp := atJSONPacket{Line: p.Line, Time: jsonTime(p.Time, log.TimeSource), FromHost: p.FromHost,
-				Hex: hex.EncodeToString(p.Raw), Error: p.Err, Mangled: p.Mangled, Salvage: p.Salvage,
+			jp := atJSONPacket{Line: p.Line, Time: jsonTime(p.Time, timeSource), FromHost: p.FromHost,
+				Hex: hex.EncodeToString(p.Raw), Error: mask(p.Err), Mangled: p.Mangled, Salvage: mask(p.Salvage),
 				Declared: p.Declared, Failed: p.Failed}
+			if redact {
+				jp.Hex = hex.EncodeToString(p.RedactedRaw())
+			}
 			if p.Packet != nil {
-				j := p.Packet.JSON(false)
+				j := p.Packet.JSON(redact)
 				jp.Packet = &j
 			}
 			js.Packets = append(js.Packets, jp)

@@ -12,12 +12,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
 
 	"github.com/atmq/atmq/decode/mqtt"
 	"github.com/atmq/atmq/decode/netcap"
+	"github.com/atmq/atmq/internal/term"
 )
 
 func init() { commands = append(commands, newPacketsCmd) }
@@ -30,6 +29,9 @@ type packetsOptions struct {
 	Redact      bool
 	JSON        bool
 	Events      bool
+	Term        term.Output // the table is fitted to a terminal
+	// ReorderLimit: segments held out of order per connection direction.
+	ReorderLimit int
 }
 
 func newPacketsCmd(s Streams) *cobra.Command {
@@ -55,6 +57,7 @@ could be read was printed; the error names the frame and byte offset).`,
 				return withCode(ExitUsage, err)
 			}
 			o.Ports = p
+			o.Term = s.Term
 			return runPackets(o, s.Out, s.Err)
 		},
 	}
@@ -64,6 +67,7 @@ could be read was printed; the error names the frame and byte offset).`,
 	f.BoolVar(&o.Redact, "redact", false, "mask passwords")
 	f.BoolVar(&o.JSON, "json", false, "print JSON Lines, one object per packet")
 	f.BoolVar(&o.Events, "events", false, "also print TCP, TLS and DNS events")
+	addReorderLimitFlag(cmd, &o.ReorderLimit)
 	return cmd
 }
 
@@ -88,6 +92,9 @@ func runPackets(o packetsOptions, stdout, stderr io.Writer) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
+	if err := checkReorderLimit(o.ReorderLimit); err != nil {
+		return withCode(ExitUsage, err)
+	}
 	fr, err := netcap.OpenFile(o.File)
 	if err != nil {
 		return withCode(ExitUsage, err)
@@ -101,7 +108,7 @@ func runPackets(o packetsOptions, stdout, stderr io.Writer) error {
 	} else {
 		p = newTablePrinter(out, o)
 	}
-	opts := netcap.Options{Ports: o.Ports, ForceVersion: version}
+	opts := netcap.Options{Ports: o.Ports, ForceVersion: version, ReorderLimit: o.ReorderLimit}
 	// Decoding and formatting run on two goroutines joined by a bounded
 	// queue of record batches: output stays streamed, memory bounded.
 	pipe := newRecordPipe(p)
@@ -379,43 +386,72 @@ func (j *jsonPrinter) record(r netcap.Record) error {
 
 func (j *jsonPrinter) finish() error { return nil }
 
-// tablePrinter streams a table: column widths are fixed up front so rows
-// can be printed as they are decoded.
+// Cell bounds of the packets table: values are cut (with their length)
+// before layout, so a 100,000-character payload costs a short one's time.
+const (
+	packetDetailsCut = 400
+	packetNotesCut   = 400
+)
+
+// tablePrinter streams a table: column widths are fixed up front (and
+// fitted to the terminal), so rows are printed as they are decoded with
+// nothing kept but the current row.
 type tablePrinter struct {
-	t       *tablewriter.Table
+	t       *term.Table
 	started bool
-	err     error
+	// notesInDetails: on a narrow terminal the notes follow the details
+	// in one column instead of a column of their own.
+	notesInDetails bool
+	line           []byte // scratch for the flow and time cells
 }
 
+// packetsNarrow is the terminal width under which the notes share the
+// details column.
+const packetsNarrow = 120
+
 func newTablePrinter(w io.Writer, o packetsOptions) *tablePrinter {
-	t := tablewriter.NewTable(w,
-		tablewriter.WithStreaming(tw.StreamConfig{Enable: true}),
-		tablewriter.WithRendition(tw.Rendition{Borders: tw.BorderNone,
-			Settings: tw.Settings{Separators: tw.Separators{BetweenColumns: tw.Off}, Lines: tw.Lines{ShowHeaderLine: tw.On}}}),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithColumnWidths(tw.NewMapper[int, int]().
-			Set(0, 8).Set(1, 17).Set(2, 6).Set(3, 48).Set(4, 20).Set(5, 56).Set(6, 40)),
-		tablewriter.WithRowAutoWrap(tw.WrapNormal),
-	)
-	return &tablePrinter{t: t}
+	cols := []term.Column{
+		{Header: "FRAME", Min: 5}, {Header: "TIME", Min: 15}, {Header: "CONN", Min: 4},
+		// 17 columns keep an IPv4 flow's wrap at its arrow.
+		{Header: "CLIENT → SERVER", Min: 17}, {Header: "TYPE", Min: 7},
+		{Header: "DETAILS", Min: 14, Weight: 3}, {Header: "NOTES", Min: 5},
+	}
+	// The widest values the columns usually hold; longer ones wrap.
+	natural := []int{7, 15, 4, 45, 18, 56, 40}
+	p := &tablePrinter{}
+	if o.Term.Width > 0 && o.Term.Width < packetsNarrow {
+		p.notesInDetails = true
+		cols, natural = cols[:6], natural[:6]
+		cols[5].Header = "DETAILS, NOTES"
+	}
+	p.t = term.NewTable(w, cols, natural, term.Plain, o.Term)
+	p.t.Paint = func(col int, c string) string {
+		if col == 6 {
+			return term.SeverityStyle("warning")
+		}
+		return ""
+	}
+	return p
 }
 
 func (p *tablePrinter) record(r netcap.Record) error {
 	if !p.started {
 		p.started = true
-		if err := p.t.Start(); err != nil {
+		if err := p.t.Header(); err != nil {
 			return err
 		}
-		p.t.Header([]string{"FRAME", "TIME", "CONN", "CLIENT → SERVER", "TYPE", "DETAILS", "NOTES"})
 	}
-	flow := r.Client.String() + " → " + r.Server.String()
+	arrow := " → "
 	if !r.FromClient {
-		flow = r.Client.String() + " ← " + r.Server.String()
+		arrow = " ← "
 	}
+	b := r.Client.AppendTo(p.line[:0])
+	b = append(b, arrow...)
+	b = r.Server.AppendTo(b)
+	flow := string(b)
 	conn := ""
 	if r.Conn > 0 {
-		conn = fmt.Sprint(r.Conn)
+		conn = strconv.Itoa(r.Conn)
 	}
 	var typ, details string
 	var notes []string
@@ -437,8 +473,37 @@ func (p *tablePrinter) record(r netcap.Record) error {
 			details = strings.TrimSuffix(details, "; ")
 		}
 	}
-	return p.t.Append([]string{fmt.Sprint(r.Frame), r.Time.UTC().Format("15:04:05.000000"),
-		conn, flow, typ, details, strings.Join(notes, "; ")})
+	b = appendClock(b[:0], r.Time)
+	clock := string(b)
+	p.line = b
+	details = term.Cut(details, packetDetailsCut)
+	note := term.Cut(strings.Join(notes, "; "), packetNotesCut)
+	if p.notesInDetails {
+		if note != "" {
+			details += " ⚠ " + note
+		}
+		return p.t.Row(strconv.Itoa(r.Frame), clock, conn, flow, typ, details)
+	}
+	return p.t.Row(strconv.Itoa(r.Frame), clock, conn, flow, typ, details, note)
+}
+
+// appendClock appends t as UTC 15:04:05.000000 (time.Format is a tenth
+// of a streamed table's cost).
+func appendClock(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	h, m, s := t.Clock()
+	us := t.Nanosecond() / 1000
+	two := func(b []byte, v int) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
+	b = two(b, h)
+	b = append(b, ':')
+	b = two(b, m)
+	b = append(b, ':')
+	b = two(b, s)
+	b = append(b, '.')
+	for d := 100000; d > 0; d /= 10 {
+		b = append(b, byte('0'+us/d%10))
+	}
+	return b
 }
 
 func (p *tablePrinter) finish() error {

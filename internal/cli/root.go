@@ -8,6 +8,8 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/atmq/atmq/internal/term"
 )
 
 // Exit codes, documented in README.md.
@@ -23,6 +25,9 @@ type Streams struct {
 	In  io.Reader
 	Out io.Writer
 	Err io.Writer
+	// Term says how wide Out's terminal is and whether to colour (the
+	// zero value: a pipe). Main detects it; tests set it.
+	Term term.Output
 }
 
 // exitError carries an exit code out of a command's RunE.
@@ -52,9 +57,11 @@ func NewRoot(s Streams) *cobra.Command {
 MQTT packets on the network (pcap/pcapng captures or a live interface),
 pairs every AT command with the packets it caused, and explains failures
 with evidence and a fix.`,
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("atmq {{.Version}}\n")
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
@@ -67,9 +74,16 @@ with evidence and a fix.`,
 // commands lists the verbs; each file adds its constructor here.
 var commands []func(Streams) *cobra.Command
 
-// Main runs atmq with args and returns the process exit code.
+// Main runs atmq with args and returns the process exit code; tables are
+// fitted to out when it is a terminal.
 func Main(args []string, in io.Reader, out, errw io.Writer) int {
-	root := NewRoot(Streams{In: in, Out: out, Err: errw})
+	return Run(args, Streams{In: in, Out: out, Err: errw, Term: term.Detect(out)})
+}
+
+// Run is Main with the streams (and the terminal) given.
+func Run(args []string, s Streams) int {
+	errw := s.Err
+	root := NewRoot(s)
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
