@@ -189,3 +189,26 @@ func orEmpty(prefix, s string) string {
 	}
 	return prefix + s
 }
+
+// socketClues adds the client ids and topics of the MQTT packets the host
+// wrote through socket commands: they say which connections are the
+// device's as a connect command's arguments do.
+func socketClues(log *at.Log, ids, topics map[string]bool) {
+	for _, s := range at.SocketStreams(log) {
+		for _, p := range s.Packets() {
+			if p.Packet == nil || !p.FromHost {
+				continue
+			}
+			switch p.Packet.Type {
+			case mqtt.CONNECT:
+				ids[p.Packet.ClientID] = true
+			case mqtt.PUBLISH:
+				topics[p.Packet.Topic] = true
+			case mqtt.SUBSCRIBE, mqtt.UNSUBSCRIBE:
+				for _, sub := range p.Packet.Subscriptions {
+					topics[sub.Filter] = true
+				}
+			}
+		}
+	}
+}
