@@ -64,6 +64,7 @@ func NewCollector(log *at.Log, opts Options) *Collector {
 				c.topics[topic] = true
 			}
 		}
+		socketClues(log, c.ids, c.topics)
 	}
 	// A log that names no client id (an open that failed, a log cut
 	// before the connect) still pairs only with connections its topics

@@ -179,6 +179,7 @@ func newInputs(log *at.Log, opts Options) *inputs {
 func estimateClock(ev evidence) *clockEstimate {
 	c := &clockEstimate{}
 	timedEvidence{ev, c}.estimateClock()
+	socketEvidence{ev, c}.exactClock()
 	return c
 }
 
@@ -224,6 +225,7 @@ func diagnose(ev evidence, clockFindings []Finding, dev *deviceChoice, pr *pairi
 	serial := &logCheck{pairedRecords: paired, deviceChoice: dev, findingSet: fs}
 	serial.diagnoseCommands()
 	serial.diagnoseNotOnWire()
+	serial.diagnoseSockets()
 	return fs
 }
 

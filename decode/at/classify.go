@@ -92,7 +92,7 @@ func parseFinal(s string) (string, bool) {
 
 // isErrorFinal says a final result refuses the command.
 func isErrorFinal(f string) bool {
-	return f != "" && f != "OK" && f != "SEND OK" && f != "ALREADY SUBSCRIBE"
+	return f != "" && f != "OK" && f != "SEND OK" && f != "ALREADY SUBSCRIBE" && !socketOKFinal(f)
 }
 
 // Refused is the one answer to "did the module refuse this command?": a
@@ -106,6 +106,9 @@ func Refused(final string) bool { return isErrorFinal(strings.TrimSpace(final)) 
 // a command.
 func IsFinal(line string) bool {
 	_, ok := parseFinal(strings.TrimSpace(line))
+	if !ok {
+		_, ok = socketFinal(strings.TrimSpace(line)) // "0, SEND OK", "CLOSE OK"
+	}
 	return ok
 }
 

@@ -245,7 +245,8 @@ func TestLuatReceive(t *testing.T) {
 
 func TestDialectRegistry(t *testing.T) {
 	want := []string{"cmqtt", "ecmt", "espat", "luat", "qmt"}
-	if got := strings.Join(Dialects(), ","); got != strings.Join(want, ",") {
+	all := append(append([]string(nil), want...), "sock-ca", "sock-cip", "sock-nso", "sock-qi", "sock-uso")
+	if got := strings.Join(Dialects(), ","); got != strings.Join(all, ",") {
 		t.Errorf("dialects %s", got)
 	}
 	ops := map[Op]bool{OpConfigure: true, OpOpen: true, OpConnect: true, OpSubscribe: true, OpUnsubscribe: true,

@@ -52,6 +52,7 @@ type engine struct {
 	counts   map[string]int // commands per dialect, for detection
 	wrap     unwrapper      // pasted and wrapped lines
 	problems []string
+	sock     sockState // socket dialects (sockengine.go)
 
 	onTransaction func(*Transaction)
 	onEvent       func(*Event)
@@ -59,7 +60,7 @@ type engine struct {
 
 func newEngine(forced *Dialect, split *Splitter) *engine {
 	return &engine{forced: forced, split: split, stash: map[string]string{},
-		config: map[int]*ConnConfig{}, counts: map[string]int{}}
+		config: map[int]*ConnConfig{}, counts: map[string]int{}, sock: sockState{mux: -1}}
 }
 
 func (e *engine) problem(format string, a ...any) {
@@ -94,6 +95,10 @@ func (e *engine) Line(l Line) {
 		e.noise(l)
 		return
 	case KindPayload:
+		if l.Dir == record.DirModuleToHost {
+			e.sockData(l)
+			return
+		}
 		e.payload(l)
 		return
 	case KindBlank:
@@ -246,6 +251,9 @@ func (e *engine) moduleLine(text string, l Line) {
 		if f.remaining <= 0 || len(f.buf) >= MaxLine {
 			e.endFollow()
 		}
+		return
+	}
+	if e.sockLine(text, l) {
 		return
 	}
 	_, isFinal := parseFinal(text)
@@ -418,6 +426,7 @@ func (e *engine) command(text string, l Line) {
 	}
 	e.pending = p
 	e.txns = append(e.txns, t)
+	e.sockCommand(p)
 }
 
 // argSpecs gives the positional argument specs of a call (configure

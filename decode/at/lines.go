@@ -59,6 +59,10 @@ type Splitter struct {
 	ChunkEndsHostLine bool
 	Out               func(Line)
 	Problem           func(string)
+	// InlineData, if set, is asked after each ':' the module sends: a
+	// positive answer n says the line so far is a header of n raw bytes
+	// that follow on the same line (ESP-AT/SIM800 "+IPD,<n>:").
+	InlineData func(head []byte) int
 	// Damage is told of text lost, as opposed to the noise a UART
 	// carries: a line cut at MaxLine, a line of text dropped for a NUL
 	// byte (without it, Problem is).
@@ -80,7 +84,8 @@ type lineStream struct {
 	time     time.Time
 	started  bool
 	sawCR    bool
-	dataMode int // 0 text; -1 until Ctrl-Z/ESC; n>0 bytes still expected
+	dataMode int  // 0 text; -1 until Ctrl-Z/ESC; n>0 bytes still expected
+	skipLF   bool // module data mode: drop the LF of the header's CR LF
 	cut      bool
 }
 
@@ -95,6 +100,18 @@ func (s *Splitter) SetDataMode(n int) {
 		n = MaxLine
 	}
 	s.streams[record.DirHostToModule].dataMode = n
+}
+
+// SetModuleDataMode makes the module's next n bytes one payload line (a
+// socket read reply of declared length); the LF of a CR LF that ended the
+// header before them is not part of them.
+func (s *Splitter) SetModuleDataMode(n int) {
+	if n > MaxLine {
+		n = MaxLine
+	}
+	st := &s.streams[record.DirModuleToHost]
+	st.dataMode = n
+	st.skipLF = true
 }
 
 // InDataMode reports whether the host direction is collecting a payload.
@@ -117,6 +134,19 @@ func (s *Splitter) Chunk(c record.SerialChunk) {
 			st.line, st.time = line, c.Time
 		}
 		if st.dataMode != 0 {
+			if st.skipLF {
+				cr := st.sawCR
+				st.skipLF, st.sawCR = false, false
+				if b == '\n' && cr {
+					if s.LFIsLine {
+						line++
+					}
+					continue
+				}
+			}
+			if len(st.buf) == 0 {
+				st.line, st.time = line, c.Time
+			}
 			switch {
 			case st.dataMode < 0 && b == EndCtrlZ:
 				s.emit(c.Dir, st, KindPayload, EndCtrlZ)
@@ -176,6 +206,13 @@ func (s *Splitter) Chunk(c record.SerialChunk) {
 			continue
 		}
 		st.buf = append(st.buf, b)
+		if b == ':' && c.Dir == record.DirModuleToHost && s.InlineData != nil {
+			if n := s.InlineData(st.buf); n > 0 {
+				s.emit(c.Dir, st, KindText, EndPartial)
+				s.SetModuleDataMode(n)
+				st.skipLF = false
+			}
+		}
 	}
 	// The data-mode prompt "> " comes without a newline: give it out now.
 	if c.Dir != record.DirHostToModule && isPrompt(st.buf) {

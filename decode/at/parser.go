@@ -60,6 +60,8 @@ func NewParser(opts Options) (*Parser, error) {
 	p.split = &Splitter{LFIsLine: false}
 	p.eng = newEngine(forced, p.split)
 	p.split.Out = p.eng.Line
+	p.split.InlineData = p.eng.sockInline
+	p.eng.sock.exact = opts.Format == "" || opts.Format == "atmq" || opts.Format == "jpnevulator"
 	p.split.Problem = func(s string) { p.eng.problem("%s", s) }
 	p.split.Damage = func(line int, what string) { p.skip(line, -1, what) }
 	p.eng.onTransaction = func(t *Transaction) {

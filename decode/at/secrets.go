@@ -144,7 +144,7 @@ func TransactionSecrets(t *Transaction) []Secret {
 	for _, r := range t.Responses {
 		out = append(out, CommandSecrets(r)...)
 	}
-	return out
+	return append(out, socketSecrets(t)...)
 }
 
 // Masker replaces known secrets in text by "<what: N bytes>", so output

@@ -17,8 +17,10 @@ type Transaction struct {
 	Op      Op        // configure, open, connect, subscribe, unsubscribe, publish, disconnect, close; "" if not MQTT
 	// Args are the command's named arguments (see Arg* constants); a key
 	// is absent when the command did not give that argument.
-	Args      map[string]string
-	Payload   []byte   // data-mode payload (after '>'), if any
+	Args    map[string]string
+	Payload []byte // data-mode payload (after '>'), if any
+	// Received holds the bytes a socket read returned (socket dialects).
+	Received  []byte
 	Responses []string // information responses between command and final result
 	Final     string   // OK, ERROR, +CME ERROR: n, … ("" if none seen)
 	FinalLine int

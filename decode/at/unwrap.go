@@ -129,6 +129,9 @@ func (u *unwrapper) codeAfterPrefix(s string) int {
 	if len(s) > maxWrapped {
 		return 0
 	}
+	if _, ok := socketFinal(strings.TrimSpace(s)); ok {
+		return 0 // "0, SEND OK" is one final, not "OK" after a SEND mark
+	}
 	for i := 1; i < len(s) && i <= maxPrefix; i++ {
 		c := s[i]
 		if c == '"' || s[i-1] == '"' {

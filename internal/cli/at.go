@@ -81,11 +81,13 @@ func runAt(path string, o atOptions, s Streams) error {
 	var log *at.Log
 	var err error
 	var masker at.Masker
+	var sockets at.SocketCollector // the MQTT inside socket commands (at_sockets.go), unmasked
 	read := func(each func(at.Item)) (*at.Log, error) {
 		if !o.Redact {
-			return at.ReadLogEach(r, opts, each)
+			return at.ReadLogEach(r, opts, func(it at.Item) { sockets.Add(it); each(it) })
 		}
 		log, err := at.ReadLogEach(r, opts, func(it at.Item) {
+			sockets.Add(it)
 			if t := it.Txn; t != nil {
 				masker.AddTransaction(t)
 				masker.MaskTransaction(t)
@@ -102,10 +104,15 @@ func runAt(path string, o atOptions, s Streams) error {
 		}
 		return log, err
 	}
+	mask := func(s string) string { return s }
+	if o.Redact {
+		mask = masker.Mask
+	}
 	if o.JSON {
 		js := newAtJSONStream(s.Out)
 		log, err = pipeItems(read, js.item)
 		if err == nil {
+			js.sockets = socketsJSON(sockets.Streams(), log.TimeSource, o.Redact, mask)
 			err = js.finish(log)
 			if err != nil {
 				return withCode(ExitUsage, err)
@@ -115,7 +122,10 @@ func runAt(path string, o atOptions, s Streams) error {
 		ts := newAtTableStream(s.Out, s.Term)
 		log, err = pipeItems(read, ts.item)
 		if err == nil {
-			if err = ts.finish(log); err != nil {
+			if err = ts.finish(log); err == nil {
+				err = writeSocketTables(s.Out, sockets.Streams(), log.TimeSource, s.Term, mask)
+			}
+			if err != nil {
 				return withCode(ExitUsage, err)
 			}
 		}
@@ -132,6 +142,9 @@ func runAt(path string, o atOptions, s Streams) error {
 			break
 		}
 		fmt.Fprintf(s.Err, "atmq: %s: %s\n", path, p)
+	}
+	if sockets.Truncated {
+		fmt.Fprintf(s.Err, "atmq: %s: more socket data than atmq keeps; the socket packets after the first 64 MiB are not shown\n", path)
 	}
 	if err := serialVerdict(path, log, "--format"); err != nil {
 		return withCode(ExitUsage, err)
@@ -192,6 +205,7 @@ type atJSONTxn struct {
 	Dialect    string            `json:"dialect"`
 	Name       string            `json:"name"`
 	Op         string            `json:"op"`
+	SocketOp   string            `json:"socket_op,omitempty"`
 	Args       map[string]string `json:"args"`
 	Payload    *string           `json:"payload,omitempty"`
 	Responses  []string          `json:"responses,omitempty"`

@@ -27,6 +27,7 @@ type atJSONStream struct {
 	err     error
 	scratch bytes.Buffer
 	buf     []byte
+	sockets []atJSONSocket // written with the tail (at_sockets.go)
 }
 
 const spoolInMemory = 4 << 20
@@ -102,7 +103,8 @@ func (s *atJSONStream) finish(log *at.Log) error {
 		TimeSource string            `json:"time_source"`
 		Config     map[string]atConf `json:"config,omitempty"`
 		Problems   []string          `json:"problems"`
-	}{log.Format, log.Dialect, log.TimeSource, nil, log.Problems}
+		Sockets    []atJSONSocket    `json:"sockets,omitempty"`
+	}{log.Format, log.Dialect, log.TimeSource, nil, log.Problems, s.sockets}
 	if tail.Problems == nil {
 		tail.Problems = []string{}
 	}
@@ -150,6 +152,7 @@ func atTxnJSON(t *at.Transaction) atJSONTxn {
 	if j.Args == nil {
 		j.Args = map[string]string{}
 	}
+	j.SocketOp = at.SocketOp(t)
 	if t.Payload != nil {
 		p := string(t.Payload)
 		j.Payload = &p

@@ -98,6 +98,9 @@ func appendTxnJSON(b []byte, j *atJSONTxn) []byte {
 	o.str("dialect", j.Dialect)
 	o.str("name", j.Name)
 	o.str("op", j.Op)
+	if j.SocketOp != "" {
+		o.str("socket_op", j.SocketOp)
+	}
 	o.strMap("args", j.Args)
 	o.strPtr("payload", j.Payload, true)
 	if len(j.Responses) > 0 {

@@ -53,23 +53,10 @@ type corpusExpect struct {
 }
 
 // dialectGaps are expectations that need AT-command knowledge decode/at's
-// dialects do not have yet (socket-style commands: +QIOPEN as AT+QIOPEN's
-// result, "CLOSE OK" as a final, AT+CIPSTART waiting for CONNECT OK/FAIL,
-// ESP-AT's "4,CONNECT"; SIMCom's +CMQTTREL before ERROR). They are logged,
+// dialects do not have yet (SIMCom's +CMQTTREL before ERROR, +CGEV). They are logged,
 // not failed, and fail once the reading meets them, so the list shrinks.
 var dialectGaps = map[string]string{
 	"13_cmqtt_a7670_tls_connect_ok_subtopic_error:16":               "CMQTTREL's +CMQTTREL: 0,20 before ERROR is not a result of the cmqtt dialect",
-	"15_socket_bg96_qiopen_qisend_tinygsm_markdown:6":               "no socket dialect: +QIOPEN is not AT+QIOPEN's result",
-	"16_socket_bg96_wiolte_qiopen_arrows_soracom:10":                "no socket dialect: +QIOPEN is not AT+QIOPEN's result",
-	"17_socket_sim800_rmap_send_received_cipstart_fail:37":          "no socket dialect: CLOSE OK is not a final result",
-	"17_socket_sim800_rmap_send_received_cipstart_fail:48":          "no socket dialect: AT+CIPSTART does not wait for CONNECT OK/FAIL",
-	"19_socket_esp_wifiespat_cipstart_library_debug:52":             "no socket dialect: \"4,CONNECT\" is not AT+CIPSTART's result",
-	"29_socket_sim800l_pubsubclient_cipstart_cipsend_connack:7":     "no socket dialect: \"0, CONNECT OK\" is not AT+CIPSTART's result",
-	"29_socket_sim800l_pubsubclient_cipstart_cipsend_connack:10":    "no socket dialect: AT+CIPSEND's data mode and \"DATA ACCEPT\" final",
-	"30_socket_sim7600_tinygsm_cipopen_unhandled_annotated:21":      "no socket dialect: +CIPOPEN is not AT+CIPOPEN's result",
-	"31_socket_sim800l_elementz_cipstart_connect_transparent:51":    "no socket dialect: \"CONNECT\" (transparent mode) is not AT+CIPSTART's result",
-	"40_socket_esp_wifiespat_cipsend_publish_library_debug:31":      "no socket dialect: ESP-AT AT+CIPSEND's OK, prompt, SEND OK",
-	"43_socket_sim800l_tinygsm_no_connack_host_close:24":            "no socket dialect: \"0, CLOSE OK\" is not a final result",
 	"38_cmqtt_a7670_dump_at_glued_echo_ccertdown_truncated:event16": "+CGEV (3GPP packet-domain event) while a command waits is taken as its response: no dialect lists it as a URC",
 }
 

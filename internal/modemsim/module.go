@@ -38,7 +38,9 @@ const (
 )
 
 // Dialects lists the supported dialect names.
-func Dialects() []string { return []string{DialectECMT, DialectQMT, DialectCMQTT, DialectESPAT} }
+func Dialects() []string {
+	return []string{DialectECMT, DialectQMT, DialectCMQTT, DialectESPAT, DialectSIM800Socket, DialectQISocket}
+}
 
 // Faults reproduce real firmware defects. The zero value is a well-behaved
 // module.
@@ -175,6 +177,8 @@ func New(opts Options) *Module {
 		m.dialect = newCMQTTDialect(m)
 	case DialectESPAT:
 		m.dialect = newESPATDialect(m)
+	case DialectSIM800Socket, DialectQISocket:
+		m.dialect = newSocketDialect(m, opts.Dialect == DialectQISocket)
 	}
 	return m
 }

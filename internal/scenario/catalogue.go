@@ -50,7 +50,7 @@ AT+ECMTDISC=0
 // Catalogue lists the sample sessions in pcaps/.
 func Catalogue() []Scenario {
 	shanghai := time.FixedZone("UTC+8", 8*3600)
-	return []Scenario{
+	return append([]Scenario{
 		{
 			Name:  "ecmt-healthy-qos012",
 			Title: "A healthy NT35E (ECMT) session: subscribe, publish at QoS 0, 1 and 2, receive a command from the backend, unsubscribe, disconnect.",
@@ -229,5 +229,5 @@ AT+QMTDISC=0
 `,
 			LogFormat: LogRaw, NoErrors: true,
 		},
-	}
+	}, socketScenarios()...)
 }
