@@ -15,8 +15,8 @@ var aws = &platform{
 	hosts: []string{"amazonaws.com", "amazonaws.com.cn"},
 	// <prefix>-ats.iot.<region>.amazonaws.com
 	hostOK: func(h string) bool { return strings.Contains(h, ".iot.") },
-	form:  "TLS on port 8883 with the thing's X.509 client certificate and private key; no username or password (those only go to a custom authorizer, on port 443)",
-	check: checkAWS,
+	form:   "TLS on port 8883 with the thing's X.509 client certificate and private key; no username or password (those only go to a custom authorizer, on port 443)",
+	check:  checkAWS,
 }
 
 func checkAWS(c *Connect) checkResult {

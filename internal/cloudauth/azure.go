@@ -90,7 +90,7 @@ func checkAzure(c *Connect) checkResult {
 		r.add(Problem{Code: CodeFormat, Error: true, Field: "password",
 			Text: fmt.Sprintf("se=%q is not a Unix time in seconds", raw["se"]), Fix: fix})
 	} else {
-		checkExpiry(&r, c, "the SAS token's", "expiry (se)", time.Unix(se, 0), "generate a new SAS token (its lifetime is set when it is made; devices renew it before se)")
+		checkExpiry(&r, c, "password", "the SAS token's expiry (se)", time.Unix(se, 0), "generate a new SAS token (its lifetime is set when it is made; devices renew it before se)")
 	}
 	sigText, _ := url.QueryUnescape(raw["sig"])
 	sig, err := base64.StdEncoding.DecodeString(sigText)

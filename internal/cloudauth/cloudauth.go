@@ -82,7 +82,7 @@ type platform struct {
 	// hostOK, when set, must also accept the (lower case) host name
 	// (AWS shares amazonaws.com with every other AWS service).
 	hostOK func(host string) bool
-	form  string
+	form   string
 	// shaped reports whether the fields have this platform's
 	// unmistakable form, for connects whose host is not known.
 	shaped func(c *Connect) bool
@@ -199,20 +199,21 @@ func span(d time.Duration) string {
 	return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
 }
 
-// checkExpiry adds a credential-expired problem when expiry is before
-// the connect, a note otherwise.
-func checkExpiry(r *checkResult, c *Connect, field, what string, expiry time.Time, fix string) {
+// checkExpiry adds a credential-expired problem about field when expiry
+// (named by subject, "the token's expiry (et)") is before the connect, a
+// note otherwise.
+func checkExpiry(r *checkResult, c *Connect, field, subject string, expiry time.Time, fix string) {
 	if c.At.IsZero() {
-		r.notes = append(r.notes, fmt.Sprintf("%s %s is %s (the log has no times to compare with)", field, what, expiry.UTC().Format(time.RFC3339)))
+		r.notes = append(r.notes, fmt.Sprintf("%s is %s (the log has no times to compare with)", subject, expiry.UTC().Format(time.RFC3339)))
 		return
 	}
 	if expiry.Before(c.At) {
 		r.add(Problem{Code: CodeExpired, Error: true, Field: field,
-			Text: fmt.Sprintf("%s %s is %s: expired %s", field, what, expiry.UTC().Format(time.RFC3339), relative(expiry, c.At)),
+			Text: fmt.Sprintf("%s is %s: expired %s", subject, expiry.UTC().Format(time.RFC3339), relative(expiry, c.At)),
 			Fix:  fix})
 		return
 	}
-	r.notes = append(r.notes, fmt.Sprintf("%s %s is %s, %s", field, what, expiry.UTC().Format(time.RFC3339), relative(expiry, c.At)))
+	r.notes = append(r.notes, fmt.Sprintf("%s is %s, %s", subject, expiry.UTC().Format(time.RFC3339), relative(expiry, c.At)))
 }
 
 // isHex reports whether s is n hex digits.

@@ -108,7 +108,7 @@ func checkOneNET(c *Connect) checkResult {
 		r.add(Problem{Code: CodeFormat, Error: true, Field: "password",
 			Text: fmt.Sprintf("et=%q is not a Unix time in seconds", t.val["et"]), Fix: fix})
 	} else {
-		checkExpiry(&r, c, "the token's", "expiry (et)", time.Unix(et, 0), "make a new token with an et far enough in the future (OneNET's tool sets it; a device should compute it at each connect)")
+		checkExpiry(&r, c, "password", "the token's expiry (et)", time.Unix(et, 0), "make a new token with an et far enough in the future (OneNET's tool sets it; a device should compute it at each connect)")
 	}
 	sig, err := base64.StdEncoding.DecodeString(t.val["sign"])
 	if h != nil && (err != nil || len(sig) != h().Size()) {

@@ -59,7 +59,7 @@ func checkTencent(c *Connect) checkResult {
 		r.add(Problem{Code: CodeFormat, Error: true, Field: "username",
 			Text: fmt.Sprintf("expiry %q is not a Unix time in seconds", f[3]), Fix: fix})
 	} else {
-		checkExpiry(&r, c, "the username's", "expiry", time.Unix(exp, 0), "compute a new username and password with an expiry in the future at each connect (the SDK does), with the module's clock set")
+		checkExpiry(&r, c, "username", "the username's expiry", time.Unix(exp, 0), "compute a new username and password with an expiry in the future at each connect (the SDK does), with the module's clock set")
 	}
 	sig, method, ok := strings.Cut(c.Password, ";")
 	h := hmacOf(method)
