@@ -20,6 +20,7 @@ func (a *analysis) diagnose() {
 	a.diagnoseIntent()
 	a.diagnoseCommands()
 	a.diagnoseNotOnWire()
+	a.diagnoseCredentials()
 }
 
 // takeoverWindow is how soon after another connection's CONNECT the

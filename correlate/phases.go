@@ -188,6 +188,8 @@ func buildResult(ev evidence, clk *clockEstimate, dev *deviceChoice, pr *pairing
 	res.Timeline = a.timeline()
 	if ev.opts.Redact {
 		a.redact(res)
+	} else {
+		maskDeviceSecret(res, ev.opts.DeviceSecret)
 	}
 	return res
 }

@@ -30,7 +30,7 @@ func checkTencent(c *Connect) checkResult {
 	f := strings.Split(c.Username, ";")
 	if len(f) != 4 {
 		r.add(Problem{Code: CodeFormat, Error: true, Field: "username",
-			Text: fmt.Sprintf("the username %s has %d ';'-separated fields, not the 4 of \"<productId><deviceName>;<sdkappid>;<connid>;<expiry>\"", quoteShort(c.Username), len(f)), Fix: fix})
+			Text: fmt.Sprintf("the username %s has not the 4 ';'-separated fields of \"<productId><deviceName>;<sdkappid>;<connid>;<expiry>\" (it has %d)", quoteShort(c.Username), len(f)), Fix: fix})
 		return r
 	}
 	if f[0] != c.ClientID {

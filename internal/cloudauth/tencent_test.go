@@ -42,7 +42,7 @@ func TestTencentExpired(t *testing.T) {
 func TestTencentFormat(t *testing.T) {
 	c := tencentDoc
 	c.Username = "OY4Q6W34NDdev001"
-	wantProblem(t, mustCheck(t, c, "Tencent IoT Explorer"), CodeFormat, "username", "1 ';'-separated fields")
+	wantProblem(t, mustCheck(t, c, "Tencent IoT Explorer"), CodeFormat, "username", "has not the 4 ';'-separated fields", "(it has 1)")
 	c = tencentDoc
 	c.Password = "e0422b376cb6ebcc898a2344a77037bf096578b53689114497890609f1135065"
 	wantProblem(t, mustCheck(t, c, "Tencent IoT Explorer"), CodeFormat, "password", ";hmacsha256")
