@@ -172,7 +172,7 @@ func (a *analysis) credentialFindings(cc cloudauth.Connect, line int, frames []i
 			Summary:     fmt.Sprintf("%s: %s", r.Platform, firstClause(p.Text)),
 			Explanation: expl, Fix: p.Fix})
 	}
-	if r.Verified && len(r.Problems) == 0 {
+	if r.Verified {
 		expl := fmt.Sprintf("%s goes to %s (recognised from %s); its signature is the one %s gives", what, r.Platform, r.Why, secretWords)
 		if len(r.Notes) > 0 {
 			expl += "; " + strings.Join(r.Notes, "; ")
