@@ -173,7 +173,7 @@ func (a *analysis) credentialFindings(cc cloudauth.Connect, line int, frames []i
 			Explanation: expl, Fix: p.Fix})
 	}
 	if r.Verified {
-		expl := fmt.Sprintf("%s goes to %s (recognised from %s); its signature is the one %s gives", what, r.Platform, r.Why, secretWords)
+		expl := fmt.Sprintf("%s goes to %s (recognised from %s); its signature matches %s", what, r.Platform, r.Why, secretWords)
 		if len(r.Notes) > 0 {
 			expl += "; " + strings.Join(r.Notes, "; ")
 		}
