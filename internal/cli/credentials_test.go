@@ -126,6 +126,9 @@ func TestAnalyzeAliauthSecretDiffers(t *testing.T) {
 	if !ok || s.Line != 7 || !strings.Contains(s.Explanation, `AT+QMTCFG set on line 2`) {
 		t.Fatalf("no credential-signature about the aliauth secret: %+v", got)
 	}
+	if _, ok := got["no-credentials"]; ok {
+		t.Errorf("no-credentials for a module that signs its own credentials: %+v", got["no-credentials"])
+	}
 	if strings.Contains(out, given) || strings.Contains(out, logSecret) {
 		t.Fatal("a device secret is printed")
 	}
