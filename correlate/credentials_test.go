@@ -86,3 +86,30 @@ func TestDeviceSecretMasked(t *testing.T) {
 		}
 	}
 }
+
+// Serial log and capture: the CONNECT on the wire is checked (once),
+// with the connect command's line as evidence next to the frame.
+func TestCredentialsSerialAndCapture(t *testing.T) {
+	l := newLog(0)
+	b := &capBuilder{}
+	l.open(0, 0.1, "0")
+	b.handshake(0.05, devConn)
+	l.connect(1, 1.08, "dev001_0_1_2026112604", "dev001", hwSig, "4")
+	b.pkt(1.03, devConn, true, connectPkt("dev001_0_1_2026112604", "dev001", hwSig, 120, true))
+	b.pkt(1.05, devConn, false, connack(4))
+	res := Analyze(&l.log, b.recs, Options{DeviceSecret: "OtherSecret-0123456789"})
+	var sig []Finding
+	for _, f := range res.Findings {
+		if f.Code == CodeCredentialSignature {
+			sig = append(sig, f)
+		}
+	}
+	if len(sig) != 1 || sig[0].Line != 4 || !equalInts(sig[0].Frames, []int{3}) || !strings.Contains(sig[0].Explanation, "the CONNECT in frame 3") {
+		t.Fatalf("want one signature finding on line 4, frame 3: %v %+v", describeFindings(res), sig)
+	}
+	// The log's time (the host's clock) puts the connect at 04:00:01:
+	// within the hour the client id's timestamp names.
+	if findFinding(res, CodeCredentialExpired) != nil {
+		t.Errorf("timestamp called stale: %v", describeFindings(res))
+	}
+}
