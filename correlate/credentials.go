@@ -48,7 +48,8 @@ func (a *analysis) diagnoseCredentials() {
 			TLSKnown: true, // a CONNECT seen in the clear is plain TCP unless the TLS records say otherwise
 		}
 		what := fmt.Sprintf("the CONNECT in frame %d (client id %q, username %q)", a.recs[c.connect].Frame, p.ClientID, p.Username)
-		a.credentialFindings(cc, line, a.frames([]int{c.connect}), what, a.logSecret(line, connIndexOfLine(a, line)))
+		accepted := c.connack >= 0 && !connackRefused(a.recs[c.connack].Packet)
+		a.credentialFindings(cc, line, a.frames([]int{c.connect}), what, a.logSecret(line, connIndexOfLine(a, line)), accepted)
 	}
 	for ti := range a.txs {
 		t := &a.txs[ti]
@@ -79,7 +80,8 @@ func (a *analysis) diagnoseCredentials() {
 			cc.TLSKnown = true // no TLS setup and MQTT's plain port
 		}
 		what := fmt.Sprintf("the connect command on line %d", t.Line)
-		a.credentialFindings(cc, t.Line, []int{}, what, logSecret)
+		accepted := t.Outcome == at.OutcomeOK && v.classify().Kind == at.FailNone
+		a.credentialFindings(cc, t.Line, []int{}, what, logSecret, accepted)
 	}
 }
 
@@ -136,8 +138,11 @@ func (a *analysis) moduleSignedSecret(t *at.Transaction, s secretFromLog) {
 }
 
 // credentialFindings turns what cloudauth finds about one connect into
-// findings on line (and frames).
-func (a *analysis) credentialFindings(cc cloudauth.Connect, line int, frames []int, what string, fromLog secretFromLog) {
+// findings on line (and frames). A connect the platform accepted makes
+// no problem an error: the platform's verdict outweighs the rules (a
+// clock off, a rule not enforced, a secret given that is not this
+// device's).
+func (a *analysis) credentialFindings(cc cloudauth.Connect, line int, frames []int, what string, fromLog secretFromLog, accepted bool) {
 	cc.Secret = a.opts.DeviceSecret
 	secretWords := "the device secret given"
 	if cc.Secret == "" && fromLog.value != "" {
@@ -167,6 +172,10 @@ func (a *analysis) credentialFindings(cc cloudauth.Connect, line int, frames []i
 		expl := fmt.Sprintf("%s goes to %s (recognised from %s), which wants %s. Here %s", what, r.Platform, r.Why, r.Form, p.Text)
 		if p.Code == cloudauth.CodeSignature {
 			expl += fmt.Sprintf(" (checked with %s)", secretWords)
+		}
+		if accepted {
+			sev = SeverityWarning
+			expl += "; yet the broker accepted this connect, so it does not enforce this here (or the clock compared with, or the secret given, is not the device's)"
 		}
 		a.add(Finding{Code: p.Code, Severity: sev, Line: line, Frames: frames,
 			Summary:     fmt.Sprintf("%s: %s", r.Platform, firstClause(p.Text)),

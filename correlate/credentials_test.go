@@ -113,3 +113,22 @@ func TestCredentialsSerialAndCapture(t *testing.T) {
 		t.Errorf("timestamp called stale: %v", describeFindings(res))
 	}
 }
+
+// A connect the platform accepted gets no credential error, whatever the
+// rules say: the clock or the secret given may be off.
+func TestCredentialsAcceptedNoError(t *testing.T) {
+	b := &capBuilder{}
+	c := mkConn(1, "10.0.0.5:40000", "121.36.0.10:1883")
+	b.dns(0.2, "iot-mqtts.cn-north-4.myhuaweicloud.com", true, 0, "121.36.0.10")
+	b.handshake(0.3, c)
+	b.pkt(0.4, c, true, connectPkt("dev001_0_1_2026112604", "dev001", hwSig, 60, true))
+	b.pkt(0.5, c, false, connack(0))
+	res := Analyze(nil, b.recs, Options{DeviceSecret: "OtherSecret-0123456789"})
+	f := findFinding(res, CodeCredentialSignature)
+	if f == nil || f.Severity != SeverityWarning || !strings.Contains(f.Explanation, "accepted") {
+		t.Fatalf("want a warning: %v", describeFindings(res))
+	}
+	if res.HasErrors() {
+		t.Errorf("errors on an accepted connect: %v", describeFindings(res))
+	}
+}

@@ -19,7 +19,7 @@ import (
 // client id carries it. securemode 2 is TLS, 3 plain TCP.
 var aliyun = &platform{
 	name:  "Alibaba Cloud IoT",
-	hosts: []string{"aliyuncs.com", "aliyun.com"},
+	hosts: []string{"aliyuncs.com"},
 	form:  `client id "<id>|securemode=<2 TLS, 3 TCP>,signmethod=hmacsha256,timestamp=<ms>|", username "<deviceName>&<productKey>", password the hex HMAC of "clientId<id>deviceName<dn>productKey<pk>timestamp<ms>" keyed with the device secret`,
 	shaped: func(c *Connect) bool {
 		return strings.Contains(c.ClientID, "|") && strings.Contains(c.ClientID, "signmethod=")
