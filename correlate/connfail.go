@@ -205,6 +205,9 @@ func (a *logCheck) attemptFinding(v *connAttemptView, frames []int) bool {
 	switch kind {
 	case at.FailConnack:
 		r := &refusal{code: connack, intent: v.intent(), d: v.d, idx: v.idx}
+		if a.logSecret(v.line, v.idx).value != "" {
+			r.intent.known = false // the module signs (aliauth): it sends credentials the command does not show
+		}
 		cause, why, fix := r.cause()
 		f.Code, f.ConnackCode = CodeConnackRefused, intp(connack)
 		f.Summary = fmt.Sprintf("the module reports the broker refused the connection: %s (%s)", v.answer, v.meaning)

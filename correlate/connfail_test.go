@@ -59,8 +59,8 @@ func TestESPATConnectFailedTencent(t *testing.T) {
 	}
 
 	// Credentials in Tencent's signed form: no claim that they are wrong.
-	l = decodeLog(t, "espat", "AT+MQTTUSERCFG=0,1,\"P1dev\",\"P1dev;12010126;ABCDE;1700000000\",\"0a1b2c;hmacsha256\",0,0,\"\"\r\nOK\r\n"+
-		"AT+MQTTCONN=0,\"P1.iotcloud.tencentdevices.com\",1883,1\r\n+MQTTDISCONNECTED:0\r\nERROR\r\n")
+	l = decodeLog(t, "espat", "AT+MQTTUSERCFG=0,1,\"P1P1P1P1P1dev\",\"P1P1P1P1P1dev;12010126;ABCDE;1700000000\",\"0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9;hmacsha256\",0,0,\"\"\r\nOK\r\n"+
+		"AT+MQTTCONN=0,\"P1P1P1P1P1.iotcloud.tencentdevices.com\",1883,1\r\n+MQTTDISCONNECTED:0\r\nERROR\r\n")
 	res = Analyze(l, nil, Options{})
 	f = oneFinding(t, res, 3, CodeConnectFailed, SeverityError)
 	if strings.Contains(f.Explanation, "Tencent") {

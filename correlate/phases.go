@@ -226,6 +226,7 @@ func diagnose(ev evidence, clockFindings []Finding, dev *deviceChoice, pr *pairi
 	serial.diagnoseCommands()
 	serial.diagnoseNotOnWire()
 	serial.diagnoseSockets()
+	serial.diagnoseCredentials()
 	return fs
 }
 
@@ -243,6 +244,8 @@ func buildResult(ev evidence, clk *clockEstimate, dev *deviceChoice, pr *pairing
 	res.Timeline = a.timeline()
 	if ev.opts.Redact {
 		ev.redact(res)
+	} else {
+		maskDeviceSecret(res, ev.opts.DeviceSecret)
 	}
 	return res
 }

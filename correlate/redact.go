@@ -23,6 +23,25 @@ func (a evidence) redact(res *Result) {
 			m.Add(at.Secret{What: at.SecretPassword, Value: string(p.Password)})
 		}
 	}
+	if a.opts.DeviceSecret != "" {
+		m.Add(at.Secret{What: at.SecretDeviceSecret, Value: a.opts.DeviceSecret})
+	}
+	maskResult(res, &m)
+}
+
+// maskDeviceSecret masks the secret given with --device-secret in every
+// output string, even without --redact: it was never the log's to show.
+func maskDeviceSecret(res *Result, secret string) {
+	if secret == "" {
+		return
+	}
+	var m at.Masker
+	m.Add(at.Secret{What: at.SecretDeviceSecret, Value: secret})
+	maskResult(res, &m)
+}
+
+// maskResult masks m's secrets in every string a renderer prints.
+func maskResult(res *Result, m *at.Masker) {
 	if m.Empty() {
 		return
 	}

@@ -20,6 +20,10 @@ type Options struct {
 	// Redact replaces passwords (as typed and as sent) in every output
 	// string by a placeholder naming their length.
 	Redact bool
+	// DeviceSecret is the device's secret on a cloud platform
+	// (--device-secret): the credentials' signature is recomputed with
+	// it. It is never printed: every output string masks it.
+	DeviceSecret string
 }
 
 // Severity is how much a finding matters. Its text ("error", "warning",

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"net/netip"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,6 +43,9 @@ type analyzeOptions struct {
 	Ports        []uint16
 	Redact       bool
 	ReorderLimit int // segments held out of order per connection direction
+	// DeviceSecret is the cloud platform's device secret the credentials'
+	// signature is recomputed with; never printed.
+	DeviceSecret string
 }
 
 func newAnalyzeCmd(s Streams) *cobra.Command {
@@ -109,6 +113,7 @@ lists what was skipped under "input").`,
 	f.StringVar(&o.Date, "date", "", "date (YYYY-MM-DD) for serial logs that stamp only the time of day; default: the capture's first frame, else the log's modification time")
 	f.UintSliceVar(&ports, "port", nil, "TCP port carrying MQTT (repeatable; default 1883)")
 	f.BoolVar(&o.Redact, "redact", false, "mask passwords in the output")
+	f.StringVar(&o.DeviceSecret, "device-secret", "", "the device's secret (key, PSK, access token) on its cloud platform: the credentials' signature is recomputed with it (never printed; $ATMQ_DEVICE_SECRET when not given, which keeps it out of the process list)")
 	addReorderLimitFlag(cmd, &o.ReorderLimit)
 	return cmd
 }
@@ -289,7 +294,10 @@ func renderStream(o analyzeOptions, tm term.Output, w io.Writer, s report.Stream
 
 // correlateOptions checks and converts the correlation flags.
 func correlateOptions(o analyzeOptions) (correlate.Options, error) {
-	c := correlate.Options{ClientID: o.ClientID, Device: o.Device, Redact: o.Redact}
+	c := correlate.Options{ClientID: o.ClientID, Device: o.Device, Redact: o.Redact, DeviceSecret: o.DeviceSecret}
+	if c.DeviceSecret == "" {
+		c.DeviceSecret = os.Getenv("ATMQ_DEVICE_SECRET")
+	}
 	if o.ClockOffset != "" {
 		d, err := parseOffset(o.ClockOffset)
 		if err != nil {
