@@ -50,6 +50,7 @@ type conn struct {
 
 	dirs  [2]*direction
 	mq    *mqtt.Conn // MQTT connection state (version, topic aliases)
+	tls   *tlsConnState
 	probe [2]probeState
 }
 
