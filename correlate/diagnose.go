@@ -16,6 +16,7 @@ func (a *analysis) diagnose() {
 	a.diagnoseDNS()
 	for _, id := range a.deviceConns {
 		a.diagnoseConn(a.conns[id])
+		a.diagnoseTLS(a.conns[id])
 	}
 	a.diagnoseIntent()
 	a.diagnoseCommands()

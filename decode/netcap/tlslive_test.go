@@ -3,133 +3,12 @@
 package netcap_test
 
 import (
-	"context"
 	"crypto/tls"
-	"errors"
-	"net"
-	"strconv"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/atmq/atmq/capture"
 	"github.com/atmq/atmq/decode/netcap"
-	"github.com/atmq/atmq/decode/record"
-	"github.com/atmq/atmq/internal/mosquittotest"
 	"github.com/atmq/atmq/internal/tlstest"
 )
-
-// tlsLab is a CA, a second CA nobody trusts, and two mosquitto TLS
-// listeners: one plain, one requiring client certificates.
-type tlsLab struct {
-	ca, other     *tlstest.CA
-	client, rogue *tlstest.Pair
-	plain, mtls   *mosquittotest.Broker
-	only13        *mosquittotest.Broker // accepts TLS 1.3 only
-}
-
-func newTLSLab(t *testing.T) *tlsLab {
-	t.Helper()
-	dir := t.TempDir()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	var l tlsLab
-	var err error
-	l.ca, err = tlstest.NewCA(dir, "ca")
-	must(err)
-	l.other, err = tlstest.NewCA(dir, "other-ca")
-	must(err)
-	srv, err := l.ca.Server(dir, "server")
-	must(err)
-	l.client, err = l.ca.Client(dir, "client")
-	must(err)
-	l.rogue, err = l.other.Client(dir, "rogue")
-	must(err)
-	listener := []string{"cafile " + l.ca.File, "certfile " + srv.CertFile, "keyfile " + srv.KeyFile}
-	l.plain = mosquittotest.Start(t, mosquittotest.Config{Extra: listener})
-	l.mtls = mosquittotest.Start(t, mosquittotest.Config{Extra: append(listener, "require_certificate true")})
-	l.only13 = mosquittotest.Start(t, mosquittotest.Config{Extra: append(listener, "tls_version tlsv1.3")})
-	return &l
-}
-
-// captureTLS captures loopback traffic to broker b while run talks to it,
-// decoding it with b's port as a TLS port, until the connection closed.
-func captureTLS(t *testing.T, b *mosquittotest.Broker, run func(addr string)) []netcap.Record {
-	t.Helper()
-	port := uint16(b.Port)
-	c, err := capture.OpenInterface("lo", capture.CaptureOptions{Filter: capture.Filter{TCPPorts: []uint16{port}}})
-	if errors.Is(err, capture.ErrCapturePermission) {
-		t.Skip("skipping live TLS capture: no CAP_NET_RAW (run as root to include it)")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var recs []netcap.Record
-	dec := netcap.NewDecoder(netcap.Options{TLSPorts: []uint16{port}}, func(r netcap.Record) {
-		mu.Lock()
-		recs = append(recs, r)
-		mu.Unlock()
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx, func(f record.Frame) { dec.Frame(f) }) }()
-	run(net.JoinHostPort("127.0.0.1", strconv.Itoa(b.Port)))
-	closed := func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		fins := map[string]bool{}
-		for _, r := range recs {
-			if r.Kind != netcap.KindEvent {
-				continue
-			}
-			switch r.Event.Type {
-			case netcap.EventRST:
-				return true
-			case netcap.EventFIN:
-				fins[r.Event.By] = true
-			}
-		}
-		return fins["client"] && fins["server"]
-	}
-	for deadline := time.Now().Add(10 * time.Second); !closed(); {
-		if time.Now().After(deadline) {
-			t.Fatal("the TLS connection's close was not captured within 10 s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("capture: %v", err)
-	}
-	c.Close()
-	dec.Flush()
-	return recs
-}
-
-// dialTLS handshakes with cfg and closes; it returns the handshake error.
-func dialTLS(addr string, cfg *tls.Config) error {
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	tc := tls.Client(conn, cfg)
-	tc.SetDeadline(time.Now().Add(5 * time.Second))
-	err = tc.Handshake()
-	if err == nil {
-		// One byte read waits for the server's verdict on a client
-		// certificate (TLS 1.3 sends it after the client's Finished).
-		tc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-		tc.Read(make([]byte, 1))
-		tc.Close()
-	}
-	return err
-}
 
 func tlsEvents(recs []netcap.Record, typ string) []*netcap.Event {
 	var out []*netcap.Event
@@ -164,11 +43,11 @@ func TestTLSHandshakesLive(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts brokers and captures")
 	}
-	l := newTLSLab(t)
+	l := tlstest.NewLab(t)
 
 	t.Run("healthy TLS 1.2", func(t *testing.T) {
-		recs := captureTLS(t, l.plain, func(addr string) {
-			if err := dialTLS(addr, &tls.Config{ServerName: "localhost", RootCAs: l.ca.Pool(),
+		recs := tlstest.Capture(t, l.Plain, func(addr string) {
+			if err := tlstest.Dial(addr, &tls.Config{ServerName: "localhost", RootCAs: l.CA.Pool(),
 				MaxVersion: tls.VersionTLS12, NextProtos: []string{"mqtt"},
 				CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}}); err != nil {
 				t.Fatal(err)
@@ -202,9 +81,9 @@ func TestTLSHandshakesLive(t *testing.T) {
 	})
 
 	t.Run("healthy TLS 1.3 without SNI", func(t *testing.T) {
-		recs := captureTLS(t, l.plain, func(addr string) {
+		recs := tlstest.Capture(t, l.Plain, func(addr string) {
 			// An IP address as server name: crypto/tls sends no SNI.
-			if err := dialTLS(addr, &tls.Config{ServerName: "127.0.0.1", RootCAs: l.ca.Pool(), MinVersion: tls.VersionTLS13}); err != nil {
+			if err := tlstest.Dial(addr, &tls.Config{ServerName: "127.0.0.1", RootCAs: l.CA.Pool(), MinVersion: tls.VersionTLS13}); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -224,8 +103,8 @@ func TestTLSHandshakesLive(t *testing.T) {
 	})
 
 	t.Run("client trusts another CA", func(t *testing.T) {
-		recs := captureTLS(t, l.plain, func(addr string) {
-			if err := dialTLS(addr, &tls.Config{ServerName: "localhost", RootCAs: l.other.Pool(), MaxVersion: tls.VersionTLS12}); err == nil {
+		recs := tlstest.Capture(t, l.Plain, func(addr string) {
+			if err := tlstest.Dial(addr, &tls.Config{ServerName: "localhost", RootCAs: l.Other.Pool(), MaxVersion: tls.VersionTLS12}); err == nil {
 				t.Fatal("handshake succeeded against an untrusted server certificate")
 			}
 		})
@@ -240,8 +119,8 @@ func TestTLSHandshakesLive(t *testing.T) {
 	})
 
 	t.Run("TLS 1.3 client trusts another CA", func(t *testing.T) {
-		recs := captureTLS(t, l.plain, func(addr string) {
-			if err := dialTLS(addr, &tls.Config{ServerName: "localhost", RootCAs: l.other.Pool(), MinVersion: tls.VersionTLS13}); err == nil {
+		recs := tlstest.Capture(t, l.Plain, func(addr string) {
+			if err := tlstest.Dial(addr, &tls.Config{ServerName: "localhost", RootCAs: l.Other.Pool(), MinVersion: tls.VersionTLS13}); err == nil {
 				t.Fatal("handshake succeeded against an untrusted server certificate")
 			}
 		})
@@ -255,9 +134,9 @@ func TestTLSHandshakesLive(t *testing.T) {
 	})
 
 	t.Run("client certificate from another CA", func(t *testing.T) {
-		recs := captureTLS(t, l.mtls, func(addr string) {
-			err := dialTLS(addr, &tls.Config{ServerName: "localhost", RootCAs: l.ca.Pool(), MaxVersion: tls.VersionTLS12,
-				Certificates: []tls.Certificate{l.rogue.TLS}})
+		recs := tlstest.Capture(t, l.MTLS, func(addr string) {
+			err := tlstest.Dial(addr, &tls.Config{ServerName: "localhost", RootCAs: l.CA.Pool(), MaxVersion: tls.VersionTLS12,
+				Certificates: []tls.Certificate{l.Rogue.TLS}})
 			if err == nil {
 				t.Fatal("handshake succeeded with a client certificate from an untrusted CA")
 			}
@@ -272,8 +151,8 @@ func TestTLSHandshakesLive(t *testing.T) {
 	})
 
 	t.Run("client certificate missing", func(t *testing.T) {
-		recs := captureTLS(t, l.mtls, func(addr string) {
-			if err := dialTLS(addr, &tls.Config{ServerName: "localhost", RootCAs: l.ca.Pool(), MaxVersion: tls.VersionTLS12}); err == nil {
+		recs := tlstest.Capture(t, l.MTLS, func(addr string) {
+			if err := tlstest.Dial(addr, &tls.Config{ServerName: "localhost", RootCAs: l.CA.Pool(), MaxVersion: tls.VersionTLS12}); err == nil {
 				t.Fatal("handshake succeeded without the required client certificate")
 			}
 		})
@@ -287,8 +166,8 @@ func TestTLSHandshakesLive(t *testing.T) {
 	})
 
 	t.Run("protocol version", func(t *testing.T) {
-		recs := captureTLS(t, l.only13, func(addr string) {
-			if err := dialTLS(addr, &tls.Config{ServerName: "localhost", RootCAs: l.ca.Pool(), MaxVersion: tls.VersionTLS12}); err == nil {
+		recs := tlstest.Capture(t, l.Only13, func(addr string) {
+			if err := tlstest.Dial(addr, &tls.Config{ServerName: "localhost", RootCAs: l.CA.Pool(), MaxVersion: tls.VersionTLS12}); err == nil {
 				t.Fatal("handshake succeeded with TLS 1.2 against a TLS 1.3 listener")
 			}
 		})
@@ -304,8 +183,8 @@ func TestTLSHandshakesLive(t *testing.T) {
 	})
 
 	t.Run("TLS 1.1 client", func(t *testing.T) {
-		recs := captureTLS(t, l.plain, func(addr string) {
-			if err := dialTLS(addr, &tls.Config{ServerName: "localhost", RootCAs: l.ca.Pool(),
+		recs := tlstest.Capture(t, l.Plain, func(addr string) {
+			if err := tlstest.Dial(addr, &tls.Config{ServerName: "localhost", RootCAs: l.CA.Pool(),
 				MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}); err == nil {
 				t.Fatal("handshake succeeded with TLS 1.1")
 			}
