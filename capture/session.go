@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,20 +98,27 @@ func DefaultSessionDir(t time.Time) string {
 // much and another program can read the files while they grow. All
 // methods are safe for concurrent use; Close may be called from a signal
 // handler's goroutine, more than once.
+//
+// Files hold whole records only: pcapng blocks and recording lines are
+// buffered whole and written whole, and a write that fails part way (a
+// full disk) is cut back to the last whole record. The first failure
+// stops the session (Failed, Err): later writes return it, and
+// session.json counts only what the files hold.
 type Session struct {
 	dir     string
 	madeDir bool // NewSession created dir (Discard may remove it)
 	info    SessionInfo
 
 	mu         sync.Mutex
-	capFile    *os.File
+	capFile    *wholeFile
 	ng         *pcapgo.NgWriter
 	ifaceOf    map[int]int // link type → pcapng interface id
-	serialFile *os.File
-	serialBuf  *bufio.Writer
+	serialFile *wholeFile
 	line       []byte
 	closed     bool
 	werr       error // first write error; later writes return it
+	failed     chan struct{}
+	failOnce   sync.Once
 	// infoFrames and infoChunks are the counts session.json holds; a
 	// flush rewrites it when they fall behind, so a session killed
 	// without Close still describes its files as last flushed.
@@ -151,17 +157,17 @@ func NewSession(dir string, opts SessionOptions) (*Session, error) {
 		ifaceOf:   map[int]int{},
 		stop:      make(chan struct{}),
 		flushDone: make(chan struct{}),
+		failed:    make(chan struct{}),
 	}
-	f, err := os.OpenFile(filepath.Join(dir, SerialFileName), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := createWhole(filepath.Join(dir, SerialFileName))
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
 	s.serialFile = f
-	s.serialBuf = bufio.NewWriterSize(f, 64<<10)
-	s.serialBuf.WriteString(record.SerialRecordingHeader + "\n")
+	f.buf.WriteString(record.SerialRecordingHeader + "\n")
 	if opts.LinkType != 0 {
 		if err := s.openCapture(opts.LinkType); err != nil {
-			s.serialFile.Close()
+			s.serialFile.f.Close()
 			return nil, err
 		}
 	}
@@ -181,21 +187,47 @@ func NewSession(dir string, opts SessionOptions) (*Session, error) {
 func (s *Session) Dir() string { return s.dir }
 
 // openCapture creates capture.pcapng with a first interface of linkType.
+// The pcapng writer writes into the file's buffer and is flushed after
+// every block, so the buffer always ends at a block boundary.
 func (s *Session) openCapture(linkType int) error {
-	f, err := os.OpenFile(filepath.Join(s.dir, CaptureFileName), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := createWhole(filepath.Join(s.dir, CaptureFileName))
 	if err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
 	opts := pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{
 		Hardware: runtime.GOARCH, OS: runtime.GOOS, Application: "atmq live"}}
-	ng, err := pcapgo.NewNgWriterInterface(f, s.ngInterface(linkType), opts)
+	ng, err := pcapgo.NewNgWriterInterface(&f.buf, s.ngInterface(linkType), opts)
+	if err == nil {
+		err = ng.Flush()
+	}
 	if err != nil {
-		f.Close()
-		return fmt.Errorf("session: %s: %w", f.Name(), err)
+		f.f.Close()
+		return fmt.Errorf("session: %s: %w", f.name, err)
 	}
 	s.capFile, s.ng = f, ng
 	s.ifaceOf[linkType] = 0
 	return nil
+}
+
+// fail records the session's first write failure and closes Failed.
+func (s *Session) fail(err error) error {
+	if s.werr == nil {
+		s.werr = err
+		s.failOnce.Do(func() { close(s.failed) })
+	}
+	return s.werr
+}
+
+// Failed is closed when writing a file of the session failed (a full
+// disk, an I/O error): the session has stopped recording; Err says why,
+// naming the file.
+func (s *Session) Failed() <-chan struct{} { return s.failed }
+
+// Err is the failure that stopped the session, or nil.
+func (s *Session) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.werr
 }
 
 func (s *Session) ngInterface(linkType int) pcapgo.NgInterface {
@@ -219,16 +251,17 @@ func (s *Session) Frame(f record.Frame) error {
 	}
 	if s.ng == nil {
 		if err := s.openCapture(f.LinkType); err != nil {
-			s.werr = err
-			return err
+			return s.fail(err)
 		}
 	}
 	id, ok := s.ifaceOf[f.LinkType]
 	if !ok {
 		var err error
-		if id, err = s.ng.AddInterface(s.ngInterface(f.LinkType)); err != nil {
-			s.werr = fmt.Errorf("session: %s: add interface: %w", CaptureFileName, err)
-			return s.werr
+		if id, err = s.ng.AddInterface(s.ngInterface(f.LinkType)); err == nil {
+			err = s.ng.Flush()
+		}
+		if err != nil {
+			return s.fail(fmt.Errorf("session: %s: add interface: %w", s.capFile.name, err))
 		}
 		s.ifaceOf[f.LinkType] = id
 	}
@@ -237,11 +270,17 @@ func (s *Session) Frame(f record.Frame) error {
 		orig = len(f.Data)
 	}
 	ci := gopacket.CaptureInfo{Timestamp: f.Time, CaptureLength: len(f.Data), Length: orig, InterfaceIndex: id}
-	if err := s.ng.WritePacket(ci, f.Data); err != nil {
-		s.werr = fmt.Errorf("session: %s: frame %d: %w", CaptureFileName, f.Number, err)
-		return s.werr
+	err := s.ng.WritePacket(ci, f.Data)
+	if err == nil {
+		err = s.ng.Flush() // into the buffer: it now ends with this whole block
 	}
-	s.info.Frames++
+	if err != nil {
+		return s.fail(fmt.Errorf("session: %s: frame %d: %w", s.capFile.name, f.Number, err))
+	}
+	s.capFile.pending++
+	if s.capFile.buf.Len() >= wholeWriteAt {
+		return s.writeFile(s.capFile)
+	}
 	return nil
 }
 
@@ -256,11 +295,26 @@ func (s *Session) SerialChunk(c record.SerialChunk) error {
 		return s.werr
 	}
 	s.line = record.AppendSerialRecord(s.line[:0], c)
-	if _, err := s.serialBuf.Write(s.line); err != nil {
-		s.werr = fmt.Errorf("session: %s: %w", SerialFileName, err)
-		return s.werr
+	s.serialFile.buf.Write(s.line)
+	s.serialFile.pending++
+	if s.serialFile.buf.Len() >= wholeWriteAt {
+		return s.writeFile(s.serialFile)
 	}
-	s.info.Chunks++
+	return nil
+}
+
+// writeFile writes a file's buffered records whole and counts them in
+// session.json's figures once they are in the file.
+func (s *Session) writeFile(f *wholeFile) error {
+	n := f.pending
+	if err := f.write(); err != nil {
+		return s.fail(fmt.Errorf("session: %s: %w (the file keeps the records written before)", f.name, err))
+	}
+	if f == s.capFile {
+		s.info.Frames += n
+	} else {
+		s.info.Chunks += n
+	}
 	return nil
 }
 
@@ -278,14 +332,12 @@ func (s *Session) flushLocked() error {
 	if s.werr != nil {
 		return s.werr
 	}
-	if err := s.serialBuf.Flush(); err != nil {
-		s.werr = fmt.Errorf("session: %s: %w", SerialFileName, err)
-		return s.werr
+	if err := s.writeFile(s.serialFile); err != nil {
+		return err
 	}
-	if s.ng != nil {
-		if err := s.ng.Flush(); err != nil {
-			s.werr = fmt.Errorf("session: %s: %w", CaptureFileName, err)
-			return s.werr
+	if s.capFile != nil {
+		if err := s.writeFile(s.capFile); err != nil {
+			return err
 		}
 	}
 	if s.info.Frames != s.infoFrames || s.info.Chunks != s.infoChunks {
@@ -340,6 +392,8 @@ func (s *Session) Close() error {
 		}
 		end := time.Now().UTC()
 		s.info.End = &end
+		// Also after a failure: the files were cut back to whole records
+		// (which may have freed the space), and the counts are honest.
 		if err := s.writeInfo(); err != nil {
 			errs = append(errs, err)
 		}
@@ -375,18 +429,19 @@ func (s *Session) Discard() error {
 	return errors.Join(errs...)
 }
 
-// closeFiles syncs and closes the data files.
+// closeFiles syncs and closes the data files (what is still buffered
+// after a failure is dropped: it never reached the file).
 func (s *Session) closeFiles() error {
 	var errs []error
-	for _, f := range []*os.File{s.serialFile, s.capFile} {
+	for _, f := range []*wholeFile{s.serialFile, s.capFile} {
 		if f == nil {
 			continue
 		}
-		if err := f.Sync(); err != nil {
-			errs = append(errs, fmt.Errorf("session: %w", err))
+		if err := f.f.Sync(); err != nil && s.werr == nil {
+			errs = append(errs, fmt.Errorf("session: %s: %w", f.name, err))
 		}
-		if err := f.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("session: %w", err))
+		if err := f.f.Close(); err != nil && s.werr == nil {
+			errs = append(errs, fmt.Errorf("session: %s: %w", f.name, err))
 		}
 	}
 	return errors.Join(errs...)
@@ -403,9 +458,11 @@ func (s *Session) writeInfo() error {
 	final := filepath.Join(s.dir, InfoFileName)
 	tmp := final + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		os.Remove(tmp) // never leave an empty or partial one behind
 		return fmt.Errorf("session: %w", err)
 	}
 	if err := os.Rename(tmp, final); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("session: %w", err)
 	}
 	s.infoFrames, s.infoChunks = s.info.Frames, s.info.Chunks

@@ -1,93 +1,89 @@
 package correlate
 
 import (
-	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/atmq/atmq/decode/at"
 	"github.com/atmq/atmq/decode/netcap"
 )
 
-// redact replaces every password (as typed in connect commands and as
-// sent in CONNECT packets) in the result's strings by "<password: N
-// bytes>", so a report can be shared. Quoted forms are replaced first;
-// bare occurrences only for passwords of 4 bytes or more, so short ones
-// cannot garble unrelated text.
+// redact replaces every secret in the result's strings by "<what: N
+// bytes>", so a report can be shared: what the dialects know as secrets in
+// the commands (passwords, device secrets, PSKs; decode/at/secrets.go) and
+// the passwords the CONNECT packets sent. Every string a renderer prints
+// is masked: commands, results, events, findings, the timeline, the
+// device's and the clock's explanations, the skipped input.
 func (a *analysis) redact(res *Result) {
-	secrets := map[string]bool{}
+	var m at.Masker
 	for i := range a.txs {
-		if p, ok := arg(a.txs[i].Args, at.ArgPassword); ok && p != "" {
-			secrets[p] = true
-		}
+		m.AddTransaction(&a.txs[i])
 	}
 	for _, id := range a.connOrder {
 		if p := a.connectPacket(a.conns[id]); p != nil && p.PasswordFlag && len(p.Password) > 0 {
-			secrets[string(p.Password)] = true
+			m.Add(at.Secret{What: at.SecretPassword, Value: string(p.Password)})
 		}
 	}
-	if len(secrets) == 0 {
+	if m.Empty() {
 		return
 	}
-	list := make([]string, 0, len(secrets))
-	for s := range secrets {
-		list = append(list, s)
-	}
-	// Longest first: a truncated password is a prefix of the full one.
-	sort.Slice(list, func(i, j int) bool { return len(list[i]) > len(list[j]) })
-	var pairs []string
-	for _, s := range list {
-		mask := fmt.Sprintf("<password: %d bytes>", len(s))
-		pairs = append(pairs, strconv.Quote(s), strconv.Quote(mask), `"`+s+`"`, `"`+mask+`"`)
-	}
-	for _, s := range list {
-		if len(s) >= 4 {
-			pairs = append(pairs, s, fmt.Sprintf("<password: %d bytes>", len(s)))
-		}
-	}
-	r := strings.NewReplacer(pairs...)
 	for i := range res.Transactions {
-		res.Transactions[i].Command = r.Replace(res.Transactions[i].Command)
+		t := &res.Transactions[i]
+		t.Command, t.Final, t.Result = m.Mask(t.Command), m.Mask(t.Final), m.Mask(t.Result)
+	}
+	for i := range res.Events {
+		res.Events[i].Text = m.Mask(res.Events[i].Text)
 	}
 	for i := range res.Findings {
 		f := &res.Findings[i]
-		f.Summary, f.Explanation, f.Fix = r.Replace(f.Summary), r.Replace(f.Explanation), r.Replace(f.Fix)
+		f.Summary, f.Explanation, f.Fix = m.Mask(f.Summary), m.Mask(f.Explanation), m.Mask(f.Fix)
 	}
 	for i := range res.Timeline {
-		res.Timeline[i].Text = r.Replace(res.Timeline[i].Text)
+		res.Timeline[i].Text = m.Mask(res.Timeline[i].Text)
 	}
-	res.Device.Reason = r.Replace(res.Device.Reason)
+	for i := range res.Device.Connections {
+		c := &res.Device.Connections[i]
+		c.ClientID = m.Mask(c.ClientID)
+	}
+	res.Device.Reason = m.Mask(res.Device.Reason)
+	res.Clock.Explanation = m.Mask(res.Clock.Explanation)
+	for i := range res.Input {
+		res.Input[i].What = m.Mask(res.Input[i].What)
+	}
 }
 
-// Secrets lists the passwords a shared file must not carry: as typed in
-// the log's connect commands and as sent in the capture's CONNECT
-// packets, longest first (a truncated password is a prefix of the full
-// one). Outputs that hold raw bytes (an exported pcapng) mask these
-// themselves; Result strings are masked by Options.Redact.
-func Secrets(log *at.Log, recs []netcap.Record) []string {
-	set := map[string]bool{}
+// Secrets lists what a shared file must not carry: every secret the
+// dialects know in the log's commands (passwords, device secrets, PSKs;
+// decode/at/secrets.go) and the passwords the capture's CONNECT packets
+// sent, longest first (a truncated password is a prefix of the full one).
+// Outputs that hold raw bytes (an exported pcapng) mask these themselves;
+// Result strings are masked by Options.Redact.
+func Secrets(log *at.Log, recs []netcap.Record) []at.Secret {
+	set := map[string]string{} // value → what
 	if log != nil {
 		for i := range log.Transactions {
-			if p, ok := arg(log.Transactions[i].Args, at.ArgPassword); ok && p != "" {
-				set[p] = true
+			for _, sec := range at.TransactionSecrets(&log.Transactions[i]) {
+				if sec.Value != "" {
+					set[sec.Value] = sec.What
+				}
 			}
 		}
 	}
 	for i := range recs {
 		if p := recs[i].Packet; p != nil && p.PasswordFlag && len(p.Password) > 0 {
-			set[string(p.Password)] = true
+			if _, ok := set[string(p.Password)]; !ok {
+				set[string(p.Password)] = at.SecretPassword
+			}
 		}
 	}
-	list := make([]string, 0, len(set))
-	for s := range set {
-		list = append(list, s)
+	list := make([]at.Secret, 0, len(set))
+	for v, what := range set {
+		list = append(list, at.Secret{What: what, Value: v})
 	}
 	sort.Slice(list, func(i, j int) bool {
-		if len(list[i]) != len(list[j]) {
-			return len(list[i]) > len(list[j])
+		if len(list[i].Value) != len(list[j].Value) {
+			return len(list[i].Value) > len(list[j].Value)
 		}
-		return list[i] < list[j]
+		return list[i].Value < list[j].Value
 	})
 	return list
 }

@@ -38,6 +38,7 @@ type Result struct {
 	Transactions []Transaction `json:"transactions"`
 	Events       []Event       `json:"events"`
 	Findings     []Finding     `json:"findings"`
+	Input        []Skipped     `json:"input"` // input that could not be used (input.go)
 	// Timeline merges the serial lanes and the device's network records
 	// in time (or, for logs without timestamps, pairing) order.
 	Timeline []Row `json:"-"`

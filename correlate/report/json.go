@@ -21,6 +21,9 @@ func JSON(w io.Writer, r *correlate.Result) error {
 	if doc.Findings == nil {
 		doc.Findings = []correlate.Finding{}
 	}
+	if doc.Input == nil {
+		doc.Input = []correlate.Skipped{}
+	}
 	if doc.Device.Connections == nil {
 		doc.Device.Connections = []correlate.Connection{}
 	}

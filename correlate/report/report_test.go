@@ -60,7 +60,7 @@ func TestJSONDocument(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, buf.Bytes())
 	}
-	if got := keys(doc); strings.Join(got, ",") != "clock,device,events,findings,transactions" {
+	if got := keys(doc); strings.Join(got, ",") != "clock,device,events,findings,input,transactions" {
 		t.Errorf("top-level keys %v", got)
 	}
 	var txs []map[string]json.RawMessage

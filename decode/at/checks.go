@@ -50,10 +50,11 @@ func checkQuotes(t *Transaction, fields []Field, syn ArgSyntax) []Warning {
 		fw = fw || f.FullWidthComma
 		unterminated = unterminated || f.Unterminated
 	}
-	if !typo && strings.ContainsAny(t.Command, "“”‘’＂") {
+	ascii := isASCII(t.Command) // the usual case: nothing typographic to look for
+	if !typo && !ascii && strings.ContainsAny(t.Command, "“”‘’＂") {
 		typo = true
 	}
-	if !fw && strings.ContainsRune(t.Command, fullWidthComma) {
+	if !fw && !ascii && strings.ContainsRune(t.Command, fullWidthComma) {
 		fw = true
 	}
 	fix := ""

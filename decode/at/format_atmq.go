@@ -26,6 +26,11 @@ func (r *atmqReader) feed(p piece, emit func(record.SerialChunk)) error {
 	if p.more {
 		return fmt.Errorf("line %d: record longer than %d bytes; skipped", p.n, readerBuffer)
 	}
+	if !p.lf && len(p.text) > 0 && p.text[0] != '#' {
+		// atmq writes every record with its LF: one without is the last
+		// record of a recording killed while writing it.
+		return fmt.Errorf("line %d: the file ends inside a record (recording interrupted?); the record is skipped", p.n)
+	}
 	c, err := record.ParseSerialRecord(p.text, p.n)
 	if errors.Is(err, record.ErrNotRecord) {
 		return nil

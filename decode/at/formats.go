@@ -2,6 +2,7 @@ package at
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -71,21 +72,42 @@ type piece struct {
 }
 
 // readLines feeds r's lines to fr, bounded: a line longer than the reader's
-// buffer comes in pieces.
-func readLines(r *bufio.Reader, fr formatReader, emit func(record.SerialChunk), problem func(string)) (damaged int, err error) {
+// buffer comes in pieces, and input that ends no line (CR or LF) within
+// maxLineRun bytes is no text log (/dev/zero, a binary file): reading stops
+// there. Damage goes to damage with its line and byte offset.
+func readLines(r *bufio.Reader, fr formatReader, emit func(record.SerialChunk), damage func(line int, offset int64, what string)) {
 	n, first := 1, true
+	var offset, lineStart int64 // of the piece, of its line
+	run := 0                    // bytes since the last CR or LF
 	for {
 		text, rerr := r.ReadSlice('\n')
 		lf := rerr == nil
+		size := len(text)
 		if lf {
 			text = text[:len(text)-1]
+		}
+		if first {
+			lineStart = offset
+		}
+		if i := bytes.LastIndexByte(text, '\r'); lf || i >= 0 {
+			run = len(text) - i - 1
+			if lf {
+				run = 0
+			}
+		} else {
+			run += len(text)
 		}
 		if len(text) > 0 || lf {
 			p := piece{text: text, n: n, first: first, lf: lf, more: errors.Is(rerr, bufio.ErrBufferFull)}
 			if ferr := fr.feed(p, emit); ferr != nil {
-				damaged++
-				problem(ferr.Error())
+				damage(n, lineStart, ferr.Error())
 			}
+		}
+		offset += int64(size)
+		if run > maxLineRun {
+			fr.flush(emit)
+			damage(n, lineStart, fmt.Sprintf("no line end in %d MiB: not a text log (a binary file or a device such as /dev/zero?); stopped reading at byte %d", maxLineRun>>20, offset))
+			return
 		}
 		switch {
 		case rerr == nil:
@@ -95,10 +117,11 @@ func readLines(r *bufio.Reader, fr formatReader, emit func(record.SerialChunk), 
 			first = false
 		case rerr == io.EOF:
 			fr.flush(emit)
-			return damaged, nil
+			return
 		default:
 			fr.flush(emit)
-			return damaged, fmt.Errorf("line %d: %w", n, rerr)
+			damage(n, lineStart, "read error: "+rerr.Error())
+			return
 		}
 	}
 }

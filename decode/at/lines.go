@@ -1,6 +1,7 @@
 package at
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -58,7 +59,19 @@ type Splitter struct {
 	ChunkEndsHostLine bool
 	Out               func(Line)
 	Problem           func(string)
-	streams           [3]lineStream
+	// Damage is told of text lost, as opposed to the noise a UART
+	// carries: a line cut at MaxLine, a line of text dropped for a NUL
+	// byte (without it, Problem is).
+	Damage  func(line int, what string)
+	streams [3]lineStream
+}
+
+func (s *Splitter) damage(line int, what string) {
+	if s.Damage != nil {
+		s.Damage(line, what)
+		return
+	}
+	s.problem(fmt.Sprintf("line %d: %s", line, what))
 }
 
 type lineStream struct {
@@ -119,7 +132,7 @@ func (s *Splitter) Chunk(c record.SerialChunk) {
 						s.emit(c.Dir, st, KindPayload, EndLength)
 					}
 				} else if len(st.buf) >= MaxLine {
-					s.problem(fmt.Sprintf("line %d: data-mode payload longer than %d bytes without Ctrl-Z; cut", st.line, MaxLine))
+					s.damage(st.line, fmt.Sprintf("data-mode payload longer than %d bytes without Ctrl-Z; cut", MaxLine))
 					s.emit(c.Dir, st, KindPayload, EndPartial)
 					st.dataMode = 0
 				}
@@ -157,7 +170,7 @@ func (s *Splitter) Chunk(c record.SerialChunk) {
 		}
 		if len(st.buf) >= MaxLine {
 			if !st.cut {
-				s.problem(fmt.Sprintf("line %d: line longer than %d bytes; cut", st.line, MaxLine))
+				s.damage(st.line, fmt.Sprintf("line longer than %d bytes; cut", MaxLine))
 			}
 			st.cut = true
 			continue
@@ -198,9 +211,22 @@ func (s *Splitter) kind(st *lineStream) LineKind {
 		return KindBlank
 	}
 	if isNoise(st.buf) {
+		if textWithNUL(st.buf) {
+			s.damage(st.line, fmt.Sprintf("a NUL byte inside a line of text (%d bytes); the line is lost", len(st.buf)))
+		}
 		return KindNoise
 	}
 	return KindText
+}
+
+// textWithNUL says b would be a line of text but for its NUL bytes: a
+// record lost to a NUL, not the garbage of a wrong baud rate.
+func textWithNUL(b []byte) bool {
+	if bytes.IndexByte(b, 0) < 0 {
+		return false
+	}
+	rest := bytes.ReplaceAll(b, []byte{0}, nil)
+	return len(bytes.TrimSpace(rest)) > 0 && !isNoise(rest)
 }
 
 // emit gives out the line held in st. Its Text is the splitter's buffer:
@@ -227,6 +253,13 @@ func (s *Splitter) problem(msg string) {
 // more than a quarter of invalid UTF-8 that is not GBK text either (a module
 // may send GBK payloads, SSCOM users often do).
 func isNoise(b []byte) bool {
+	i := 0
+	for i < len(b) && (b[i] >= 0x20 && b[i] < 0x7f || b[i] == '\t') {
+		i++ // printable ASCII: most lines are nothing else
+	}
+	if i == len(b) {
+		return false
+	}
 	ctrl, invalid, n := 0, 0, 0
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
@@ -263,6 +296,16 @@ func isGBK(b []byte) bool {
 			return false
 		}
 		i++
+	}
+	return true
+}
+
+// isASCII says s has no byte of 0x80 or more.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
 	}
 	return true
 }

@@ -42,6 +42,8 @@ type Parser struct {
 	// event's payload may still grow over the following lines).
 	OnEvent func(*Event)
 	closed  bool
+	skipped []Skipped
+	damaged int
 }
 
 // NewParser makes a parser for a live stream (or chunks already read).
@@ -58,6 +60,7 @@ func NewParser(opts Options) (*Parser, error) {
 	p.eng = newEngine(forced, p.split)
 	p.split.Out = p.eng.Line
 	p.split.Problem = func(s string) { p.eng.problem("%s", s) }
+	p.split.Damage = func(line int, what string) { p.skip(line, -1, what) }
 	p.eng.onTransaction = func(t *Transaction) {
 		if p.OnTransaction != nil {
 			p.OnTransaction(t)
@@ -85,7 +88,8 @@ func (p *Parser) Close() *Log {
 		p.split.Flush()
 		p.eng.finish()
 	}
-	l := &Log{Format: p.format, TimeSource: p.clock.source(p.opts), Config: p.eng.snapshot()}
+	l := &Log{Format: p.format, TimeSource: p.clock.source(p.opts), Config: p.eng.snapshot(),
+		Skipped: p.skipped, Damaged: p.damaged}
 	if d := p.eng.majority(); d != nil {
 		l.Dialect = d.Name
 	}
@@ -144,12 +148,6 @@ func ReadLog(r io.Reader, opts Options) (*Log, error) {
 	p.split.LFIsLine = f.lfIsLine
 	p.split.ChunkEndsHostLine = f.chunkEndsHostLine
 	fr := f.newReader(p.clock)
-	damaged, rerr := readLines(br, fr, p.Chunk, func(s string) { p.eng.problem("%s", s) })
-	l := p.Close()
-	l.Damaged = damaged
-	if rerr != nil {
-		l.Damaged++
-		l.Problems = append(l.Problems, rerr.Error())
-	}
-	return l, nil
+	readLines(br, fr, p.Chunk, p.skip)
+	return p.Close(), nil
 }

@@ -129,4 +129,5 @@ type Log struct {
 	// (a malformed record, a read error), as opposed to the garbled lines
 	// UARTs normally carry.
 	Damaged int
+	Skipped []Skipped // the damage: where and what (the first 1000)
 }

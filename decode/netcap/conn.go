@@ -148,7 +148,7 @@ func (c *conn) announced() bool { return c.kind == kindMQTT || c.kind == kindTLS
 // dir returns direction i, creating it with the sink the kind needs.
 func (c *conn) dir(d *Decoder, i int) *direction {
 	if c.dirs[i] == nil {
-		dr := &direction{hs: halfStream{total: &d.held}}
+		dr := &direction{hs: halfStream{total: &d.held, limit: d.opts.ReorderLimit}}
 		dr.sink = c.newSink(d, i, dr)
 		c.dirs[i] = dr
 	}
@@ -249,7 +249,7 @@ func (c *conn) segment(d *Decoder, s *segment, st stamp) {
 			return
 		}
 		if d.held > d.maxHeld {
-			dr.hs.skipAll(st, dr.sink) // over the global bound: give up waiting
+			dr.hs.skipAll(st, dr.sink, gapHeldTotal) // over the global bound: give up waiting
 		}
 		if s.src != c.client && from == toServer || s.src == c.client && from == toClient {
 			from = 1 - from // a CONNECT from the side first taken for the server swapped the roles
@@ -383,6 +383,6 @@ func (d *Decoder) emitEvent(c *conn, st stamp, typ, by, detail string) {
 // discardSink swallows bytes of connections that are not decoded.
 type discardSink struct{}
 
-func (discardSink) data([]byte, stamp) {}
-func (discardSink) gap(int, stamp)     {}
-func (discardSink) end(stamp)          {}
+func (discardSink) data([]byte, stamp)       {}
+func (discardSink) gap(int, stamp, gapCause) {}
+func (discardSink) end(stamp)                {}

@@ -25,6 +25,11 @@ type Options struct {
 	// is flushed and freed; default 5 minutes. A SYN that gets no answer
 	// within it is reported as unanswered.
 	IdleTimeout time.Duration
+	// ReorderLimit is how many segments one direction of a connection may
+	// hold out of order, waiting for the bytes before them (default 512,
+	// and at most 1 MiB): past it those bytes are given up on and a
+	// TCP-GAP says the limit was reached, not that the wire lost them.
+	ReorderLimit int
 }
 
 // Defaults.

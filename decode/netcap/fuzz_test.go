@@ -125,8 +125,8 @@ type collectSink struct {
 	gaps int
 }
 
-func (c *collectSink) data(b []byte, _ stamp) { c.got = append(c.got, b...) }
-func (c *collectSink) gap(n int, _ stamp)     { c.gaps += n }
+func (c *collectSink) data(b []byte, _ stamp)         { c.got = append(c.got, b...) }
+func (c *collectSink) gap(n int, _ stamp, _ gapCause) { c.gaps += n }
 
 // FuzzHalfStream checks reassembly against the obvious model: cut a byte
 // stream into segments, deliver them in any order with duplicates and
@@ -195,7 +195,7 @@ func (p *positionSink) data(b []byte, _ stamp) {
 	p.pos += len(b)
 }
 
-func (p *positionSink) gap(n int, _ stamp) {
+func (p *positionSink) gap(n int, _ stamp, _ gapCause) {
 	if n <= 0 || p.pos+n > len(p.stream) {
 		p.t.Fatalf("gap of %d at %d in a %d-byte stream", n, p.pos, len(p.stream))
 	}

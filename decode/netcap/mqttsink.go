@@ -115,8 +115,8 @@ func (m *mqttSink) packet(raw []byte, note mqtt.SplitNote) {
 	})
 }
 
-func (m *mqttSink) gap(n int, st stamp) {
-	m.d.emitEvent(m.c, st, EventGap, byName(m.index()), fmt.Sprintf("%d bytes not captured %s", n, m.arrow()))
+func (m *mqttSink) gap(n int, st stamp, why gapCause) {
+	m.d.emitEvent(m.c, st, EventGap, byName(m.index()), gapDetail(n, m.arrow(), why, m.d))
 	if m.split != nil {
 		// Packets the splitter was confirming by what follows them are
 		// confirmed by the gap: nothing of theirs comes after it.

@@ -156,9 +156,9 @@ func (p *probeSink) reject() {
 }
 
 // A hole in the first bytes leaves nothing to recognise.
-func (p *probeSink) gap(n int, st stamp) {
+func (p *probeSink) gap(n int, st stamp, why gapCause) {
 	if next, ok := p.forward(); ok {
-		next.gap(n, st)
+		next.gap(n, st, why)
 		return
 	}
 	if !p.c.probe[p.i].decided {

@@ -1,6 +1,7 @@
 package netcap
 
 import (
+	"fmt"
 	"sort"
 	"time"
 	"unsafe"
@@ -17,9 +18,25 @@ type stamp struct {
 type byteSink interface {
 	// data delivers the next in-order bytes; b is only valid during the call.
 	data(b []byte, st stamp)
-	// gap says n bytes (n > 0) are missing before the next data.
-	gap(n int, st stamp)
+	// gap says n bytes (n > 0) are missing before the next data, and why.
+	gap(n int, st stamp, why gapCause)
 }
+
+// gapCause says why bytes are missing from a stream.
+type gapCause uint8
+
+const (
+	// gapLost: the peer acknowledged the bytes, or the connection ended,
+	// and they never came: the capture lost them.
+	gapLost gapCause = iota
+	// gapReorderLimit: more segments (or bytes) arrived out of order
+	// before the bytes than the connection may hold (Options.ReorderLimit):
+	// they were given up on, not necessarily lost on the wire.
+	gapReorderLimit
+	// gapHeldTotal: out-of-order data over all connections reached its
+	// bound (maxHeldTotal).
+	gapHeldTotal
+)
 
 // Limits on out-of-order data held per direction. Past them the missing
 // bytes are declared lost (a gap) and the held data delivered, so a capture
@@ -47,6 +64,7 @@ type halfStream struct {
 	pending []heldSegment
 	held    int  // bytes in pending
 	total   *int // the Decoder's count of held cost over all streams (may be nil)
+	limit   int  // segments held at most (Options.ReorderLimit); 0: maxPendingSegs
 
 	finSeen bool
 	finSeq  uint32 // sequence number of the FIN (one past the last byte)
@@ -90,13 +108,22 @@ func (h *halfStream) add(seq uint32, payload []byte, wireLen int, st stamp, sink
 		// missing bytes: segments held before it, behind other holes, go
 		// out first.
 		h.skipAcked(st, sink)
-		if h.held > maxPendingBytes || len(h.pending) > maxPendingSegs {
-			h.skipToHeld(st, sink)
+		if h.held > maxPendingBytes || len(h.pending) > h.segmentLimit() {
+			h.skipToHeld(st, sink, gapReorderLimit)
 		}
 		return
 	}
 	h.deliver(seq, payload, wireLen, st, sink)
 	h.drain(st, sink)
+}
+
+// segmentLimit is the number of segments held before the bytes missing
+// before them are given up on.
+func (h *halfStream) segmentLimit() int {
+	if h.limit > 0 {
+		return h.limit
+	}
+	return maxPendingSegs
 }
 
 // deliver passes on the part of a segment (starting at or before next)
@@ -112,7 +139,7 @@ func (h *halfStream) deliver(seq uint32, payload []byte, wireLen int, st stamp, 
 		h.next = capturedEnd
 	}
 	if missing := seqDiff(end, h.next); missing > 0 {
-		sink.gap(int(missing), st)
+		sink.gap(int(missing), st, gapLost)
 		h.next = end
 	}
 }
@@ -181,31 +208,31 @@ func (h *halfStream) later(a, b stamp) stamp {
 
 // skipToHeld declares the bytes before the first held segment lost and
 // delivers what can then be delivered.
-func (h *halfStream) skipToHeld(st stamp, sink byteSink) {
+func (h *halfStream) skipToHeld(st stamp, sink byteSink, why gapCause) {
 	if len(h.pending) == 0 {
 		return
 	}
 	if missing := seqDiff(h.pending[0].seq, h.next); missing > 0 {
-		sink.gap(int(missing), h.later(st, h.pending[0].st))
+		sink.gap(int(missing), h.later(st, h.pending[0].st), why)
 		h.next = h.pending[0].seq
 	}
 	h.drain(st, sink)
 }
 
 // skipAll delivers everything held, reporting each hole as a gap.
-func (h *halfStream) skipAll(st stamp, sink byteSink) {
+func (h *halfStream) skipAll(st stamp, sink byteSink, why gapCause) {
 	for len(h.pending) > 0 {
-		h.skipToHeld(st, sink)
+		h.skipToHeld(st, sink, why)
 	}
 }
 
 // flush delivers everything held, reporting each hole as a gap, then any
 // bytes missing before a FIN that was seen.
 func (h *halfStream) flush(st stamp, sink byteSink) {
-	h.skipAll(st, sink)
+	h.skipAll(st, sink, gapLost)
 	if h.finSeen && h.started {
 		if missing := seqDiff(h.finSeq, h.next); missing > 0 {
-			sink.gap(int(missing), st)
+			sink.gap(int(missing), st, gapLost)
 			h.next = h.finSeq
 		}
 	}
@@ -222,7 +249,7 @@ func (h *halfStream) noteAck(ack uint32, st stamp, sink byteSink) {
 		// Every byte before the FIN was received: what is still missing
 		// was lost by the capture, and the stream can end.
 		if missing := seqDiff(h.finSeq, h.next); missing > 0 {
-			sink.gap(int(missing), st)
+			sink.gap(int(missing), st, gapLost)
 			h.next = h.finSeq
 		}
 	}
@@ -233,6 +260,23 @@ func (h *halfStream) noteAck(ack uint32, st stamp, sink byteSink) {
 // gap for the bytes before it.
 func (h *halfStream) skipAcked(st stamp, sink byteSink) {
 	for h.peerAckSet && len(h.pending) > 0 && seqDiff(h.peerAck, h.pending[0].seq) >= 0 {
-		h.skipToHeld(st, sink)
+		h.skipToHeld(st, sink, gapLost)
 	}
+}
+
+// gapDetail says in a TCP-GAP event's words how many bytes are missing in
+// which direction, and whether the capture lost them or a bound on what
+// is held out of order gave up on them.
+func gapDetail(n int, arrow string, why gapCause, d *Decoder) string {
+	switch why {
+	case gapReorderLimit:
+		limit := d.opts.ReorderLimit
+		if limit <= 0 {
+			limit = maxPendingSegs
+		}
+		return fmt.Sprintf("%d bytes skipped %s: the reorder limit was reached (more than %d segments or %d KiB held out of order before them; --reorder-limit); not a loss on the wire", n, arrow, limit, maxPendingBytes>>10)
+	case gapHeldTotal:
+		return fmt.Sprintf("%d bytes skipped %s: out-of-order data held over all connections reached %d MiB before they arrived; not a loss on the wire", n, arrow, maxHeldTotal>>20)
+	}
+	return fmt.Sprintf("%d bytes not captured %s", n, arrow)
 }

@@ -186,8 +186,8 @@ func helloDetail(sni string) string {
 	return "ClientHello for " + sni
 }
 
-func (t *tlsSink) gap(int, stamp) { t.broken = true; t.body = nil }
-func (t *tlsSink) end(stamp)      { t.body = nil }
+func (t *tlsSink) gap(int, stamp, gapCause) { t.broken = true; t.body = nil }
+func (t *tlsSink) end(stamp)                { t.body = nil }
 
 // reader reads big-endian fields; past the end it returns zeros and sets bad.
 type reader struct {

@@ -39,6 +39,7 @@ type analyzeOptions struct {
 	Date         string
 	Ports        []uint16
 	Redact       bool
+	ReorderLimit int // segments held out of order per connection direction
 }
 
 func newAnalyzeCmd(s Streams) *cobra.Command {
@@ -64,7 +65,8 @@ table; --json (or --format json) one JSON document; --format mermaid a
 sequence diagram.
 
 Exit codes: 0 no error finding, 1 at least one error finding, 2 bad usage or
-unreadable input.`,
+unreadable input, 3 damaged input (what could be read was analysed; --json
+lists what was skipped under "input").`,
 		Example: `  atmq analyze pcaps/ecmt-no-credentials
   atmq analyze --serial sscom.txt --pcap server.pcapng --date 2026-11-26
   atmq analyze --serial dev.log --pcap cap.pcap --client-id dev1 --json
@@ -95,6 +97,7 @@ unreadable input.`,
 	f.StringVar(&o.Date, "date", "", "date (YYYY-MM-DD) for serial logs that stamp only the time of day; default: the capture's first frame, else the log's modification time")
 	f.UintSliceVar(&ports, "port", nil, "TCP port carrying MQTT (repeatable; default 1883)")
 	f.BoolVar(&o.Redact, "redact", false, "mask passwords in the output")
+	addReorderLimitFlag(cmd, &o.ReorderLimit)
 	return cmd
 }
 
@@ -106,6 +109,9 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	}
 	copts, err := correlateOptions(o)
 	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if err := checkReorderLimit(o.ReorderLimit); err != nil {
 		return withCode(ExitUsage, err)
 	}
 	if o.Dialect != "" && at.LookupDialect(o.Dialect) == nil {
@@ -141,22 +147,31 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 		}
 	}
 	var log *at.Log
+	var skipped []correlate.Skipped
 	if serial != "" {
 		log, err = readSerial(serial, o, firstFrame, s.Err)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
+		skipped = logSkipped(serial, log)
 	}
 	var recs []netcap.Record
 	if pcap != "" {
-		recs, err = readCapture(pcap, mqttPorts(o.Ports, log), correlate.NewCollector(log, copts), s.Err)
+		var more []correlate.Skipped
+		opts := netcap.Options{Ports: mqttPorts(o.Ports, log), ReorderLimit: o.ReorderLimit}
+		recs, more, err = readCapture(pcap, opts, correlate.NewCollector(log, copts), s.Err)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
+		skipped = append(skipped, more...)
 	}
 	res := correlate.Analyze(log, recs, copts)
+	res.Input = skipped
 	if err := render(s.Out, res); err != nil {
 		return withCode(ExitUsage, fmt.Errorf("writing output: %w", err))
+	}
+	if res.Damaged() {
+		return withCode(ExitDamaged, errors.New("input was damaged: the analysis used what could be read (--json lists it under \"input\")"))
 	}
 	if res.HasErrors() {
 		return withCode(ExitFindings, nil)
@@ -320,20 +335,20 @@ func mqttPorts(flag []uint16, log *at.Log) []uint16 {
 // readCapture decodes a whole capture into the collector, which keeps
 // what the analysis can use. A damaged file is reported on stderr and what
 // could be read is used.
-func readCapture(path string, ports []uint16, keep *correlate.Collector, stderr io.Writer) ([]netcap.Record, error) {
-	stats, err := netcap.ReadFile(path, netcap.Options{Ports: ports}, keep.Add)
+func readCapture(path string, opts netcap.Options, keep *correlate.Collector, stderr io.Writer) ([]netcap.Record, []correlate.Skipped, error) {
+	stats, err := netcap.ReadFile(path, opts, keep.Add)
 	var damaged *netcap.DamagedError
 	switch {
 	case errors.As(err, &damaged):
 		fmt.Fprintf(stderr, "atmq: %v; analysing the frames before it\n", err)
 	case err != nil:
-		return nil, err
+		return nil, nil, err
 	}
 	warnSkipped(stderr, path, stats)
 	if n := keep.Dropped(); n > 0 {
 		fmt.Fprintf(stderr, "atmq: %s: large capture: %d packets of connections that cannot be the device's were left out (their CONNECT, CONNACK, DISCONNECT and TCP/DNS events are kept)\n", path, n)
 	}
-	return keep.Records(), nil
+	return keep.Records(), captureSkipped(path, damaged, stats), nil
 }
 
 // readSerial decodes the serial log. Time-only logs get their date from
@@ -341,7 +356,7 @@ func readCapture(path string, ports []uint16, keep *correlate.Collector, stderr 
 // time; stderr says which.
 func readSerial(path string, o analyzeOptions, captureStart time.Time, stderr io.Writer) (*at.Log, error) {
 	opts := at.Options{Format: o.SerialFormat, Dialect: o.Dialect}
-	f, err := os.Open(path)
+	f, err := openLogFile(path)
 	if err != nil {
 		return nil, err
 	}

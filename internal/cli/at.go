@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -22,6 +19,7 @@ type atOptions struct {
 	Dialect string
 	Date    string // YYYY-MM-DD for time-only logs
 	JSON    bool
+	Redact  bool // mask passwords, device secrets, PSKs
 }
 
 func newAtCmd(s Streams) *cobra.Command {
@@ -50,6 +48,7 @@ Dialects: ` + strings.Join(at.Dialects(), ", ") + ` (detected unless --dialect).
 	f.StringVar(&o.Dialect, "dialect", "", "AT dialect: "+strings.Join(at.Dialects(), ", "))
 	f.StringVar(&o.Date, "date", "", "date (YYYY-MM-DD) for logs that stamp only the time of day; default: the file's modification time")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON document instead of a table")
+	f.BoolVar(&o.Redact, "redact", false, "mask secrets (passwords, device secrets, PSKs) in the output")
 	return cmd
 }
 
@@ -73,7 +72,7 @@ func runAt(path string, o atOptions, s Streams) error {
 	if path == "-" {
 		r = s.In
 	} else {
-		f, err := os.Open(path)
+		f, err := openLogFile(path)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -85,7 +84,48 @@ func runAt(path string, o atOptions, s Streams) error {
 		}
 		r = f
 	}
-	log, err := at.ReadLog(r, opts)
+	var log *at.Log
+	var err error
+	var masker at.Masker
+	read := func(each func(at.Item)) (*at.Log, error) {
+		if !o.Redact {
+			return at.ReadLogEach(r, opts, each)
+		}
+		log, err := at.ReadLogEach(r, opts, func(it at.Item) {
+			if t := it.Txn; t != nil {
+				masker.AddTransaction(t)
+				masker.MaskTransaction(t)
+			} else {
+				masker.MaskEvent(it.Event)
+			}
+			each(it)
+		})
+		if err == nil {
+			// Problems quote lines, which may hold a secret.
+			for i, p := range log.Problems {
+				log.Problems[i] = masker.Mask(p)
+			}
+		}
+		return log, err
+	}
+	if o.JSON {
+		js := newAtJSONStream(s.Out)
+		log, err = pipeItems(read, js.item)
+		if err == nil {
+			err = js.finish(log)
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+		}
+	} else {
+		ts := newAtTableStream(s.Out, s.Term)
+		log, err = pipeItems(read, ts.item)
+		if err == nil {
+			if err = ts.finish(log); err != nil {
+				return withCode(ExitUsage, err)
+			}
+		}
+	}
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("%s: %w", path, err))
 	}
@@ -93,14 +133,6 @@ func runAt(path string, o atOptions, s Streams) error {
 	case "--date", "file mtime", "capture":
 		fmt.Fprintf(s.Err, "atmq: %s stamps only the time of day; dates from %s (%s)\n",
 			path, log.TimeSource, opts.Date.Format("2006-01-02"))
-	}
-	if o.JSON {
-		err = writeAtJSON(s.Out, log)
-	} else {
-		err = writeAtTable(s.Out, log, s.Term)
-	}
-	if err != nil {
-		return withCode(ExitUsage, err)
 	}
 	for i, p := range log.Problems {
 		if i == 20 {
@@ -149,17 +181,15 @@ func orDash(s string) string {
 	return s
 }
 
-// JSON document of `atmq at --json` (documented in README.md).
-type atJSON struct {
-	Format       string            `json:"format"`
-	Dialect      string            `json:"dialect"`
-	TimeSource   string            `json:"time_source"`
-	Transactions []atJSONTxn       `json:"transactions"`
-	Events       []atJSONEvent     `json:"events"`
-	Config       map[string]atConf `json:"config,omitempty"`
-	Problems     []string          `json:"problems"`
+func clipText(s string, n int) string {
+	r := []rune(strings.ReplaceAll(s, "\n", "⏎"))
+	if len(r) <= n {
+		return string(r)
+	}
+	return string(r[:n]) + "…"
 }
 
+// Parts of the JSON document of `atmq at --json` (documented in README.md).
 type atJSONTxn struct {
 	Line       int               `json:"line"`
 	Time       *string           `json:"time"`
@@ -214,57 +244,6 @@ type atConf struct {
 
 func confJSON(c at.ConnConfig) atConf {
 	return atConf{c.Version, c.KeepAlive, c.CleanSession, c.WillTopic, c.WillPayload, c.WillQoS, c.WillRetain}
-}
-
-func writeAtJSON(w io.Writer, log *at.Log) error {
-	doc := atJSON{Format: log.Format, Dialect: log.Dialect, TimeSource: log.TimeSource,
-		Transactions: []atJSONTxn{}, Events: []atJSONEvent{}, Problems: log.Problems}
-	if doc.Problems == nil {
-		doc.Problems = []string{}
-	}
-	src := log.TimeSource
-	for _, t := range log.Transactions {
-		j := atJSONTxn{Line: t.Line, Time: jsonTime(t.Time, src), Command: t.Command, Dialect: t.Dialect, Name: t.Name,
-			Op: string(t.Op), Args: t.Args, Responses: t.Responses, Final: t.Final, FinalLine: t.FinalLine,
-			FinalTime: jsonTime(t.FinalTime, src), Result: t.Result, ResultLine: t.ResultLine,
-			ResultTime: jsonTime(t.ResultTime, src), ResultArgs: t.ResultArgs, Meaning: t.Meaning, Outcome: string(t.Outcome), Warnings: []atJSONWarning{}}
-		if j.Args == nil {
-			j.Args = map[string]string{}
-		}
-		if t.Payload != nil {
-			p := string(t.Payload)
-			j.Payload = &p
-		}
-		for _, x := range t.Warnings {
-			j.Warnings = append(j.Warnings, atJSONWarning(x))
-		}
-		if t.Config != nil {
-			c := confJSON(*t.Config)
-			j.Config = &c
-		}
-		doc.Transactions = append(doc.Transactions, j)
-	}
-	for _, e := range log.Events {
-		args := e.Args
-		if args == nil {
-			args = map[string]string{}
-		}
-		doc.Events = append(doc.Events, atJSONEvent{Line: e.Line, Time: jsonTime(e.Time, src), Text: e.Text,
-			Dialect: e.Dialect, Name: e.Name, Op: string(e.Op), Args: args, Meaning: e.Meaning})
-	}
-	if len(log.Config) > 0 {
-		doc.Config = map[string]atConf{}
-		for k, v := range log.Config {
-			doc.Config[fmt.Sprint(k)] = confJSON(v)
-		}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
-		return errors.New("writing JSON: " + err.Error())
-	}
-	return nil
 }
 
 // knownFormat says name is a serial log format (or a tool name it answers to).

@@ -129,12 +129,13 @@ func runExport(o exportOptions, s Streams) error {
 	}
 	var recs []netcap.Record
 	if pcap != "" {
-		if recs, err = readCapture(pcap, mqttPorts(o.Ports, log), correlate.NewCollector(log, copts), s.Err); err != nil {
+		opts := netcap.Options{Ports: mqttPorts(o.Ports, log), ReorderLimit: o.ReorderLimit}
+		if recs, _, err = readCapture(pcap, opts, correlate.NewCollector(log, copts), s.Err); err != nil {
 			return withCode(ExitUsage, err)
 		}
 	}
 	res := correlate.Analyze(log, recs, copts)
-	var secrets []string
+	var secrets []at.Secret
 	if o.Redact {
 		secrets = correlate.Secrets(log, recs)
 	}
@@ -157,7 +158,7 @@ func runExport(o exportOptions, s Streams) error {
 		return withCode(ExitUsage, fmt.Errorf("%s: %w", o.PcapNG, werr))
 	}
 	fmt.Fprintf(s.Err, "atmq: wrote %s: %d frames, %d AT lines, %d findings as comments%s\n",
-		o.PcapNG, x.frames, x.lines, len(res.Findings), map[bool]string{true: "; passwords masked (--no-redact keeps them)", false: ""}[o.Redact])
+		o.PcapNG, x.frames, x.lines, len(res.Findings), map[bool]string{true: "; secrets masked (--no-redact keeps them)", false: ""}[o.Redact])
 	if damaged != nil {
 		return withCode(ExitDamaged, damaged)
 	}
@@ -197,13 +198,13 @@ type exporter struct {
 	lines      int
 }
 
-func newExporter(res *correlate.Result, log *at.Log, secrets []string) *exporter {
+func newExporter(res *correlate.Result, log *at.Log, secrets []at.Secret) *exporter {
 	x := &exporter{comments: map[int][]string{}}
 	if len(secrets) > 0 {
 		var pairs []string
 		for _, s := range secrets {
-			x.secrets = append(x.secrets, []byte(s))
-			pairs = append(pairs, s, fmt.Sprintf("<password: %d bytes>", len(s)))
+			x.secrets = append(x.secrets, []byte(s.Value))
+			pairs = append(pairs, s.Value, fmt.Sprintf("<%s: %d bytes>", s.What, len(s.Value)))
 		}
 		x.mask = strings.NewReplacer(pairs...)
 	}

@@ -325,9 +325,8 @@ func runLive(ctx context.Context, o *liveOptions, stdout, stderr io.Writer) erro
 		cancel()
 	}
 	onFrame := func(f record.Frame) {
-		if err := sess.Frame(f); err != nil {
-			fmt.Fprintf(stderr, "atmq: frame %d not recorded: %v\n", f.Number, err)
-		}
+		// A write failure stops the session: reported once, below.
+		sess.Frame(f)
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if err := st.dec.Frame(f); err != nil {
@@ -337,9 +336,7 @@ func runLive(ctx context.Context, o *liveOptions, stdout, stderr io.Writer) erro
 	}
 	sink := capture.SerialSink{
 		Chunk: func(c record.SerialChunk) {
-			if err := st.addChunk(c, sess.SerialChunk); err != nil {
-				fmt.Fprintf(stderr, "atmq: serial chunk not recorded: %v\n", err)
-			}
+			st.addChunk(c, sess.SerialChunk) // a failure stops the session: reported once, below
 		},
 		Status: func(s capture.Status) { fmt.Fprintf(stderr, "atmq: %s\n", s) },
 	}
@@ -398,6 +395,11 @@ loop:
 		select {
 		case <-ctx.Done():
 			break loop
+		case <-sess.Failed():
+			// A full disk or an I/O error: stop at once, say it once.
+			fmt.Fprintf(stderr, "atmq: %v; recording stopped\n", sess.Err())
+			cancel()
+			break loop
 		case <-ticker.C:
 			st.update(false)
 		}
@@ -422,6 +424,9 @@ loop:
 
 	res := st.last
 	st.summary(stderr, sess, start)
+	if sess.Err() != nil {
+		return withCode(ExitDamaged, nil) // reported when it happened
+	}
 	if closeErr != nil {
 		return withCode(ExitDamaged, fmt.Errorf("closing the session folder: %w", closeErr))
 	}

@@ -145,8 +145,9 @@ func (st *liveState) summary(w io.Writer, sess *capture.Session, start time.Time
 	nChunks, nRecs, netErr := len(st.chunks), len(st.recs), st.netErr
 	st.mu.Unlock()
 	stats := st.dec.Stats()
-	fmt.Fprintf(w, "atmq: session %s: %s, %d frames, %d MQTT packets/events, %d serial chunks\n",
-		sess.Dir(), time.Since(start).Round(time.Millisecond), stats.Frames, nRecs, nChunks)
+	saved := sess.Info() // what the files hold, which a failure can make less than what was seen
+	fmt.Fprintf(w, "atmq: session %s: %s, %d frames (%d saved), %d MQTT packets/events, %d serial chunks (%d saved)\n",
+		sess.Dir(), time.Since(start).Round(time.Millisecond), stats.Frames, saved.Frames, nRecs, nChunks, saved.Chunks)
 	for _, e := range netErr {
 		fmt.Fprintf(w, "atmq: network: %s\n", e)
 	}

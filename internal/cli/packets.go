@@ -30,6 +30,8 @@ type packetsOptions struct {
 	JSON        bool
 	Events      bool
 	Term        term.Output // the table is fitted to a terminal
+	// ReorderLimit: segments held out of order per connection direction.
+	ReorderLimit int
 }
 
 func newPacketsCmd(s Streams) *cobra.Command {
@@ -65,6 +67,7 @@ could be read was printed; the error names the frame and byte offset).`,
 	f.BoolVar(&o.Redact, "redact", false, "mask passwords")
 	f.BoolVar(&o.JSON, "json", false, "print JSON Lines, one object per packet")
 	f.BoolVar(&o.Events, "events", false, "also print TCP, TLS and DNS events")
+	addReorderLimitFlag(cmd, &o.ReorderLimit)
 	return cmd
 }
 
@@ -89,6 +92,9 @@ func runPackets(o packetsOptions, stdout, stderr io.Writer) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
+	if err := checkReorderLimit(o.ReorderLimit); err != nil {
+		return withCode(ExitUsage, err)
+	}
 	fr, err := netcap.OpenFile(o.File)
 	if err != nil {
 		return withCode(ExitUsage, err)
@@ -102,7 +108,7 @@ func runPackets(o packetsOptions, stdout, stderr io.Writer) error {
 	} else {
 		p = newTablePrinter(out, o)
 	}
-	opts := netcap.Options{Ports: o.Ports, ForceVersion: version}
+	opts := netcap.Options{Ports: o.Ports, ForceVersion: version, ReorderLimit: o.ReorderLimit}
 	// Decoding and formatting run on two goroutines joined by a bounded
 	// queue of record batches: output stays streamed, memory bounded.
 	pipe := newRecordPipe(p)
