@@ -142,6 +142,11 @@ func (c *conn) becomeMQTT(d *Decoder) {
 	c.mq = &mqtt.Conn{ForceVersion: d.opts.ForceVersion}
 }
 
+// becomeMQTTState gives a decrypted TLS connection its MQTT state.
+func (c *conn) becomeMQTTState(d *Decoder) {
+	c.mq = &mqtt.Conn{ForceVersion: d.opts.ForceVersion}
+}
+
 // announced says whether the connection's events are reported.
 func (c *conn) announced() bool { return c.kind == kindMQTT || c.kind == kindTLS }
 

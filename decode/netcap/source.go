@@ -184,6 +184,19 @@ func ReadFile(path string, opts Options, emit func(Record)) (Stats, error) {
 		return Stats{}, err
 	}
 	defer fr.Close()
+	if fr.ng {
+		// A pcapng may carry the session keys (editcap --inject-secrets).
+		keys, err := ReadDecryptionSecrets(path)
+		if err != nil {
+			return Stats{}, err
+		}
+		if keys.Len() > 0 {
+			merged := &KeyLog{}
+			merged.Merge(opts.TLSKeys)
+			merged.Merge(keys)
+			opts.TLSKeys = merged
+		}
+	}
 	return Decode(fr, opts, emit)
 }
 

@@ -25,6 +25,7 @@ const (
 
 // clientHelloInfo is what atmq reads from a ClientHello body.
 type clientHelloInfo struct {
+	random        []byte
 	legacyVersion uint16
 	versions      []uint16 // supported_versions, GREASE removed; nil without the extension
 	suites        []uint16 // GREASE removed
@@ -46,7 +47,7 @@ func isGREASE(v uint16) bool { return v&0x0f0f == 0x0a0a && v>>8 == v&0xff }
 func parseClientHello(body []byte) (h clientHelloInfo, ok bool) {
 	r := reader{b: body}
 	h.legacyVersion = uint16(r.u16())
-	r.skip(32)     // random
+	h.random = r.bytes(32)
 	r.skip(r.u8()) // legacy_session_id
 	suites := reader{b: r.bytes(r.u16())}
 	r.skip(r.u8()) // legacy_compression_methods
@@ -128,6 +129,7 @@ func clientHelloSNI(b []byte) (sni string, ok bool) {
 
 // serverHelloInfo is what atmq reads from a ServerHello body.
 type serverHelloInfo struct {
+	random  []byte
 	version uint16 // negotiated: supported_versions, else legacy_version
 	suite   uint16
 	retry   bool // a TLS 1.3 HelloRetryRequest
@@ -143,14 +145,14 @@ var helloRetryRandom = [32]byte{
 func parseServerHello(body []byte) (h serverHelloInfo, ok bool) {
 	r := reader{b: body}
 	h.version = uint16(r.u16())
-	random := r.bytes(32)
+	h.random = r.bytes(32)
 	r.skip(r.u8()) // legacy_session_id_echo
 	h.suite = uint16(r.u16())
 	r.skip(1) // legacy_compression_method
 	if r.bad {
 		return h, false
 	}
-	h.retry = string(random) == string(helloRetryRandom[:])
+	h.retry = string(h.random) == string(helloRetryRandom[:])
 	if len(r.b) == 0 {
 		return h, true
 	}

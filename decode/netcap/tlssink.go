@@ -36,6 +36,11 @@ type tlsSink struct {
 	hs        handshakeReader // handshake messages in clear
 	encrypted bool            // this direction sent ChangeCipherSpec (or TLS 1.3 keys are in use)
 	records   int             // records seen after encryption started
+
+	// With keys: the decrypted handshake messages (for Finished and
+	// KeyUpdate) and the MQTT sink the decrypted application data feeds.
+	dhs   handshakeReader
+	plain *mqttSink
 }
 
 // maxTLSRecord is the largest TLS record body (2^14 plus expansion) [RFC 8446 5.2].
@@ -71,7 +76,7 @@ func (t *tlsSink) data(b []byte, st stamp) {
 				return
 			}
 			t.remain = n
-			t.keep = typ == tlsAlert || typ == tlsHandshake && !t.encrypted
+			t.keep = typ == tlsAlert || typ == tlsHandshake && !t.encrypted || t.decrypting() && typ != tlsChangeCipherSpec
 			t.body = t.body[:0]
 		}
 		k := min(t.remain, len(b))
@@ -144,6 +149,12 @@ func (t *tlsSink) record(st stamp) {
 		by = byName(toServer)
 	}
 	ts := t.c.tlsState()
+	if t.hdr[0] == tlsChangeCipherSpec && ts.pending[t.index()] != nil {
+		ts.ciphers[t.index()], ts.pending[t.index()] = ts.pending[t.index()], nil
+	} else if t.decrypting() {
+		t.decrypted(ts, st)
+		return
+	}
 	switch t.hdr[0] {
 	case tlsHandshake:
 		if t.encrypted {

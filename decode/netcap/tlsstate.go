@@ -14,6 +14,12 @@ type tlsConnState struct {
 	certAnswer bool   // the client's Certificate (or its absence) was reported
 	ccs        [2]bool
 	done       bool // the handshake-finished event was sent
+
+	// Decryption (tlsdecrypt.go), when the key log has the session.
+	clientRandom []byte
+	secrets      map[string][]byte
+	ciphers      [2]*recordCipher // per direction, once its records are encrypted
+	pending      [2]*recordCipher // TLS 1.2: in force from the direction's ChangeCipherSpec
 }
 
 // tlsState returns the connection's TLS state, creating it.
@@ -79,6 +85,7 @@ func (t *tlsSink) handshakeMessage(ts *tlsConnState, typ byte, msg []byte, size 
 		}
 		if ts.hello.frame == 0 {
 			ts.hello = st
+			ts.clientRandom = append([]byte(nil), h.random...)
 		}
 		info := &TLSInfo{Versions: h.offered(), Suites: h.suites, SNIPresent: h.hasSNI, ALPN: h.alpn}
 		r := t.eventRecord(st, EventTLSHello, "client", helloDetail(h.sni), info)
@@ -95,6 +102,7 @@ func (t *tlsSink) handshakeMessage(ts *tlsConnState, typ byte, msg []byte, size 
 			detail = "HelloRetryRequest: " + detail
 		} else {
 			ts.version = h.version
+			t.d.setUpDecryption(ts, h)
 		}
 		t.d.emit(t.eventRecord(st, EventTLSServerHello, "server", detail, info))
 		if h.version >= 0x0304 && !h.retry {
@@ -177,6 +185,11 @@ func (t *tlsSink) afterEncryption(ts *tlsConnState, st stamp, appData bool) {
 	default:
 		return
 	}
+	t.finished(ts, st)
+}
+
+// finished reports the end of the handshake, once.
+func (t *tlsSink) finished(ts *tlsConnState, st stamp) {
 	ts.done = true
 	took := st.time.Sub(ts.hello.time)
 	t.d.emit(t.eventRecord(st, EventTLSHandshakeDone, byName(t.index()),
