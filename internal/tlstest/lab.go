@@ -6,6 +6,8 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -25,6 +27,9 @@ type Lab struct {
 	Client, Rogue *Pair
 	Plain, MTLS   *mosquittotest.Broker
 	Only13        *mosquittotest.Broker // accepts TLS 1.3 only
+	// Listener is the mosquitto listener configuration (CA, server
+	// certificate and key) for more brokers.
+	Listener []string
 }
 
 // NewLab makes the certificates and starts the brokers for test t.
@@ -50,6 +55,7 @@ func NewLab(t testing.TB) *Lab {
 	l.Rogue, err = l.Other.Client(dir, "rogue")
 	must(err)
 	listener := []string{"cafile " + l.CA.File, "certfile " + srv.CertFile, "keyfile " + srv.KeyFile}
+	l.Listener = listener
 	l.Plain = mosquittotest.Start(t, mosquittotest.Config{Extra: listener})
 	l.MTLS = mosquittotest.Start(t, mosquittotest.Config{Extra: append(listener, "require_certificate true")})
 	l.Only13 = mosquittotest.Start(t, mosquittotest.Config{Extra: append(listener, "tls_version tlsv1.3")})
@@ -59,6 +65,14 @@ func NewLab(t testing.TB) *Lab {
 // Capture captures loopback traffic to broker b while run talks to it,
 // decoding it with b's port as a TLS port, until the connection closed.
 func Capture(t testing.TB, b *mosquittotest.Broker, run func(addr string)) []netcap.Record {
+	t.Helper()
+	recs, _ := CaptureFrames(t, b, run)
+	return recs
+}
+
+// CaptureFrames is Capture that also returns the captured frames, to be
+// decoded again (with keys written during the run) or saved.
+func CaptureFrames(t testing.TB, b *mosquittotest.Broker, run func(addr string)) ([]netcap.Record, []record.Frame) {
 	t.Helper()
 	port := uint16(b.Port)
 	c, err := capture.OpenInterface("lo", capture.CaptureOptions{Filter: capture.Filter{TCPPorts: []uint16{port}}})
@@ -70,6 +84,7 @@ func Capture(t testing.TB, b *mosquittotest.Broker, run func(addr string)) []net
 	}
 	var mu sync.Mutex
 	var recs []netcap.Record
+	var frames []record.Frame
 	dec := netcap.NewDecoder(netcap.Options{TLSPorts: []uint16{port}}, func(r netcap.Record) {
 		mu.Lock()
 		recs = append(recs, r)
@@ -77,7 +92,15 @@ func Capture(t testing.TB, b *mosquittotest.Broker, run func(addr string)) []net
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx, func(f record.Frame) { dec.Frame(f) }) }()
+	go func() {
+		done <- c.Run(ctx, func(f record.Frame) {
+			f.Data = append([]byte(nil), f.Data...) // the capture reuses its buffer
+			mu.Lock()
+			frames = append(frames, f)
+			mu.Unlock()
+			dec.Frame(f)
+		})
+	}()
 	run(net.JoinHostPort("127.0.0.1", strconv.Itoa(b.Port)))
 	closed := func() bool {
 		mu.Lock()
@@ -108,7 +131,35 @@ func Capture(t testing.TB, b *mosquittotest.Broker, run func(addr string)) []net
 	}
 	c.Close()
 	dec.Flush()
-	return recs
+	return recs, frames
+}
+
+// DialMQTT handshakes with cfg, sends an MQTT 3.1.1 CONNECT, reads the
+// CONNACK, publishes one QoS 0 message and disconnects.
+func DialMQTT(addr string, cfg *tls.Config) error {
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tc := tls.Client(conn, cfg)
+	tc.SetDeadline(time.Now().Add(5 * time.Second))
+	connect := []byte{0x10, 19, 0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 60, 0, 7, 't', 'l', 's', '-', 'l', 'a', 'b'}
+	if _, err := tc.Write(connect); err != nil {
+		return err
+	}
+	connack := make([]byte, 4)
+	if _, err := io.ReadFull(tc, connack); err != nil {
+		return err
+	}
+	if connack[0] != 0x20 || connack[3] != 0 {
+		return fmt.Errorf("CONNACK % x", connack)
+	}
+	publish := []byte{0x30, 9, 0, 3, 'a', '/', 'b', 'h', 'e', 'l', 'o'}
+	if _, err := tc.Write(append(publish, 0xe0, 0)); err != nil {
+		return err
+	}
+	return tc.Close()
 }
 
 // Dial handshakes with cfg and closes; it returns the handshake error.
