@@ -44,6 +44,7 @@ type packetSource interface {
 // gzip-compressed) without cgo or libpcap.
 type FileReader struct {
 	name     string
+	path     string // set by OpenFile: the file can be read again for its secrets
 	file     io.Closer
 	counter  *countingReader
 	buf      *bufio.Reader
@@ -85,6 +86,7 @@ func OpenFile(path string) (*FileReader, error) {
 		return nil, err
 	}
 	r.file = f
+	r.path = path
 	return r, nil
 }
 
@@ -184,9 +186,19 @@ func ReadFile(path string, opts Options, emit func(Record)) (Stats, error) {
 		return Stats{}, err
 	}
 	defer fr.Close()
-	if fr.ng {
-		// A pcapng may carry the session keys (editcap --inject-secrets).
-		keys, err := ReadDecryptionSecrets(path)
+	return Decode(fr, opts, emit)
+}
+
+// Decode feeds every frame of fr to a new Decoder and flushes it. Frames
+// of unsupported link types are skipped and counted in the Stats.
+//
+// The file is read on a second goroutine, a few batches ahead, so reading
+// and decoding overlap; the batches bound the memory this takes.
+func Decode(fr *FileReader, opts Options, emit func(Record)) (Stats, error) {
+	if fr.ng && fr.path != "" {
+		// A pcapng may carry the session keys (editcap --inject-secrets):
+		// read them first, as tshark does.
+		keys, err := ReadDecryptionSecrets(fr.path)
 		if err != nil {
 			return Stats{}, err
 		}
@@ -197,15 +209,6 @@ func ReadFile(path string, opts Options, emit func(Record)) (Stats, error) {
 			opts.TLSKeys = merged
 		}
 	}
-	return Decode(fr, opts, emit)
-}
-
-// Decode feeds every frame of fr to a new Decoder and flushes it. Frames
-// of unsupported link types are skipped and counted in the Stats.
-//
-// The file is read on a second goroutine, a few batches ahead, so reading
-// and decoding overlap; the batches bound the memory this takes.
-func Decode(fr *FileReader, opts Options, emit func(Record)) (Stats, error) {
 	d := NewDecoder(opts, emit)
 	full := make(chan *frameBatch, readAhead)
 	free := make(chan *frameBatch, readAhead+1)

@@ -39,7 +39,8 @@ type analyzeOptions struct {
 	Date         string
 	Ports        []uint16
 	Redact       bool
-	ReorderLimit int // segments held out of order per connection direction
+	ReorderLimit int    // segments held out of order per connection direction
+	TLSKeylog    string // NSS key log decrypting TLS sessions
 }
 
 func newAnalyzeCmd(s Streams) *cobra.Command {
@@ -98,6 +99,7 @@ lists what was skipped under "input").`,
 	f.UintSliceVar(&ports, "port", nil, "TCP port carrying MQTT (repeatable; default 1883)")
 	f.BoolVar(&o.Redact, "redact", false, "mask passwords in the output")
 	addReorderLimitFlag(cmd, &o.ReorderLimit)
+	addTLSKeylogFlag(cmd, &o.TLSKeylog)
 	return cmd
 }
 
@@ -158,7 +160,11 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	var recs []netcap.Record
 	if pcap != "" {
 		var more []correlate.Skipped
-		opts := netcap.Options{Ports: mqttPorts(o.Ports, log), ReorderLimit: o.ReorderLimit}
+		keys, err := loadTLSKeylog(o.TLSKeylog)
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+		opts := netcap.Options{Ports: mqttPorts(o.Ports, log), ReorderLimit: o.ReorderLimit, TLSKeys: keys}
 		recs, more, err = readCapture(pcap, opts, correlate.NewCollector(log, copts), s.Err)
 		if err != nil {
 			return withCode(ExitUsage, err)
