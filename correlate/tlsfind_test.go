@@ -4,6 +4,8 @@ package correlate
 
 import (
 	"crypto/tls"
+	"errors"
+	"net"
 	"strings"
 	"testing"
 
@@ -34,6 +36,9 @@ func TestTLSFindingsOnRealHandshakes(t *testing.T) {
 		{"client certificate from another CA", func() int { return l.MTLS.Port },
 			&tls.Config{ServerName: "localhost", RootCAs: l.CA.Pool(), MaxVersion: tls.VersionTLS12, Certificates: []tls.Certificate{l.Rogue.TLS}},
 			CodeTLSAlert, "the broker sent alert unknown_ca"},
+		{"client certificate expired", func() int { return l.MTLS.Port },
+			&tls.Config{ServerName: "localhost", RootCAs: l.CA.Pool(), MaxVersion: tls.VersionTLS12, Certificates: []tls.Certificate{l.Expired.TLS}},
+			CodeTLSAlert, "the broker sent alert certificate_expired"},
 		{"client certificate missing", func() int { return l.MTLS.Port },
 			&tls.Config{ServerName: "localhost", RootCAs: l.CA.Pool(), MaxVersion: tls.VersionTLS12},
 			CodeTLSClientCertMissing, "asked for a client certificate and the module sent none"},
@@ -65,6 +70,47 @@ func TestTLSFindingsOnRealHandshakes(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("broker requires SNI", func(t *testing.T) {
+		// Like AWS IoT Core: a crypto/tls server that fails hellos without
+		// a server name (mosquitto has no such setting).
+		srv, err := l.CA.Server(t.TempDir(), "sni-server")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
+			Certificates: []tls.Certificate{srv.TLS},
+			GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+				if h.ServerName == "" {
+					return nil, errors.New("SNI required")
+				}
+				return nil, nil
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() { c.(*tls.Conn).Handshake(); c.Close() }()
+			}
+		}()
+		recs, _ := tlstest.CapturePort(t, ln.Addr().(*net.TCPAddr).Port, func(addr string) {
+			// An IP address as server name: crypto/tls sends no SNI.
+			if err := tlstest.Dial(addr, &tls.Config{ServerName: "127.0.0.1", RootCAs: l.CA.Pool()}); err == nil {
+				t.Fatal("handshake succeeded without SNI")
+			}
+		})
+		f := findFinding(Analyze(nil, recs, Options{}), CodeTLSNoSNI)
+		if f == nil || !strings.Contains(f.Summary, "carries no server name") || !strings.Contains(f.Fix, "SNI") {
+			t.Fatalf("finding %+v", f)
+		}
+	})
 
 	t.Run("healthy handshake gives no TLS finding", func(t *testing.T) {
 		recs := tlstest.Capture(t, l.Plain, func(addr string) {

@@ -83,6 +83,14 @@ func (ca *CA) Client(dir, name string) (*Pair, error) {
 	})
 }
 
+// ExpiredClient issues a client certificate that expired an hour ago.
+func (ca *CA) ExpiredClient(dir, name string) (*Pair, error) {
+	return ca.issue(dir, name, func(c *x509.Certificate) {
+		c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+		c.NotBefore, c.NotAfter = time.Now().Add(-48*time.Hour), time.Now().Add(-time.Hour)
+	})
+}
+
 func (ca *CA) issue(dir, name string, set func(*x509.Certificate)) (*Pair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

@@ -20,11 +20,13 @@ import (
 	"github.com/atmq/atmq/internal/mosquittotest"
 )
 
-// Lab is a CA, a second CA nobody trusts, and two mosquitto TLS
-// listeners: one plain, one requiring client certificates.
+// Lab is a CA, a second CA nobody trusts, client certificates (one
+// expired, one from the other CA) and three mosquitto TLS listeners: plain,
+// requiring client certificates, and TLS 1.3 only.
 type Lab struct {
 	CA, Other     *CA
 	Client, Rogue *Pair
+	Expired       *Pair // a client certificate of CA that expired
 	Plain, MTLS   *mosquittotest.Broker
 	Only13        *mosquittotest.Broker // accepts TLS 1.3 only
 	// Listener is the mosquitto listener configuration (CA, server
@@ -54,6 +56,8 @@ func NewLab(t testing.TB) *Lab {
 	must(err)
 	l.Rogue, err = l.Other.Client(dir, "rogue")
 	must(err)
+	l.Expired, err = l.CA.ExpiredClient(dir, "expired")
+	must(err)
 	listener := []string{"cafile " + l.CA.File, "certfile " + srv.CertFile, "keyfile " + srv.KeyFile}
 	l.Listener = listener
 	l.Plain = mosquittotest.Start(t, mosquittotest.Config{Extra: listener})
@@ -66,7 +70,7 @@ func NewLab(t testing.TB) *Lab {
 // decoding it with b's port as a TLS port, until the connection closed.
 func Capture(t testing.TB, b *mosquittotest.Broker, run func(addr string)) []netcap.Record {
 	t.Helper()
-	recs, _ := CaptureFrames(t, b, run)
+	recs, _ := CapturePort(t, b.Port, run)
 	return recs
 }
 
@@ -74,7 +78,13 @@ func Capture(t testing.TB, b *mosquittotest.Broker, run func(addr string)) []net
 // decoded again (with keys written during the run) or saved.
 func CaptureFrames(t testing.TB, b *mosquittotest.Broker, run func(addr string)) ([]netcap.Record, []record.Frame) {
 	t.Helper()
-	port := uint16(b.Port)
+	return CapturePort(t, b.Port, run)
+}
+
+// CapturePort is CaptureFrames for any server on 127.0.0.1:port.
+func CapturePort(t testing.TB, serverPort int, run func(addr string)) ([]netcap.Record, []record.Frame) {
+	t.Helper()
+	port := uint16(serverPort)
 	c, err := capture.OpenInterface("lo", capture.CaptureOptions{Filter: capture.Filter{TCPPorts: []uint16{port}}})
 	if errors.Is(err, capture.ErrCapturePermission) {
 		t.Skip("skipping live TLS capture: no CAP_NET_RAW (run as root to include it)")
@@ -101,7 +111,7 @@ func CaptureFrames(t testing.TB, b *mosquittotest.Broker, run func(addr string))
 			dec.Frame(f)
 		})
 	}()
-	run(net.JoinHostPort("127.0.0.1", strconv.Itoa(b.Port)))
+	run(net.JoinHostPort("127.0.0.1", strconv.Itoa(serverPort)))
 	closed := func() bool {
 		mu.Lock()
 		defer mu.Unlock()
