@@ -2,6 +2,8 @@ package correlate
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/atmq/atmq/decode/at"
 	"github.com/atmq/atmq/decode/netcap"
@@ -71,8 +73,7 @@ func (a *analysis) diagnoseTLS(c *connInfo) {
 	if !failed {
 		return
 	}
-	line := a.connLine(c.id)
-	tx := a.connTx(c.id)
+	line, tx := a.tlsAttempt(c)
 	d, idx := a.dialectOf(tx), connIndex(tx)
 	var before []at.Transaction
 	for n := range a.txs {
@@ -117,6 +118,31 @@ func (a *analysis) diagnoseTLS(c *connInfo) {
 		return // closed without an alert: the close findings explain it
 	}
 	a.add(f)
+}
+
+// tlsAttempt returns the serial line and command of the attempt that made
+// connection c. A connection that failed in its TLS handshake carried no
+// MQTT packet to pair it by: then the log's last open or connect command
+// naming its server port is taken.
+func (a *analysis) tlsAttempt(c *connInfo) (int, *at.Transaction) {
+	if line := a.connLine(c.id); line > 0 {
+		return line, a.connTx(c.id)
+	}
+	port := strconv.Itoa(int(c.server.Port()))
+	var found *at.Transaction
+	for ti := range a.txs {
+		t := &a.txs[ti]
+		if t.Op != at.OpOpen && t.Op != at.OpConnect {
+			continue
+		}
+		if p, ok := arg(t.Args, at.ArgPort); ok && strings.TrimSpace(p) == port {
+			found = t
+		}
+	}
+	if found == nil {
+		return 0, a.connTx(c.id)
+	}
+	return found.Line, found
 }
 
 // cleanFrames drops the -1 placeholders' zero frames.

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -70,6 +71,22 @@ func TestTLSFindingsOnRealHandshakes(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("fix in the dialect's commands", func(t *testing.T) {
+		recs := tlstest.Capture(t, l.MTLS, func(addr string) {
+			if err := tlstest.Dial(addr, &tls.Config{ServerName: "localhost", RootCAs: l.CA.Pool(), MaxVersion: tls.VersionTLS12}); err == nil {
+				t.Fatal("handshake succeeded")
+			}
+		})
+		log := decodeLog(t, "qmt", "AT+QMTCFG=\"SSL\",0,1,2\r\nOK\r\n"+
+			"AT+QMTOPEN=0,\"127.0.0.1\","+strconv.Itoa(l.MTLS.Port)+"\r\nOK\r\n+QMTOPEN: 0,-1\r\n")
+		// The log has no timestamps: the device's address ties it to the capture.
+		res := Analyze(log, recs, Options{Device: recs[0].Client.String()})
+		f := findFinding(res, CodeTLSClientCertMissing)
+		if f == nil || !strings.Contains(f.Fix, `AT+QSSLCFG="clientcert",2,`) || f.Line != 3 {
+			t.Fatalf("finding %+v; all %+v", f, res.Findings)
+		}
+	})
 
 	t.Run("broker requires SNI", func(t *testing.T) {
 		// Like AWS IoT Core: a crypto/tls server that fails hellos without
