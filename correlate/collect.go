@@ -31,7 +31,7 @@ type Collector struct {
 	ids     map[string]bool
 	topics  map[string]bool
 	device  netip.Addr
-	canTell bool // the log or options say which connections are the device's
+	canTell bool // a log or the options say which connections can be the device's
 	pruning bool
 	dropped int
 	state   map[int]int8 // per connection: 1 can be the device's, -1 cannot, 0 unknown
@@ -65,7 +65,11 @@ func NewCollector(log *at.Log, opts Options) *Collector {
 			}
 		}
 	}
-	c.canTell = len(c.ids) > 0 || c.device.IsValid()
+	// A log that names no client id (an open that failed, a log cut
+	// before the connect) still pairs only with connections its topics
+	// point to, or with CONNECTs and TCP events, which pruning keeps: it
+	// is a clue too, or a broker capture would be kept whole.
+	c.canTell = len(c.ids) > 0 || c.device.IsValid() || log != nil
 	return c
 }
 

@@ -6,6 +6,8 @@
 // segment.
 //
 //	go run ./bench/gencap -frames 1000000 -conns 5000 -o /tmp/bench.pcap
+//	go run ./bench/gencap -frames 4000000 -files 10 -o /tmp/ring.pcap   # ring.pcap, ring.pcap1 … ring.pcap9
+//	go run ./bench/gencap -population 5000 -o /tmp/fleet.pcap          # a broker's clients with the usual problems (bench/fleetgen)
 package main
 
 import (
@@ -20,6 +22,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/atmq/atmq/bench/fleetgen"
 )
 
 func main() {
@@ -27,8 +31,17 @@ func main() {
 	conns := flag.Int("conns", 5000, "concurrent client connections")
 	out := flag.String("o", "bench.pcap", "output file")
 	seed := flag.Uint64("seed", 1, "random seed")
+	files := flag.Int("files", 1, "split the capture into this many files of about equal frame counts, named as tcpdump -C names a ring (FILE, FILE1, FILE2…)")
+	population := flag.Int("population", 0, "instead of the traffic benchmark, write this many clients with a realistic mix of problems (refusals, takeover loops, keepalive expiries, storms, unanswered SYNs, TLS alerts)")
 	flag.Parse()
-	if err := run(*out, *frames, *conns, *seed); err != nil {
+	if *population > 0 {
+		if err := writePopulation(*out, *population); err != nil {
+			fmt.Fprintln(os.Stderr, "gencap:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*out, *frames, *conns, *seed, max(1, *files)); err != nil {
 		fmt.Fprintln(os.Stderr, "gencap:", err)
 		os.Exit(1)
 	}
@@ -37,6 +50,7 @@ func main() {
 // gen writes frames with capture timestamps 200 µs apart.
 type gen struct {
 	w     *pcapgo.Writer
+	ring  *ring
 	t     time.Time
 	n     int
 	rnd   *rand.Rand
@@ -57,17 +71,13 @@ var server = [4]byte{10, 0, 0, 1}
 
 const serverPort = 1883
 
-func run(path string, frames, conns int, seed uint64) error {
-	f, err := os.Create(path)
-	if err != nil {
+func run(path string, frames, conns int, seed uint64, files int) error {
+	r := &ring{base: path, perFile: (frames + files - 1) / files, maxFiles: files}
+	if err := r.next(); err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	g := &gen{w: pcapgo.NewWriter(bw), t: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC),
+	g := &gen{ring: r, w: r.w, t: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC),
 		rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
-	if err := g.w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		return err
-	}
 	cs := make([]*client, conns)
 	for i := range cs {
 		c := &client{ip: [4]byte{10, byte(1 + i/65000), byte(i / 250 % 256), byte(i%250 + 1)},
@@ -95,12 +105,55 @@ func run(path string, frames, conns int, seed uint64) error {
 			return err
 		}
 	}
-	if err := bw.Flush(); err != nil {
+	if err := r.close(); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "gencap: %s: %d frames, %d connections, %d split packets, %d coalesced segments\n",
-		path, g.n, conns, g.split, g.coal)
-	return f.Close()
+	fmt.Fprintf(os.Stderr, "gencap: %s: %d frames in %d file(s), %d connections, %d split packets, %d coalesced segments\n",
+		path, g.n, r.files, conns, g.split, g.coal)
+	return nil
+}
+
+// ring writes the capture into one file, or several one after the other
+// as tcpdump -C does: FILE, FILE1, FILE2…
+type ring struct {
+	base     string
+	perFile  int
+	maxFiles int // the last file takes the frames beyond perFile × maxFiles
+	files    int
+	inFile   int
+	f        *os.File
+	bw       *bufio.Writer
+	w        *pcapgo.Writer
+}
+
+func (r *ring) next() error {
+	if err := r.close(); err != nil {
+		return err
+	}
+	name := r.base
+	if r.files > 0 {
+		name = fmt.Sprintf("%s%d", r.base, r.files)
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	r.f, r.bw, r.inFile = f, bufio.NewWriterSize(f, 1<<20), 0
+	r.w = pcapgo.NewWriter(r.bw)
+	r.files++
+	return r.w.WriteFileHeader(65535, layers.LinkTypeEthernet)
+}
+
+func (r *ring) close() error {
+	if r.f == nil {
+		return nil
+	}
+	if err := r.bw.Flush(); err != nil {
+		return err
+	}
+	err := r.f.Close()
+	r.f = nil
+	return err
 }
 
 // TCP flags.
@@ -156,6 +209,13 @@ func (g *gen) emit(c *client, fromClient bool, flags byte, payload []byte) error
 	}
 	g.n++
 	g.t = g.t.Add(200 * time.Microsecond)
+	if g.ring.inFile >= g.ring.perFile && g.ring.files < g.ring.maxFiles {
+		if err := g.ring.next(); err != nil {
+			return err
+		}
+		g.w = g.ring.w
+	}
+	g.ring.inFile++
 	return g.w.WritePacket(gopacket.CaptureInfo{Timestamp: g.t, CaptureLength: len(b), Length: len(b)}, b)
 }
 
@@ -256,4 +316,29 @@ func varint(n int) []byte {
 			return b
 		}
 	}
+}
+
+// writePopulation writes a fleet of n clients: most healthy, the rest with
+// the problems a broker operator meets, in proportions seen in the field.
+func writePopulation(path string, n int) error {
+	pct := func(p float64) int { return int(float64(n)*p/100 + 0.5) }
+	p := fleetgen.Population{
+		OpenAtEnd: pct(20), NoUsername: pct(6), UnknownUser: pct(0.5), WrongPassword: pct(0.1),
+		TakeoverLoops: pct(1), Keepalive60: pct(4), Keepalive30: pct(0.2), Storms: pct(0.1),
+		Unanswered: pct(0.4), TLSUnknownCA: pct(0.2),
+	}
+	p.Healthy = max(0, n-p.Clients())
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err := fleetgen.Write(bw, p); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "gencap: %s: %d clients (%+v)\n", path, p.Clients(), p)
+	return f.Close()
 }

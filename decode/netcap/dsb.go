@@ -103,3 +103,34 @@ func readDSBs(name string, r io.Reader) (*KeyLog, error) {
 		keys.Merge(k)
 	}
 }
+
+// secretsCarrier is a FrameReader whose files may carry decryption secrets.
+type secretsCarrier interface {
+	decryptionSecrets() (*KeyLog, error)
+}
+
+func (fr *FileReader) decryptionSecrets() (*KeyLog, error) {
+	if !fr.ng || fr.path == "" {
+		return nil, nil
+	}
+	return ReadDecryptionSecrets(fr.path)
+}
+
+// decryptionSecrets merges the secrets of every file; called before the
+// first Next, while all files are still pending.
+func (m *MultiReader) decryptionSecrets() (*KeyLog, error) {
+	var all *KeyLog
+	for _, rf := range m.pending {
+		k, err := ReadDecryptionSecrets(rf.path)
+		if err != nil {
+			return nil, err
+		}
+		if k.Len() > 0 {
+			if all == nil {
+				all = &KeyLog{}
+			}
+			all.Merge(k)
+		}
+	}
+	return all, nil
+}

@@ -189,16 +189,17 @@ func ReadFile(path string, opts Options, emit func(Record)) (Stats, error) {
 	return Decode(fr, opts, emit)
 }
 
-// Decode feeds every frame of fr to a new Decoder and flushes it. Frames
-// of unsupported link types are skipped and counted in the Stats.
+// Decode feeds every frame of fr (one file, or a MultiReader's several) to
+// a new Decoder and flushes it. Frames of unsupported link types are
+// skipped and counted in the Stats.
 //
 // The file is read on a second goroutine, a few batches ahead, so reading
 // and decoding overlap; the batches bound the memory this takes.
-func Decode(fr *FileReader, opts Options, emit func(Record)) (Stats, error) {
-	if fr.ng && fr.path != "" {
+func Decode(fr FrameReader, opts Options, emit func(Record)) (Stats, error) {
+	if sc, ok := fr.(secretsCarrier); ok {
 		// A pcapng may carry the session keys (editcap --inject-secrets):
 		// read them first, as tshark does.
-		keys, err := ReadDecryptionSecrets(fr.path)
+		keys, err := sc.decryptionSecrets()
 		if err != nil {
 			return Stats{}, err
 		}
@@ -255,7 +256,7 @@ type frameBatch struct {
 
 // readBatches reads fr into batches until the end of the file or an error,
 // which travels in the last batch.
-func readBatches(fr *FileReader, free <-chan *frameBatch, full chan<- *frameBatch) {
+func readBatches(fr FrameReader, free <-chan *frameBatch, full chan<- *frameBatch) {
 	defer close(full)
 	for b := range free {
 		if cap(b.data) > 4*batchBytes {

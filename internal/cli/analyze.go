@@ -19,6 +19,7 @@ import (
 	"github.com/atmq/atmq/correlate/report"
 	"github.com/atmq/atmq/decode/at"
 	"github.com/atmq/atmq/decode/netcap"
+	"github.com/atmq/atmq/internal/progress"
 	"github.com/atmq/atmq/internal/term"
 )
 
@@ -29,6 +30,8 @@ type analyzeOptions struct {
 	Dir          string // session folder (positional)
 	Serial       string
 	Pcap         string
+	Pcaps        []string // every --pcap: files, directories or globs
+	All          bool     // capture only: every client in the client table
 	ClientID     string
 	Device       string
 	ClockOffset  string // Go duration ("8h", "-3.2s") or seconds ("28800")
@@ -58,7 +61,11 @@ wire, and reports findings with evidence and a fix.
 DIR is a folder holding one capture (*.pcap, *.pcapng) and one serial log
 (serial.atmq, else a single *.log or *.txt), as 'atmq live' sessions and the
 pcaps/ samples do. Either input alone gives what it can: the module's view
-with its result codes explained, or a per-connection diagnosis.
+with its result codes explained, or, for captures alone (--pcap repeatable,
+a folder such as a tcpdump ring, or a glob; read as one stream in time
+order), the fleet report: a summary, every problem grouped by cause with
+counts and example client ids, and a table of the clients with a problem
+(--all: every client); --client-id/--device add that client's timeline.
 
 Output: a timeline (host→module, module→host and network lanes, each row
 tagged T<n> with its transaction or E<n> with its event) and the findings
@@ -71,6 +78,8 @@ lists what was skipped under "input").`,
 		Example: `  atmq analyze pcaps/ecmt-no-credentials
   atmq analyze --serial sscom.txt --pcap server.pcapng --date 2026-11-26
   atmq analyze --serial dev.log --pcap cap.pcap --client-id dev1 --json
+  atmq analyze --pcap /var/log/mqtt-ring/ --json
+  atmq analyze --pcap 'node*.pcapng' --client-id sensor-0042
   atmq analyze DIR --clock-offset 8h --format mermaid > session.mmd`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -82,12 +91,16 @@ lists what was skipped under "input").`,
 				return withCode(ExitUsage, err)
 			}
 			o.Ports = p
+			if len(o.Pcaps) > 0 {
+				o.Pcap = o.Pcaps[0]
+			}
 			return runAnalyze(o, s)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Serial, "serial", "", "serial log file")
-	f.StringVar(&o.Pcap, "pcap", "", "capture file (pcap or pcapng)")
+	f.StringArrayVar(&o.Pcaps, "pcap", nil, "capture file (pcap or pcapng); repeatable, a directory or a glob: several are read as one stream in time order")
+	f.BoolVar(&o.All, "all", false, "capture only: list every client id in the client table, not only those with a problem")
 	f.StringVar(&o.ClientID, "client-id", "", "the device's MQTT client id (overrides the connect command's)")
 	f.StringVar(&o.Device, "device", "", "the device's address as the capture shows it: IP or IP:port")
 	f.StringVar(&o.ClockOffset, "clock-offset", "", "serial clock minus capture clock (e.g. 8h, -3.2s, 28800): skips the estimate")
@@ -123,6 +136,9 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 		return withCode(ExitUsage, fmt.Errorf("--serial-format %q: known formats are %s", o.SerialFormat, strings.Join(at.Formats(), ", ")))
 	}
 	serial, pcap := o.Serial, o.Pcap
+	if o.Dir != "" && serial == "" && pcap == "" && captureFolder(o.Dir) {
+		return runFleet(o, []string{o.Dir}, s) // a ring or a broker's captures, no serial log
+	}
 	if o.Dir != "" {
 		ds, dp, err := sessionFiles(o.Dir)
 		if err != nil {
@@ -138,13 +154,27 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	if serial == "" && pcap == "" {
 		return withCode(ExitUsage, errors.New("nothing to analyze: give DIR, --serial LOG and/or --pcap CAPTURE"))
 	}
+	pcaps := o.Pcaps
+	if len(pcaps) == 0 && pcap != "" {
+		pcaps = []string{pcap}
+	}
+	if serial == "" {
+		// A capture alone: the broker-side fleet report.
+		return runFleet(o, pcaps, s)
+	}
+	var captures []string
+	if len(pcaps) > 0 {
+		if captures, err = netcap.ExpandCapturePaths(pcaps); err != nil {
+			return withCode(ExitUsage, err)
+		}
+	}
 
 	// The capture's first frame dates a time-only serial log, and the log's
 	// open commands name the broker port to decode: read the first frame,
 	// then the log, then the whole capture.
 	var firstFrame time.Time
-	if pcap != "" {
-		if firstFrame, err = captureStart(pcap); err != nil {
+	if len(captures) > 0 {
+		if firstFrame, err = captureStart(captures); err != nil {
 			return withCode(ExitUsage, err)
 		}
 	}
@@ -158,14 +188,14 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 		skipped = logSkipped(serial, log)
 	}
 	var recs []netcap.Record
-	if pcap != "" {
+	if len(captures) > 0 {
 		var more []correlate.Skipped
 		keys, err := loadTLSKeylog(o.TLSKeylog)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
 		opts := netcap.Options{Ports: mqttPorts(o.Ports, log), ReorderLimit: o.ReorderLimit, TLSKeys: keys}
-		recs, more, err = readCapture(pcap, opts, correlate.NewCollector(log, copts), s.Err)
+		recs, more, err = readCapture(captures, opts, correlate.NewCollector(log, copts), s.Err)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -293,23 +323,15 @@ func sessionFiles(dir string) (serial, pcap string, err error) {
 	return serial, pcap, nil
 }
 
-// captureStart returns the time of a capture's first frame (zero for an
-// empty capture).
-func captureStart(path string) (time.Time, error) {
-	fr, err := netcap.OpenFile(path)
+// captureStart returns the time of the captures' first frame (zero when
+// they are empty).
+func captureStart(paths []string) (time.Time, error) {
+	m, err := netcap.OpenCaptures(paths)
 	if err != nil {
 		return time.Time{}, err
 	}
-	defer fr.Close()
-	f, err := fr.Next()
-	if err != nil && err != io.EOF {
-		var damaged *netcap.DamagedError
-		if errors.As(err, &damaged) {
-			return time.Time{}, nil // readCapture reports it
-		}
-		return time.Time{}, err
-	}
-	return f.Time, nil
+	defer m.Close()
+	return m.Start(), nil
 }
 
 // mqttPorts is the --port list (default 1883) plus every port the log's
@@ -338,11 +360,18 @@ func mqttPorts(flag []uint16, log *at.Log) []uint16 {
 	return ports
 }
 
-// readCapture decodes a whole capture into the collector, which keeps
-// what the analysis can use. A damaged file is reported on stderr and what
-// could be read is used.
-func readCapture(path string, opts netcap.Options, keep *correlate.Collector, stderr io.Writer) ([]netcap.Record, []correlate.Skipped, error) {
-	stats, err := netcap.ReadFile(path, opts, keep.Add)
+// readCapture decodes the captures (several are read as one stream in
+// time order) into the collector, which keeps what the analysis can use. A
+// damaged file is reported on stderr and what could be read is used.
+func readCapture(paths []string, opts netcap.Options, keep *correlate.Collector, stderr io.Writer) ([]netcap.Record, []correlate.Skipped, error) {
+	src, err := netcap.OpenCaptures(paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer src.Close()
+	prog := progress.Start(stderr, src.Progress)
+	stats, err := netcap.Decode(src, opts, keep.Add)
+	prog.Stop()
 	var damaged *netcap.DamagedError
 	switch {
 	case errors.As(err, &damaged):
@@ -350,11 +379,20 @@ func readCapture(path string, opts netcap.Options, keep *correlate.Collector, st
 	case err != nil:
 		return nil, nil, err
 	}
-	warnSkipped(stderr, path, stats)
+	label := captureLabel(paths)
+	warnSkipped(stderr, label, stats)
 	if n := keep.Dropped(); n > 0 {
-		fmt.Fprintf(stderr, "atmq: %s: large capture: %d packets of connections that cannot be the device's were left out (their CONNECT, CONNACK, DISCONNECT and TCP/DNS events are kept)\n", path, n)
+		fmt.Fprintf(stderr, "atmq: %s: large capture: %d packets of connections that cannot be the device's were left out (their CONNECT, CONNACK, DISCONNECT and TCP/DNS events are kept)\n", label, n)
 	}
-	return keep.Records(), captureSkipped(path, damaged, stats), nil
+	return keep.Records(), captureSkipped(label, damaged, stats), nil
+}
+
+// captureLabel names the captures in messages.
+func captureLabel(paths []string) string {
+	if len(paths) == 1 {
+		return paths[0]
+	}
+	return fmt.Sprintf("%d captures", len(paths))
 }
 
 // readSerial decodes the serial log. Time-only logs get their date from

@@ -117,7 +117,7 @@ func runExport(o exportOptions, s Streams) error {
 	}
 	var firstFrame time.Time
 	if pcap != "" {
-		if firstFrame, err = captureStart(pcap); err != nil {
+		if firstFrame, err = captureStart([]string{pcap}); err != nil {
 			return withCode(ExitUsage, err)
 		}
 	}
@@ -130,7 +130,7 @@ func runExport(o exportOptions, s Streams) error {
 	var recs []netcap.Record
 	if pcap != "" {
 		opts := netcap.Options{Ports: mqttPorts(o.Ports, log), ReorderLimit: o.ReorderLimit}
-		if recs, _, err = readCapture(pcap, opts, correlate.NewCollector(log, copts), s.Err); err != nil {
+		if recs, _, err = readCapture([]string{pcap}, opts, correlate.NewCollector(log, copts), s.Err); err != nil {
 			return withCode(ExitUsage, err)
 		}
 	}

@@ -59,6 +59,9 @@ func logSkipped(path string, log *at.Log) []correlate.Skipped {
 func captureSkipped(path string, damaged *netcap.DamagedError, st netcap.Stats) []correlate.Skipped {
 	var out []correlate.Skipped
 	if damaged != nil {
+		if damaged.File != "" {
+			path = damaged.File // one of several captures
+		}
 		off := damaged.Offset
 		what := damaged.Error()
 		if d := fmt.Sprintf("%s: frame %d at byte offset %d: ", damaged.File, damaged.Frame, damaged.Offset); len(what) > len(d) && what[:len(d)] == d {
