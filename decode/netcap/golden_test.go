@@ -351,7 +351,7 @@ func TestTLSGoldenAgainstTshark(t *testing.T) {
 					packets++
 				case r.Event.Type == EventTLSHello:
 					got = append(got, fmt.Sprintf("%d hello %s", r.Frame, r.Event.SNI))
-				case r.Event.Type == EventTLSAlert:
+				case r.Event.Type == EventTLSAlert || r.Event.Type == EventTLSClose:
 					got = append(got, fmt.Sprintf("%d alert %d", r.Frame, r.Event.TLS.Alert))
 				}
 			})

@@ -51,6 +51,9 @@ const (
 	EventGap           = "TCP-GAP" // bytes lost in one direction
 	EventTLSHello      = "TLS-CLIENT-HELLO"
 	EventTLSAlert      = "TLS-ALERT"
+	// A close_notify alert: its sender ends the TLS session normally
+	// (a closure alert, not an error) [RFC 8446 6.1].
+	EventTLSClose = "TLS-CLOSE-NOTIFY"
 	// The ServerHello: Detail and TLS give the version and cipher suite.
 	EventTLSServerHello = "TLS-SERVER-HELLO"
 	// A TLS 1.2 server asks for a client certificate (TLS 1.3 encrypts it).

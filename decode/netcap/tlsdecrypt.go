@@ -284,8 +284,7 @@ func (t *tlsSink) decrypted(ts *tlsConnState, st stamp) {
 		t.plain.data(plain, st)
 	case tlsAlert:
 		if len(plain) == 2 {
-			t.d.emit(t.eventRecord(st, EventTLSAlert, byName(i), alertText(plain[0], plain[1]),
-				&TLSInfo{AlertLevel: plain[0], Alert: plain[1], AlertName: alertName(plain[1])}))
+			t.d.emit(t.alertRecord(st, byName(i), plain[0], plain[1]))
 		}
 	}
 }

@@ -36,8 +36,8 @@ func TestKeyLogFileDecryptsLikeTshark(t *testing.T) {
 		switch {
 		case r.Kind == KindPacket:
 			got = append(got, atmqRow(r))
-		case r.Event.Type == EventTLSAlert:
-			closeNotify = r.Event.TLS.AlertName == "close_notify" && r.Frame == 26
+		case r.Event.Type == EventTLSClose:
+			closeNotify = r.Event.TLS.AlertName == "close_notify" && r.Frame == 26 && r.Event.By == "server"
 		}
 	})
 	if err != nil {

@@ -174,14 +174,24 @@ func (t *tlsSink) record(st stamp) {
 		t.hs = handshakeReader{}
 	case tlsAlert:
 		if len(t.body) == 2 && !t.encrypted {
-			t.d.emit(t.eventRecord(st, EventTLSAlert, by, alertText(t.body[0], t.body[1]),
-				&TLSInfo{AlertLevel: t.body[0], Alert: t.body[1], AlertName: alertName(t.body[1])}))
+			t.d.emit(t.alertRecord(st, by, t.body[0], t.body[1]))
 			return
 		}
 		t.d.emit(t.eventRecord(st, EventTLSAlert, by, "encrypted alert", &TLSInfo{AlertEncrypted: true}))
 	case tlsApplicationData:
 		t.afterEncryption(ts, st, true)
 	}
+}
+
+// alertRecord reports an alert read in clear or decrypted: close_notify
+// as the normal end it is, any other by name.
+func (t *tlsSink) alertRecord(st stamp, by string, level, desc byte) Record {
+	typ := EventTLSAlert
+	if desc == 0 {
+		typ = EventTLSClose
+	}
+	return t.eventRecord(st, typ, by, alertText(level, desc),
+		&TLSInfo{AlertLevel: level, Alert: desc, AlertName: alertName(desc)})
 }
 
 func (t *tlsSink) eventRecord(st stamp, typ, by, detail string, info *TLSInfo) Record {
