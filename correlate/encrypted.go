@@ -33,6 +33,9 @@ func (a *wireCheck) encryptedClose(c *connInfo, sc int, what string, line int) b
 	if !a.encrypted(c) {
 		return false
 	}
+	if v := a.tlsViewOf(c); v.hello >= 0 && v.done < 0 {
+		return true // the handshake failed: diagnoseTLS's finding explains the close
+	}
 	a.add(Finding{
 		Code: CodeEncryptedClose, Severity: SeverityInfo, Line: line,
 		Frames:  a.frames([]int{sc}),

@@ -219,6 +219,8 @@ func diagnose(ev evidence, clockFindings []Finding, dev *deviceChoice, pr *pairi
 	wire := &wireCheck{paired, dev, fs}
 	wire.diagnoseDNS()
 	for _, id := range dev.deviceConns {
+		// The handshake first: a failed one explains the close after it.
+		wire.diagnoseTLS(ev.conns[id])
 		wire.diagnoseConn(ev.conns[id])
 	}
 	(&intentCheck{paired, fs}).diagnoseIntent()

@@ -77,6 +77,9 @@ type Fixes struct {
 	// TLS says how to set TLS up right; before are the log's commands
 	// before the failed attempt, code the module's result code (-1 if none).
 	TLS func(idx string, before []Transaction, code int) string
+	// TLSProblem says how to fix what a captured handshake showed
+	// (dialect_tls.go); "" to use the generic words.
+	TLSProblem func(idx string, before []Transaction, p TLSProblem) string
 	// Open is the fix for a failed open whose result code names a cause
 	// (specific) other than reaching the broker; "" to use the generic one.
 	Open func(idx string, code int) (fix string, specific bool)

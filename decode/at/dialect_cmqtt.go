@@ -124,7 +124,8 @@ func init() {
 		},
 		TLSCommands: []string{"CSSLCFG", "CCERTDOWN"},
 		Fix: Fixes{
-			TLS: cmqttTLSFix,
+			TLSProblem: cmqttTLSProblem,
+			TLS:        cmqttTLSFix,
 			Open: func(string, int) (string, bool) {
 				return "check the host and port in the connect URL, the network registration (AT+CEREG?) and the data connection (AT+CGACT?, AT+CGPADDR), and that the broker listens on that address from the internet", false
 			},

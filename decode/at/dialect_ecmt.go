@@ -33,11 +33,12 @@ func init() {
 		// retainOrRai%10).
 		Retain: func(v int) bool { return v%10 != 0 },
 		Fix: Fixes{
-			Version:   func(idx string, v MQTTVersion) string { return cfgFix("ECMTCFG", "version", idx, int(v)) },
-			Session:   func(idx string, clean bool) string { return cfgFix("ECMTCFG", "session", idx, b2i(clean)) },
-			KeepAlive: func(idx string, secs int) string { return cfgFix("ECMTCFG", "keepalive", idx, secs) },
-			Connect:   connFix("ECMTCONN"),
-			Subscribe: subFix("ECMTSUB"),
+			Version:    func(idx string, v MQTTVersion) string { return cfgFix("ECMTCFG", "version", idx, int(v)) },
+			Session:    func(idx string, clean bool) string { return cfgFix("ECMTCFG", "session", idx, b2i(clean)) },
+			KeepAlive:  func(idx string, secs int) string { return cfgFix("ECMTCFG", "keepalive", idx, secs) },
+			Connect:    connFix("ECMTCONN"),
+			Subscribe:  subFix("ECMTSUB"),
+			TLSProblem: ecmtTLSProblem,
 			TLS: func(string, []Transaction, int) string {
 				return "check AT+ECMTCFG=\"ssl\",<idx>,\"<ca>\",\"<client cert>\",\"<client key>\": the CA must have signed the broker's certificate, and the port must be the broker's TLS port"
 			},

@@ -29,7 +29,8 @@ func init() {
 				q := strconv.Quote
 				return fmt.Sprintf(`AT+MQTTUSERCFG=0,1,%s,%s,%s,0,0,""`, q(clientID), q(user), q(pass))
 			},
-			Subscribe: func(_, _, filter, qos string) string { return fmt.Sprintf("AT+MQTTSUB=0,%q,%s", filter, qos) },
+			Subscribe:  func(_, _, filter, qos string) string { return fmt.Sprintf("AT+MQTTSUB=0,%q,%s", filter, qos) },
+			TLSProblem: espatTLSProblem,
 			TLS: func(string, []Transaction, int) string {
 				return "check the TLS scheme of AT+MQTTUSERCFG and the certificates flashed in the module's mqtt_ca/mqtt_cert/mqtt_key partitions; ESP-AT needs a correct time (AT+CIPSNTPCFG) to verify certificates"
 			},

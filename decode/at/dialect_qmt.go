@@ -74,11 +74,12 @@ func init() {
 		},
 		TLSCommands: []string{"QSSLCFG"},
 		Fix: Fixes{
-			Version:   func(idx string, v MQTTVersion) string { return cfgFix("QMTCFG", "version", idx, int(v)) },
-			Session:   func(idx string, clean bool) string { return cfgFix("QMTCFG", "session", idx, b2i(clean)) },
-			KeepAlive: func(idx string, secs int) string { return cfgFix("QMTCFG", "keepalive", idx, secs) },
-			Connect:   connFix("QMTCONN"),
-			Subscribe: subFix("QMTSUB"),
+			Version:    func(idx string, v MQTTVersion) string { return cfgFix("QMTCFG", "version", idx, int(v)) },
+			Session:    func(idx string, clean bool) string { return cfgFix("QMTCFG", "session", idx, b2i(clean)) },
+			KeepAlive:  func(idx string, secs int) string { return cfgFix("QMTCFG", "keepalive", idx, secs) },
+			Connect:    connFix("QMTCONN"),
+			Subscribe:  subFix("QMTSUB"),
+			TLSProblem: qmtTLSProblem,
 			TLS: func(string, []Transaction, int) string {
 				return "check the SSL context AT+QMTCFG=\"SSL\" names: AT+QSSLCFG \"cacert\" (the CA that signed the broker's certificate), \"clientcert\"/\"clientkey\" when the broker wants them, \"seclevel\", \"sslversion\" 4 (any) and \"ciphersuite\" 0XFFFF (no quotes), with certificates uploaded at their exact size"
 			},

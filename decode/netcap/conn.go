@@ -50,6 +50,7 @@ type conn struct {
 
 	dirs  [2]*direction
 	mq    *mqtt.Conn // MQTT connection state (version, topic aliases)
+	tls   *tlsConnState
 	probe [2]probeState
 }
 
@@ -138,6 +139,11 @@ func (d *Decoder) newConn(s *segment) *conn {
 func (c *conn) becomeMQTT(d *Decoder) {
 	d.stats.MQTTConns++
 	c.kind = kindMQTT
+	c.mq = &mqtt.Conn{ForceVersion: d.opts.ForceVersion}
+}
+
+// becomeMQTTState gives a decrypted TLS connection its MQTT state.
+func (c *conn) becomeMQTTState(d *Decoder) {
 	c.mq = &mqtt.Conn{ForceVersion: d.opts.ForceVersion}
 }
 

@@ -18,6 +18,10 @@ type Options struct {
 	// TLSPorts carry MQTT over TLS (default 8883): only the ClientHello's
 	// server name and TLS alerts are reported.
 	TLSPorts []uint16
+	// TLSKeys decrypt the TLS sessions they hold secrets for (NSS key
+	// log, pcapng Decryption Secrets Block): the MQTT inside is decoded
+	// as on a plain port.
+	TLSKeys *KeyLog
 	// ForceVersion decodes every connection as this MQTT protocol level
 	// (3, 4 or 5) instead of the level its CONNECT announces; 0 = auto.
 	ForceVersion byte
@@ -57,6 +61,7 @@ type Stats struct {
 	UnsupportedLink map[int]int // link type → frames
 	MQTTConns       int         // connections decoded as MQTT
 	TLSConns        int         // connections on a TLS port
+	TLSDecrypted    int         // of them, decrypted with the key log
 }
 
 // Decoder turns frames into Records. It is incremental — live capture feeds

@@ -51,7 +51,19 @@ const (
 	EventGap           = "TCP-GAP" // bytes lost in one direction
 	EventTLSHello      = "TLS-CLIENT-HELLO"
 	EventTLSAlert      = "TLS-ALERT"
-	EventDNS           = "DNS"
+	// A close_notify alert: its sender ends the TLS session normally
+	// (a closure alert, not an error) [RFC 8446 6.1].
+	EventTLSClose = "TLS-CLOSE-NOTIFY"
+	// The ServerHello: Detail and TLS give the version and cipher suite.
+	EventTLSServerHello = "TLS-SERVER-HELLO"
+	// A TLS 1.2 server asks for a client certificate (TLS 1.3 encrypts it).
+	EventTLSCertRequest = "TLS-CERT-REQUEST"
+	// A TLS 1.2 client's answer to it: TLS.ClientCerts certificates (0: none).
+	EventTLSClientCert = "TLS-CLIENT-CERT"
+	// Both sides finished the handshake; TLS.Handshake is the time since
+	// the ClientHello.
+	EventTLSHandshakeDone = "TLS-HANDSHAKE-DONE"
+	EventDNS              = "DNS"
 	// EventIncomplete: the connection ended (or the capture did) inside an
 	// MQTT packet; Detail says how many bytes of it were seen (of an
 	// oversize packet, reported from its first bytes: how many never came).
@@ -66,6 +78,34 @@ type Event struct {
 	Detail string // human-readable detail (gap size, alert description…)
 	SNI    string // TLS ClientHello server name
 	DNS    *DNS
+	TLS    *TLSInfo // TLS events' details
+}
+
+// TLSInfo is what a TLS event read from the handshake in clear. Each
+// event fills its own fields.
+type TLSInfo struct {
+	// EventTLSHello: the versions offered (supported_versions, else the
+	// legacy version), cipher suites, whether a server_name extension is
+	// present, ALPN protocols.
+	Versions   []uint16 `json:",omitempty"`
+	Suites     []uint16 `json:",omitempty"`
+	SNIPresent bool     `json:",omitempty"`
+	ALPN       []string `json:",omitempty"`
+	// EventTLSServerHello: negotiated version and suite (also Version on
+	// EventTLSHandshakeDone); HelloRetry for a TLS 1.3 HelloRetryRequest.
+	Version    uint16 `json:",omitempty"`
+	Suite      uint16 `json:",omitempty"`
+	HelloRetry bool   `json:",omitempty"`
+	// EventTLSAlert: level (1 warning, 2 fatal), description and its RFC
+	// name ("unknown_ca"); AlertEncrypted when only its record was seen.
+	AlertLevel     uint8  `json:",omitempty"`
+	Alert          uint8  `json:",omitempty"`
+	AlertName      string `json:",omitempty"`
+	AlertEncrypted bool   `json:",omitempty"`
+	// EventTLSClientCert: certificates the client sent.
+	ClientCerts int `json:",omitempty"`
+	// EventTLSHandshakeDone: time from the ClientHello.
+	Handshake time.Duration `json:",omitempty"`
 }
 
 // DNS is one DNS query or response seen on UDP port 53.

@@ -44,6 +44,7 @@ type packetSource interface {
 // gzip-compressed) without cgo or libpcap.
 type FileReader struct {
 	name     string
+	path     string // set by OpenFile: the file can be read again for its secrets
 	file     io.Closer
 	counter  *countingReader
 	buf      *bufio.Reader
@@ -85,6 +86,7 @@ func OpenFile(path string) (*FileReader, error) {
 		return nil, err
 	}
 	r.file = f
+	r.path = path
 	return r, nil
 }
 
@@ -194,6 +196,20 @@ func ReadFile(path string, opts Options, emit func(Record)) (Stats, error) {
 // The file is read on a second goroutine, a few batches ahead, so reading
 // and decoding overlap; the batches bound the memory this takes.
 func Decode(fr FrameReader, opts Options, emit func(Record)) (Stats, error) {
+	if sc, ok := fr.(secretsCarrier); ok {
+		// A pcapng may carry the session keys (editcap --inject-secrets):
+		// read them first, as tshark does.
+		keys, err := sc.decryptionSecrets()
+		if err != nil {
+			return Stats{}, err
+		}
+		if keys.Len() > 0 {
+			merged := &KeyLog{}
+			merged.Merge(opts.TLSKeys)
+			merged.Merge(keys)
+			opts.TLSKeys = merged
+		}
+	}
 	d := NewDecoder(opts, emit)
 	full := make(chan *frameBatch, readAhead)
 	free := make(chan *frameBatch, readAhead+1)

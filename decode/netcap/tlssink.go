@@ -8,8 +8,10 @@ import (
 )
 
 // tlsSink walks one direction's TLS records on a TLS port. MQTT inside is
-// encrypted, so it reports only what is in clear: the ClientHello's server
-// name (SNI) and alerts sent before encryption starts.
+// encrypted, so it reports what is in clear: the ClientHello (versions,
+// cipher suites, server name, ALPN), the ServerHello, a TLS 1.2 server's
+// certificate request and the client's answer to it, alerts sent before
+// encryption starts, and when the handshake finished (tlsstate.go).
 //
 // A client that speaks plain MQTT to the TLS port (a common
 // misconfiguration) starts with a CONNECT, whose first byte 0x10 is no TLS
@@ -24,13 +26,21 @@ type tlsSink struct {
 	pre     [connectPrefixMax]byte // client bytes held while checking for a CONNECT
 	pn      int
 
-	hdr     [5]byte
-	hn      int    // header bytes collected
-	remain  int    // body bytes still to come in the current record
-	keep    bool   // collect this record's body
-	body    []byte // collected body (bounded by maxTLSRecord)
-	helloed bool   // the ClientHello was seen (or given up on)
-	broken  bool   // not TLS after all: stop looking
+	hdr    [5]byte
+	hn     int    // header bytes collected
+	remain int    // body bytes still to come in the current record
+	keep   bool   // collect this record's body
+	body   []byte // collected body (bounded by maxTLSRecord)
+	broken bool   // not TLS after all: stop looking
+
+	hs        handshakeReader // handshake messages in clear
+	encrypted bool            // this direction sent ChangeCipherSpec (or TLS 1.3 keys are in use)
+	records   int             // records seen after encryption started
+
+	// With keys: the decrypted handshake messages (for Finished and
+	// KeyUpdate) and the MQTT sink the decrypted application data feeds.
+	dhs   handshakeReader
+	plain *mqttSink
 }
 
 // maxTLSRecord is the largest TLS record body (2^14 plus expansion) [RFC 8446 5.2].
@@ -66,7 +76,7 @@ func (t *tlsSink) data(b []byte, st stamp) {
 				return
 			}
 			t.remain = n
-			t.keep = typ == tlsAlert || typ == tlsHandshake && t.fromClient && !t.helloed
+			t.keep = typ == tlsAlert || typ == tlsHandshake && !t.encrypted || t.decrypting() && typ != tlsChangeCipherSpec
 			t.body = t.body[:0]
 		}
 		k := min(t.remain, len(b))
@@ -138,25 +148,56 @@ func (t *tlsSink) record(st stamp) {
 	if t.fromClient {
 		by = byName(toServer)
 	}
+	ts := t.c.tlsState()
+	if t.hdr[0] == tlsChangeCipherSpec && ts.pending[t.index()] != nil {
+		ts.ciphers[t.index()], ts.pending[t.index()] = ts.pending[t.index()], nil
+	} else if t.decrypting() {
+		t.decrypted(ts, st)
+		return
+	}
 	switch t.hdr[0] {
 	case tlsHandshake:
+		if t.encrypted {
+			t.afterEncryption(ts, st, false)
+			return
+		}
 		if !t.keep {
 			return
 		}
-		t.helloed = true
-		if sni, ok := clientHelloSNI(t.body); ok {
-			t.d.emit(Record{Kind: KindEvent, Frame: st.frame, Time: st.time, Conn: t.c.id,
-				Client: t.c.client, Server: t.c.server, FromClient: true,
-				Event: &Event{Type: EventTLSHello, By: by, SNI: sni, Detail: helloDetail(sni)}})
+		t.hs.feed(t.body, func(typ byte, msg []byte, size int) { t.handshakeMessage(ts, typ, msg, size, st) })
+		t.body = t.body[:0]
+		if cap(t.body) > 4096 {
+			t.body = nil
 		}
-		t.body = nil // the hello is the only handshake message kept
+	case tlsChangeCipherSpec:
+		t.encrypted = true
+		t.hs = handshakeReader{}
 	case tlsAlert:
-		detail := "encrypted alert"
-		if len(t.body) == 2 {
-			detail = alertText(t.body[0], t.body[1])
+		if len(t.body) == 2 && !t.encrypted {
+			t.d.emit(t.alertRecord(st, by, t.body[0], t.body[1]))
+			return
 		}
-		t.d.emitEvent(t.c, st, EventTLSAlert, by, detail)
+		t.d.emit(t.eventRecord(st, EventTLSAlert, by, "encrypted alert", &TLSInfo{AlertEncrypted: true}))
+	case tlsApplicationData:
+		t.afterEncryption(ts, st, true)
 	}
+}
+
+// alertRecord reports an alert read in clear or decrypted: close_notify
+// as the normal end it is, any other by name.
+func (t *tlsSink) alertRecord(st stamp, by string, level, desc byte) Record {
+	typ := EventTLSAlert
+	if desc == 0 {
+		typ = EventTLSClose
+	}
+	return t.eventRecord(st, typ, by, alertText(level, desc),
+		&TLSInfo{AlertLevel: level, Alert: desc, AlertName: alertName(desc)})
+}
+
+func (t *tlsSink) eventRecord(st stamp, typ, by, detail string, info *TLSInfo) Record {
+	return Record{Kind: KindEvent, Frame: st.frame, Time: st.time, Conn: t.c.id,
+		Client: t.c.client, Server: t.c.server, FromClient: by == "client",
+		Event: &Event{Type: typ, By: by, Detail: detail, TLS: info}}
 }
 
 func helloDetail(sni string) string {
@@ -168,51 +209,6 @@ func helloDetail(sni string) string {
 
 func (t *tlsSink) gap(int, stamp, gapCause) { t.broken = true; t.body = nil }
 func (t *tlsSink) end(stamp)                { t.body = nil }
-
-// clientHelloSNI returns the server name of a ClientHello handshake
-// message ("" when it has none); ok is false when b is not a ClientHello.
-// Layout: RFC 8446 4.1.2, server_name extension RFC 6066 3.
-func clientHelloSNI(b []byte) (sni string, ok bool) {
-	r := reader{b: b}
-	if r.u8() != 1 { // client_hello
-		return "", false
-	}
-	body := r.bytes(r.u24())
-	if r.bad {
-		return "", false
-	}
-	h := reader{b: body}
-	h.skip(2 + 32)  // legacy_version, random
-	h.skip(h.u8())  // legacy_session_id
-	h.skip(h.u16()) // cipher_suites
-	h.skip(h.u8())  // legacy_compression_methods
-	if h.bad {
-		return "", false
-	}
-	if len(h.b) == 0 {
-		return "", true // a hello without extensions
-	}
-	exts := reader{b: h.bytes(h.u16())}
-	if h.bad {
-		return "", false
-	}
-	for len(exts.b) > 0 && !exts.bad {
-		typ := exts.u16()
-		data := reader{b: exts.bytes(exts.u16())}
-		if typ != 0 {
-			continue
-		}
-		list := reader{b: data.bytes(data.u16())}
-		for len(list.b) > 0 && !list.bad {
-			nameType := list.u8()
-			name := list.bytes(list.u16())
-			if nameType == 0 && !list.bad {
-				return string(name), true
-			}
-		}
-	}
-	return "", !exts.bad
-}
 
 // reader reads big-endian fields; past the end it returns zeros and sets bad.
 type reader struct {
@@ -266,11 +262,15 @@ func alertText(level, desc byte) string {
 	case 2:
 		lv = "fatal"
 	}
-	name, ok := alertNames[desc]
-	if !ok {
-		name = "unknown alert"
+	return fmt.Sprintf("%s %s (%d)", lv, alertName(desc), desc)
+}
+
+// alertName is an alert description's RFC name ("unknown_ca").
+func alertName(desc byte) string {
+	if name, ok := alertNames[desc]; ok {
+		return name
 	}
-	return fmt.Sprintf("%s %s (%d)", lv, name, desc)
+	return "unknown alert"
 }
 
 var alertNames = map[byte]string{

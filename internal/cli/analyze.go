@@ -42,7 +42,8 @@ type analyzeOptions struct {
 	Date         string
 	Ports        []uint16
 	Redact       bool
-	ReorderLimit int // segments held out of order per connection direction
+	ReorderLimit int    // segments held out of order per connection direction
+	TLSKeylog    string // NSS key log decrypting TLS sessions
 	// DeviceSecret is the cloud platform's device secret the credentials'
 	// signature is recomputed with; never printed.
 	DeviceSecret string
@@ -115,6 +116,7 @@ lists what was skipped under "input").`,
 	f.BoolVar(&o.Redact, "redact", false, "mask passwords in the output")
 	f.StringVar(&o.DeviceSecret, "device-secret", "", "the device's secret (key, PSK, access token) on its cloud platform: the credentials' signature is recomputed with it (never printed; $ATMQ_DEVICE_SECRET when not given, which keeps it out of the process list)")
 	addReorderLimitFlag(cmd, &o.ReorderLimit)
+	addTLSKeylogFlag(cmd, &o.TLSKeylog)
 	return cmd
 }
 
@@ -213,7 +215,11 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	}
 	if len(captures) > 0 {
 		log := sess.Log() // the whole log: with a capture nothing is settled
-		opts := netcap.Options{Ports: mqttPorts(o.Ports, log), ReorderLimit: o.ReorderLimit}
+		keys, err := loadTLSKeylog(o.TLSKeylog)
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+		opts := netcap.Options{Ports: mqttPorts(o.Ports, log), ReorderLimit: o.ReorderLimit, TLSKeys: keys}
 		recs, more, err := readCapture(captures, opts, correlate.NewCollector(log, copts), s.Err)
 		if err != nil {
 			return withCode(ExitUsage, err)

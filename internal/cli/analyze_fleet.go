@@ -29,6 +29,10 @@ func runFleet(o analyzeOptions, args []string, s Streams) error {
 	if format == "mermaid" && sel == nil {
 		return withCode(ExitUsage, errors.New("--format mermaid draws one device's session: give --client-id or --device (or a serial log)"))
 	}
+	keys, err := loadTLSKeylog(o.TLSKeylog)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
 	files, err := netcap.ExpandCapturePaths(args)
 	if err != nil {
 		return withCode(ExitUsage, err)
@@ -52,7 +56,7 @@ func runFleet(o analyzeOptions, args []string, s Streams) error {
 		}
 	}
 	prog := progress.Start(s.Err, src.Progress)
-	stats, decErr := netcap.Decode(src, netcap.Options{Ports: ports, ReorderLimit: o.ReorderLimit}, emit)
+	stats, decErr := netcap.Decode(src, netcap.Options{Ports: ports, ReorderLimit: o.ReorderLimit, TLSKeys: keys}, emit)
 	prog.Stop()
 	var damaged *netcap.DamagedError
 	switch {

@@ -32,6 +32,7 @@ type packetsOptions struct {
 	Term        term.Output // the table is fitted to a terminal
 	// ReorderLimit: segments held out of order per connection direction.
 	ReorderLimit int
+	TLSKeylog    string // NSS key log decrypting TLS sessions
 }
 
 func newPacketsCmd(s Streams) *cobra.Command {
@@ -44,7 +45,8 @@ func newPacketsCmd(s Streams) *cobra.Command {
 
 MQTT is decoded on port 1883 (or the --port list) and on any port where a
 connection starts with a CONNECT. Connections on 8883 are shown as TLS
-(ClientHello server name, alerts). The table is for people; --json prints
+(hellos, certificate request, alerts, handshake time), and decrypted when
+--tls-keylog or the pcapng's Decryption Secrets Block has their keys. The table is for people; --json prints
 one JSON object per line.
 
 Exit codes: 0 ok, 2 unreadable file or bad usage, 3 damaged file (what
@@ -68,6 +70,7 @@ could be read was printed; the error names the frame and byte offset).`,
 	f.BoolVar(&o.JSON, "json", false, "print JSON Lines, one object per packet")
 	f.BoolVar(&o.Events, "events", false, "also print TCP, TLS and DNS events")
 	addReorderLimitFlag(cmd, &o.ReorderLimit)
+	addTLSKeylogFlag(cmd, &o.TLSKeylog)
 	return cmd
 }
 
@@ -95,6 +98,10 @@ func runPackets(o packetsOptions, stdout, stderr io.Writer) error {
 	if err := checkReorderLimit(o.ReorderLimit); err != nil {
 		return withCode(ExitUsage, err)
 	}
+	keys, err := loadTLSKeylog(o.TLSKeylog)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
 	fr, err := netcap.OpenFile(o.File)
 	if err != nil {
 		return withCode(ExitUsage, err)
@@ -108,7 +115,7 @@ func runPackets(o packetsOptions, stdout, stderr io.Writer) error {
 	} else {
 		p = newTablePrinter(out, o)
 	}
-	opts := netcap.Options{Ports: o.Ports, ForceVersion: version, ReorderLimit: o.ReorderLimit}
+	opts := netcap.Options{Ports: o.Ports, ForceVersion: version, ReorderLimit: o.ReorderLimit, TLSKeys: keys}
 	// Decoding and formatting run on two goroutines joined by a bounded
 	// queue of record batches: output stays streamed, memory bounded.
 	pipe := newRecordPipe(p)

@@ -88,7 +88,7 @@ func TestPacketsEvents(t *testing.T) {
 	for _, l := range lines {
 		got = append(got, l["type"].(string)+"/"+l["by"].(string))
 	}
-	if strings.Join(got, " ") != "TCP-SYN/client TCP-SYN-ACK/server TLS-CLIENT-HELLO/client TCP-FIN/server TCP-RST/client" {
+	if strings.Join(got, " ") != "TCP-SYN/client TCP-SYN-ACK/server TLS-CLIENT-HELLO/client TLS-SERVER-HELLO/server TLS-HANDSHAKE-DONE/client TCP-FIN/server TCP-RST/client" {
 		t.Fatalf("events %v", got)
 	}
 	if lines[2]["sni"] != "localhost" || lines[0]["src"] != "127.0.0.1:60218" && lines[0]["dst"] != "127.0.0.1:8883" {
