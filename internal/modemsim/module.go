@@ -9,7 +9,7 @@
 //
 // Dialects: Eigencomm ECMT and Quectel QMT fully, SIMCom CMQTT and
 // Espressif ESP-AT for connect/subscribe/publish/receive. Sources for each
-// behaviour are in /work/shared/docs/at-dialects.md (cited per dialect
+// behaviour are in ../shared/docs/at-dialects.md (cited per dialect
 // file).
 package modemsim
 
