@@ -81,38 +81,39 @@ func TestCaptureLoopbackKeepsOnlyFilteredPorts(t *testing.T) {
 	send(otherPort, "not me")
 	send(mqttPort, "\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00") // a CONNECT
 	// A DNS query to 127.0.0.1:53: no server needed, the datagram still crosses lo.
-	if u, err := net.Dial("udp4", "127.0.0.1:53"); err == nil {
-		u.Write([]byte("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01"))
-		u.Close()
-	} else {
-		t.Fatal(err)
-	}
+	sendDNS(t, 0x12)
 
+	snapshot := func() []record.Frame {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]record.Frame(nil), frames...)
+	}
 	var syns, connects, dns, others int
+	count := func(f record.Frame) {
+		p := gopacket.NewPacket(f.Data, layers.LayerTypeEthernet, gopacket.Default)
+		if tcp, ok := p.Layer(layers.LayerTypeTCP).(*layers.TCP); ok {
+			switch {
+			case uint16(tcp.DstPort) == otherPort || uint16(tcp.SrcPort) == otherPort:
+				others++
+			case tcp.SYN && !tcp.ACK && uint16(tcp.DstPort) == mqttPort:
+				syns++
+			case len(tcp.Payload) > 0 && tcp.Payload[0] == 0x10 && uint16(tcp.DstPort) == mqttPort:
+				connects++
+			}
+		}
+		if udp, ok := p.Layer(layers.LayerTypeUDP).(*layers.UDP); ok && udp.DstPort == 53 && len(udp.Payload) > 0 && udp.Payload[0] == 0x12 {
+			dns++
+		}
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		mu.Lock()
-		got := append([]record.Frame(nil), frames...)
-		mu.Unlock()
+		got := snapshot()
 		syns, connects, dns, others = 0, 0, 0, 0
 		for i, f := range got {
 			if f.Number != i+1 || f.LinkType != int(layers.LinkTypeEthernet) || f.Time.IsZero() || f.OrigLen < len(f.Data) {
 				t.Fatalf("frame %d: bad record %+v", i, f)
 			}
-			p := gopacket.NewPacket(f.Data, layers.LayerTypeEthernet, gopacket.Default)
-			if tcp, ok := p.Layer(layers.LayerTypeTCP).(*layers.TCP); ok {
-				switch {
-				case uint16(tcp.DstPort) == otherPort || uint16(tcp.SrcPort) == otherPort:
-					others++
-				case tcp.SYN && !tcp.ACK && uint16(tcp.DstPort) == mqttPort:
-					syns++
-				case len(tcp.Payload) > 0 && tcp.Payload[0] == 0x10 && uint16(tcp.DstPort) == mqttPort:
-					connects++
-				}
-			}
-			if udp, ok := p.Layer(layers.LayerTypeUDP).(*layers.UDP); ok && udp.DstPort == 53 && len(udp.Payload) > 0 && udp.Payload[0] == 0x12 {
-				dns++
-			}
+			count(f)
 		}
 		if syns >= 1 && connects >= 1 && dns >= 1 {
 			break
@@ -122,7 +123,19 @@ func TestCaptureLoopbackKeepsOnlyFilteredPorts(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	time.Sleep(100 * time.Millisecond) // let any duplicate arrive
+	// A duplicate (lo's second copy of a packet) arrives before a packet
+	// sent later: send a marker query and count once it is captured.
+	sendDNS(t, 0x56)
+	for !capturedDNS(snapshot(), 0x56) {
+		if time.Now().After(deadline) {
+			t.Fatal("after 5 s the marker DNS query was not captured on lo")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	syns, connects, dns, others = 0, 0, 0, 0
+	for _, f := range snapshot() {
+		count(f)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
@@ -153,4 +166,27 @@ func TestOpenInterfaceWithoutPrivilegeSaysHow(t *testing.T) {
 	if !errors.Is(err, ErrCapturePermission) || !strings.Contains(err.Error(), "setcap cap_net_raw,cap_net_admin+eip") {
 		t.Fatalf("got %v", err)
 	}
+}
+
+// sendDNS sends a DNS query whose first byte (its id's) is id to
+// 127.0.0.1:53: no server needed, the datagram still crosses lo.
+func sendDNS(t *testing.T, id byte) {
+	t.Helper()
+	u, err := net.Dial("udp4", "127.0.0.1:53")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	u.Write(append([]byte{id}, "\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01"...))
+}
+
+// capturedDNS says whether frames hold the DNS query sendDNS sent with id.
+func capturedDNS(frames []record.Frame, id byte) bool {
+	for _, f := range frames {
+		p := gopacket.NewPacket(f.Data, layers.LayerTypeEthernet, gopacket.Default)
+		if udp, ok := p.Layer(layers.LayerTypeUDP).(*layers.UDP); ok && udp.DstPort == 53 && len(udp.Payload) > 0 && udp.Payload[0] == id {
+			return true
+		}
+	}
+	return false
 }
