@@ -378,6 +378,29 @@ func readRecording(t *testing.T, path string) []record.SerialChunk {
 	return out
 }
 
+// waitRecorded polls the serial recording at path (flushed by the open
+// session) until the bytes it holds contain s.
+func waitRecorded(t *testing.T, path, s string, errb *syncBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var got bytes.Buffer
+		b, _ := os.ReadFile(path)
+		for i, line := range bytes.Split(b, []byte("\n")) {
+			if c, err := record.ParseSerialRecord(line, i+1); err == nil {
+				got.Write(c.Data)
+			}
+		}
+		if strings.Contains(got.String(), s) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 15 s %s holds no %q (%d bytes)\nstderr:\n%s", path, s, got.Len(), errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func countFrames(t *testing.T, path string) int {
 	t.Helper()
 	f, err := os.Open(path)
@@ -743,7 +766,7 @@ func TestLiveProxyStopsWithNoReaderAndUnplugged(t *testing.T) {
 		modem.Master.Write([]byte(line))
 	}
 	modem.Master.Write([]byte("\r\n+ECMTSTAT: 0,1\r\n"))
-	time.Sleep(300 * time.Millisecond)
+	waitRecorded(t, filepath.Join(dir, capture.SerialFileName), "+ECMTSTAT: 0,1", &errb)
 	modem.Close() // unplugged
 	waitFor(t, &errb, "unplugged")
 	cancel()
