@@ -15,7 +15,7 @@ func (p *txnState) payloadComplete() bool {
 	return p.data == DataLength && p.length > 0 && len(p.t.Payload) >= p.length
 }
 
-// knownURC says a line is a URC some dialect knows: in a module-only log
+// knownURC says a line is a URC some dialect knows, or one common to all: in a module-only log
 // it is the module's, not the rest of an echoed payload (atlogs/41).
 func (e *engine) knownURC(text string) bool {
 	name, _, ok := parseURC(text)
@@ -23,7 +23,7 @@ func (e *engine) knownURC(text string) bool {
 		return false
 	}
 	_, u := urcDialect(name, e.forced, nil)
-	return u != nil
+	return u != nil || commonURC(name) != nil
 }
 
 // clearlyCommand says a line is an extended command some dialect knows

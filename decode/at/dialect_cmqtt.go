@@ -141,7 +141,10 @@ func init() {
 				TLS:  func(a map[string]string) bool { return strings.TrimSpace(a["server_type"]) == "1" },
 				// +CMQTTACCQ: <idx>,<err> is printed on failure only.
 				Results: []string{"CMQTTACCQ"}, Match: []string{ArgConn}, ResultWhen: func(map[string]string) bool { return false }},
-			"CMQTTREL": {Name: "CMQTTREL", MinArgs: 1, Args: []ArgSpec{conn}},
+			// +CMQTTREL: <idx>,<err> before ERROR is printed on failure
+			// only (20 = client not acquired: nothing to release).
+			"CMQTTREL": {Name: "CMQTTREL", MinArgs: 1, Args: []ArgSpec{conn},
+				Results: []string{"CMQTTREL"}, Match: []string{ArgConn}, ResultWhen: func(map[string]string) bool { return false }},
 			"CMQTTSSLCFG": {Name: "CMQTTSSLCFG", Op: OpConfigure, MinArgs: 2, Args: []ArgSpec{conn, {Key: "ssl_ctx", Int: true}},
 				TLS: func(map[string]string) bool { return true }},
 			"CMQTTCFG": {Name: "CMQTTCFG", Op: OpConfigure, MinArgs: 2, Args: []ArgSpec{{Key: ArgOption, String: true}, conn},
@@ -192,6 +195,7 @@ func init() {
 			"CMQTTSTART":   {Name: "CMQTTSTART", Fields: []string{ArgResult}, PayloadFrom: -1, Meaning: cmqttMeaning("MQTT service started")},
 			"CMQTTSTOP":    {Name: "CMQTTSTOP", Fields: []string{ArgResult}, PayloadFrom: -1, Meaning: cmqttMeaning("MQTT service stopped")},
 			"CMQTTACCQ":    {Name: "CMQTTACCQ", Op: OpConfigure, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: cmqttMeaning("client acquired")},
+			"CMQTTREL":     {Name: "CMQTTREL", Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: cmqttMeaning("client released")},
 			"CMQTTCONNECT": {Name: "CMQTTCONNECT", Op: OpConnect, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: cmqttMeaning("connected (CONNACK accepted)")},
 			"CMQTTDISC":    {Name: "CMQTTDISC", Op: OpDisconnect, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: cmqttMeaning("disconnected")},
 			"CMQTTSUB":     {Name: "CMQTTSUB", Op: OpSubscribe, Fields: []string{ArgConn, ArgResult}, PayloadFrom: -1, Meaning: cmqttMeaning("subscribed")},

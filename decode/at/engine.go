@@ -526,6 +526,12 @@ func (e *engine) urc(name, argText, text string, l Line) {
 		e.response(p, text)
 		return
 	}
+	if cu := commonURC(name); cu != nil {
+		// A network event (+CGEV) answers no command, even one waiting.
+		args := named(cu.Fields, ParseArgs(argText, ArgSyntax{}, maxFields))
+		e.event(&Event{Line: l.Line, Time: l.Time, Text: text, Name: name, Op: cu.Op, Args: args, Meaning: cu.Meaning(args)})
+		return
+	}
 	if u == nil {
 		if p != nil {
 			e.response(p, text)
