@@ -138,8 +138,19 @@ func TestReportSamplesInBrowser(t *testing.T) {
 			}
 
 			errorsBefore := len(tab.Errors())
-			if err := chromedp.Do(tab.Ctx, chromedp.Navigate("file://"+out),
-				chromedp.Poll[chromedp.Void](`document.body.getAttribute('data-ready') === '1'`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+			if err := chromedp.Do(tab.Ctx, chromedp.Navigate("file://"+out)); err != nil {
+				t.Fatal(err)
+			}
+			// The poll may start in the previous page's execution context
+			// while the navigation replaces it ("Cannot find context with
+			// specified id"): poll again in the new one.
+			for try := 0; try < 5; try++ {
+				err = chromedp.Do(tab.Ctx, chromedp.Poll[chromedp.Void](`document.body && document.body.getAttribute('data-ready') === '1'`, chromedp.WithPollingTimeout(30*time.Second)))
+				if err == nil || !strings.Contains(err.Error(), "Cannot find context") {
+					break
+				}
+			}
+			if err != nil {
 				t.Fatal(err)
 			}
 			st, err := chromedp.Run(tab.Ctx, chromedp.Evaluate[pageState](readPageState))
