@@ -23,11 +23,14 @@ type TLSOptions struct {
 	// KeyLog receives the session secrets in NSS key log format
 	// (SSLKEYLOGFILE), so captures of the module can be decrypted.
 	KeyLog io.Writer
+	// MaxVersion caps the TLS version offered (tls.VersionTLS12 plays
+	// the many modules whose TLS stack stops at 1.2); 0 = crypto/tls's.
+	MaxVersion uint16
 }
 
 // config builds the crypto/tls client configuration for host.
 func (o *TLSOptions) config(host string) (*tls.Config, error) {
-	cfg := &tls.Config{ServerName: host, KeyLogWriter: o.KeyLog}
+	cfg := &tls.Config{ServerName: host, KeyLogWriter: o.KeyLog, MaxVersion: o.MaxVersion}
 	if o.CAFile != "" {
 		pem, err := os.ReadFile(o.CAFile)
 		if err != nil {
