@@ -42,12 +42,13 @@ func (a pairedEvidence) pair() {
 		items = append(items, serialItem{tx: -1, ev: j, line: a.evs[j].Line})
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].line < items[j].line })
+	a.pairSocketPackets()
 	cursor := 0
 	for _, it := range items {
 		var got []int
 		if it.tx >= 0 {
 			got = a.pairTx(it.tx, cursor)
-			a.txRecs[it.tx] = got
+			a.txRecs[it.tx] = mergeRecs(a.txRecs[it.tx], got)
 			for _, r := range got {
 				if a.recTx[r] == 0 {
 					a.recTx[r] = it.tx + 1
@@ -55,7 +56,7 @@ func (a pairedEvidence) pair() {
 			}
 		} else {
 			got = a.pairEvent(it.ev, cursor)
-			a.evRecs[it.ev] = got
+			a.evRecs[it.ev] = mergeRecs(a.evRecs[it.ev], got)
 			for _, r := range got {
 				if a.recEv[r] == 0 && a.recTx[r] == 0 {
 					a.recEv[r] = it.ev + 1
