@@ -486,5 +486,23 @@ func (a evidence) outcomeAgrees(t *at.Transaction, c *connInfo) bool {
 			break
 		}
 	}
-	return accepted == txSucceeded(t)
+	if txSucceeded(t) {
+		return accepted
+	}
+	// A failed open over TLS: the TCP handshake succeeded but the TLS
+	// one never finished (an alert, a close after the hello).
+	return !accepted || a.tlsHandshakeFailed(c)
+}
+
+// tlsHandshakeFailed reports whether connection c started a TLS handshake
+// (a ClientHello) that never finished.
+func (a evidence) tlsHandshakeFailed(c *connInfo) bool {
+	hello := false
+	for _, i := range c.recs {
+		if a.isEvent(i, netcap.EventTLSHandshakeDone) {
+			return false
+		}
+		hello = hello || a.isEvent(i, netcap.EventTLSHello)
+	}
+	return hello
 }

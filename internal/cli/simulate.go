@@ -34,6 +34,7 @@ type simulateOptions struct {
 	AcceptTypographic bool
 	SlowURC           time.Duration
 	DropURC           string
+	TLS               simulateTLSOptions
 }
 
 func newSimulateCmd(s Streams) *cobra.Command {
@@ -82,6 +83,7 @@ Exit codes: 0 when the host side closed (EOF) or on Ctrl-C, 2 bad usage.`,
 	f.BoolVar(&o.AcceptTypographic, "accept-typographic-quotes", false, "fault: treat “ ” as \" (real modules answer ERROR)")
 	f.DurationVar(&o.SlowURC, "slow-urc", 0, "fault: delay every URC by this duration")
 	f.StringVar(&o.DropURC, "drop-urc", "", "fault: never print these URCs (comma-separated names, e.g. +ECMTCONN)")
+	addSimulateTLSFlags(cmd, &o.TLS)
 	return cmd
 }
 
@@ -109,6 +111,14 @@ func runSimulate(ctx context.Context, o simulateOptions, in io.Reader, out, errw
 			DropURC:                 o.DropURC,
 		},
 	}
+	tlsOpts, keyLog, err := o.TLS.tlsOptions()
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if keyLog != nil {
+		defer keyLog.Close()
+	}
+	opts.TLS = tlsOpts
 	if o.Bind != "" {
 		if err := checkIP(o.Bind); err != nil {
 			return withCode(ExitUsage, err)

@@ -87,6 +87,10 @@ type Options struct {
 	// PacketTimeout is how long the module waits for an ack (CONNACK,
 	// SUBACK, PUBACK…); default 10 s, the ECMT/QMT "timeout" default.
 	PacketTimeout time.Duration
+	// TLS, when set, lets the host's TLS setup commands enable TLS on a
+	// connection (crypto/tls with these certificates); nil answers them
+	// ERROR.
+	TLS *TLSOptions
 }
 
 // Module is one simulated module. Serve it on one serial line.

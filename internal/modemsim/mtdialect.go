@@ -68,6 +68,7 @@ type mtClient struct {
 	pktTimeout   time.Duration
 	recvWithLen  bool
 	hostsRecvLen bool
+	tls          bool // …CFG="ssl": the open runs a TLS handshake
 	// connection
 	host    string
 	port    int
@@ -105,6 +106,12 @@ func (d *mtDialect) shutdown() {
 }
 
 func (d *mtDialect) handle(cmd command) bool {
+	if cmd.Name == "+QSSLCFG" && d.f.hasPubEx {
+		d.m.mu.Lock()
+		defer d.m.mu.Unlock()
+		d.sslCfg(cmd)
+		return true
+	}
 	op, ok := strings.CutPrefix(cmd.Name, d.f.prefix)
 	if !ok {
 		return false
@@ -269,15 +276,27 @@ func (d *mtDialect) cfg(cmd command) bool {
 			}
 			c.recvWithLen = l == 1
 		}
-	case "dataformat", "echomode", "pdpcid", "ssl":
+	case "ssl":
+		if query {
+			show(boolInt(c.tls))
+			break
+		}
+		on, ok := d.sslRequested(cmd)
+		if !ok || (on && d.m.opts.TLS == nil) {
+			// TLS without certificates configured for the simulator
+			// would silently lie: ERROR, never plaintext.
+			return false
+		}
+		c.tls = on
+	case "dataformat", "echomode", "pdpcid":
 		// Accepted when they ask for what the simulator does (text
-		// payloads, no TLS); TLS or hex would silently lie, so ERROR.
+		// payloads); hex would silently lie, so ERROR.
 		if query {
 			show(0)
 			break
 		}
 		switch strings.ToLower(opt) {
-		case "dataformat", "ssl":
+		case "dataformat":
 			for i := 2; i < len(cmd.Args); i++ {
 				if v, ok := cmd.num(i, 0, 0); !ok || v != 0 {
 					return false
@@ -289,6 +308,52 @@ func (d *mtDialect) cfg(cmd command) bool {
 	}
 	d.m.final("OK")
 	return true
+}
+
+// sslCfg handles Quectel's AT+QSSLCFG="<option>",<ssl_ctx>,<value>
+// (cacert, clientcert, clientkey, seclevel, sslversion, ciphersuite…):
+// accepted when the simulator has TLSOptions, whose certificates stand for
+// the files named; without them ERROR, as TLS is not available.
+func (d *mtDialect) sslCfg(cmd command) {
+	_, optOK := cmd.str(0)
+	if d.m.opts.TLS == nil || (cmd.Kind != kindSet && cmd.Kind != kindTest) ||
+		(cmd.Kind == kindSet && (!optOK || !validNum(cmd, 1, 0, 5) || !cmd.has(2))) {
+		d.m.final("ERROR")
+		return
+	}
+	d.m.final("OK")
+}
+
+// sslRequested reads the values of AT+…CFG="ssl",<idx>,…: QMT's
+// <enable>[,<ssl_ctx>] (QUEC-UFP); ECMT's numeric form with certificate
+// file names (EC626-RPT: "ssl",<idx>,2,"ca","cert","key") or its
+// string form "ssl",<idx>,"ca",<cert>[,<hostname>] (EC616-SRC). All zeros
+// turn TLS off. The certificates used are the simulator's TLSOptions; PSK
+// and raw-key modes are not simulated (ok=false).
+func (d *mtDialect) sslRequested(cmd command) (on, ok bool) {
+	if !cmd.has(2) {
+		return false, false
+	}
+	if mode, quoted := cmd.str(2); quoted {
+		return true, strings.EqualFold(mode, "ca")
+	}
+	if d.f.quotedRecv { // QMT: <enable>,<ssl_ctx 0-5>
+		enable, ok := cmd.num(2, 0, 1)
+		if !ok || (cmd.has(3) && !validNum(cmd, 3, 0, 5)) {
+			return false, false
+		}
+		return enable == 1, true
+	}
+	mode, ok := cmd.num(2, 0, 2)
+	if !ok {
+		return false, false
+	}
+	return mode != 0, true
+}
+
+func validNum(cmd command, i, lo, hi int) bool {
+	_, ok := cmd.num(i, lo, hi)
+	return ok
 }
 
 func (d *mtDialect) timeout(c *mtClient) time.Duration {
@@ -342,8 +407,12 @@ func (d *mtDialect) open(cmd command) bool {
 	}
 	c.state, c.host, c.port, c.refused = mtConnecting, host, port, false
 	d.m.final("OK")
+	dial := d.m.dial
+	if c.tls {
+		dial = d.m.dialTLS // a failed handshake is a failed open
+	}
 	d.m.async(func() {
-		nc, err := d.m.dial(host, port)
+		nc, err := dial(host, port)
 		d.m.mu.Lock()
 		defer d.m.mu.Unlock()
 		if err != nil {

@@ -229,5 +229,5 @@ AT+QMTDISC=0
 `,
 			LogFormat: LogRaw, NoErrors: true,
 		},
-	}, socketScenarios()...)
+	}, append(socketScenarios(), tlsScenarios()...)...)
 }

@@ -35,7 +35,7 @@ type Expected struct {
 
 // CapturedPorts are the TCP ports the recorder captures: the broker's and
 // the closed port of the tcp-refused scenario.
-var CapturedPorts = []uint16{BrokerPort, ClosedPort}
+var CapturedPorts = []uint16{BrokerPort, ClosedPort, TLSPort}
 
 // ClosedPort has no listener: opening it is refused with RST.
 const ClosedPort = 1884
@@ -46,6 +46,18 @@ const ClosedPort = 1884
 func Record(ctx context.Context, sc Scenario, dir string, progress io.Writer) error {
 	conf := sc.Broker
 	conf.Listen, conf.Port = BrokerHost, BrokerPort
+	opts := sc.Module
+	var keys *keyLog
+	if sc.TLS != nil {
+		certDir, err := os.MkdirTemp("", "atmq-record-tls-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(certDir)
+		if keys, err = setupTLS(sc.TLS, certDir, &conf, &opts); err != nil {
+			return fmt.Errorf("%s: certificates: %w", sc.Name, err)
+		}
+	}
 	broker, err := mosquittotest.StartProcess(conf)
 	if err != nil {
 		return fmt.Errorf("%s: start mosquitto: %w", sc.Name, err)
@@ -78,7 +90,6 @@ func Record(ctx context.Context, sc Scenario, dir string, progress io.Writer) er
 		chunksMu sync.Mutex
 		chunks   []record.SerialChunk
 	)
-	opts := sc.Module
 	opts.LocalAddr = DeviceHost
 	opts.Tap = func(c record.SerialChunk) {
 		chunksMu.Lock()
@@ -131,6 +142,11 @@ func Record(ctx context.Context, sc Scenario, dir string, progress io.Writer) er
 	defer framesMu.Unlock()
 	if err := writePcapng(filepath.Join(dir, "capture.pcapng"), ifc.LinkType(), frames); err != nil {
 		return err
+	}
+	if keys != nil && sc.TLS.KeysInCapture {
+		if err := injectKeyLog(filepath.Join(dir, "capture.pcapng"), keys.Bytes()); err != nil {
+			return err
+		}
 	}
 	chunksMu.Lock()
 	defer chunksMu.Unlock()
@@ -238,14 +254,29 @@ func writeMeta(dir string, sc Scenario) error {
 	}
 	var r strings.Builder
 	fmt.Fprintf(&r, "# %s\n\n%s\n\n%s\n\n", sc.Name, sc.Title, sc.Description)
-	fmt.Fprintf(&r, "Files: `capture.pcapng` (broker side, captured on loopback by atmq's own capture; device %s, broker %s:%d", DeviceHost, BrokerHost, BrokerPort)
+	fmt.Fprintf(&r, "Files: `capture.pcapng` (broker side, captured on loopback by atmq's own capture; device %s, broker %s:%d", DeviceHost, BrokerHost, sc.brokerPort())
 	if len(sc.Others) > 0 {
 		fmt.Fprintf(&r, ", other clients %s", OtherHost)
 	}
 	fmt.Fprintf(&r, "), `%s` (%s), `expected.json` (what `atmq analyze` must report).\n\n", SerialLogName(sc.LogFormat), logFormatWords(sc))
+	if sc.TLS != nil {
+		fmt.Fprintf(&r, "The broker is a mosquitto TLS listener on %d; the CA, server and client certificates were made for the recording (internal/tlstest) and are not kept.", TLSPort)
+		if sc.TLS.KeysInCapture {
+			r.WriteString(" The module's NSS key log is in the capture as a Decryption Secrets Block (as `editcap --inject-secrets tls,KEYLOG` writes it).")
+		}
+		r.WriteString("\n\n")
+	}
 	fmt.Fprintf(&r, "Recorded with a simulated %s module (internal/modemsim) against mosquitto by `go test ./internal/scenario -run TestRecord -record` (see pcaps/README.md).\n\n", strings.ToUpper(sc.Module.Dialect))
 	fmt.Fprintf(&r, "```sh\ngo run ./cmd/atmq analyze pcaps/%s\n```\n\nThe host's script:\n\n```\n%s```\n", sc.Name, sc.Script)
 	return os.WriteFile(filepath.Join(dir, "README.md"), []byte(r.String()), 0o644)
+}
+
+// brokerPort is the port the sample's broker listens on.
+func (sc Scenario) brokerPort() int {
+	if sc.TLS != nil {
+		return TLSPort
+	}
+	return BrokerPort
 }
 
 func logFormatWords(sc Scenario) string {

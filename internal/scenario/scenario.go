@@ -52,6 +52,29 @@ type Scenario struct {
 	// Settle is how long to keep capturing after the script ends, so
 	// server-side closes (keepalive, takeover) are recorded.
 	Settle time.Duration
+	// TLS, when set, runs the broker as a TLS listener on TLSPort with
+	// certificates made for the recording, and gives the module TLS.
+	TLS *TLSSetup
+}
+
+// TLSPort is the broker's TLS listener in the TLS samples.
+const TLSPort = 8883
+
+// TLSSetup says how a TLS sample's certificates are arranged.
+type TLSSetup struct {
+	// ModuleTrustsOtherCA gives the module a CA that did not sign the
+	// broker's certificate: it refuses the handshake (unknown_ca).
+	ModuleTrustsOtherCA bool
+	// RequireCertificate makes the listener demand a client certificate
+	// (mosquitto require_certificate true).
+	RequireCertificate bool
+	// ModuleCert gives the module a client certificate of the broker's CA.
+	ModuleCert bool
+	// MaxVersion caps the module's TLS version (0 = TLS 1.3).
+	MaxVersion uint16
+	// KeysInCapture injects the module's key log into capture.pcapng as
+	// a Decryption Secrets Block, so analyze decrypts the session.
+	KeysInCapture bool
 }
 
 // Other is a second simulated client.
