@@ -1,7 +1,6 @@
 package at
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/atmq/atmq/decode/record"
@@ -34,28 +33,10 @@ const maxHeld = 4096
 // The Log returned has everything but Transactions and Events: format,
 // dialect, time source, configuration, problems and damage.
 func ReadLogEach(r io.Reader, opts Options, each func(Item)) (*Log, error) {
-	if opts.Format != "" && lookupFormat(opts.Format) == nil {
-		return nil, fmt.Errorf("unknown log format %q (known: %v)", opts.Format, Formats())
+	br, in, f, p, binary, err := openLog(r, opts)
+	if err != nil || binary != nil {
+		return binary, err
 	}
-	br, in, err := decodedInput(r, opts.Format)
-	if err != nil {
-		return nil, err
-	}
-	if in.Binary != "" {
-		return in.binaryLog(), nil
-	}
-	name := opts.Format
-	if name == "" {
-		name = in.Guessed
-	}
-	f := lookupFormat(name)
-	opts.Format = f.name
-	p, err := NewParser(opts)
-	if err != nil {
-		return nil, err
-	}
-	p.split.LFIsLine = f.lfIsLine
-	p.split.ChunkEndsHostLine = f.chunkEndsHostLine
 	o := &orderedOut{e: p.eng, each: func(it Item) {
 		in.count(it)
 		each(it)

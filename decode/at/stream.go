@@ -1,6 +1,7 @@
 package at
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 
@@ -13,30 +14,10 @@ import (
 // of the file has been decoded. The Log returned holds what step did not
 // take, with the log's format, dialect, time source, problems and damage.
 func StreamLog(r io.Reader, opts Options, step func(*Parser)) (*Log, error) {
-	if opts.Format != "" && lookupFormat(opts.Format) == nil {
-		return nil, fmt.Errorf("unknown log format %q (known: %v)", opts.Format, Formats())
+	br, in, f, p, binary, err := openLog(r, opts)
+	if err != nil || binary != nil {
+		return binary, err
 	}
-	// Terminal noise (ANSI escapes, UTF-16, GBK, NUL padding) is decoded
-	// here, and what was read is noted for the verdict on the input.
-	br, in, err := decodedInput(r, opts.Format)
-	if err != nil {
-		return nil, err
-	}
-	if in.Binary != "" {
-		return in.binaryLog(), nil
-	}
-	name := opts.Format
-	if name == "" {
-		name = in.Guessed
-	}
-	f := lookupFormat(name)
-	opts.Format = f.name
-	p, err := NewParser(opts)
-	if err != nil {
-		return nil, err
-	}
-	p.split.LFIsLine = f.lfIsLine
-	p.split.ChunkEndsHostLine = f.chunkEndsHostLine
 	// Items a step takes away still count as decoded input.
 	p.onTake = func(txns []*Transaction, events []*Event) {
 		for _, t := range txns {
@@ -73,4 +54,33 @@ func (p *Parser) Take() (txns []*Transaction, events []*Event) {
 		p.onTake(txns, events)
 	}
 	return txns, events
+}
+
+// openLog prepares the reading of a log: terminal noise (ANSI escapes,
+// UTF-16, GBK, NUL padding) decoded, the format forced or guessed, a
+// parser set up for it. A file that is not text at all (a capture passed
+// as a log) gives its verdict as binary instead.
+func openLog(r io.Reader, opts Options) (br *bufio.Reader, in *Input, f *format, p *Parser, binary *Log, err error) {
+	if opts.Format != "" && lookupFormat(opts.Format) == nil {
+		return nil, nil, nil, nil, nil, fmt.Errorf("unknown log format %q (known: %v)", opts.Format, Formats())
+	}
+	br, in, err = decodedInput(r, opts.Format)
+	if err != nil {
+		return nil, nil, nil, nil, nil, err
+	}
+	if in.Binary != "" {
+		return nil, nil, nil, nil, in.binaryLog(), nil
+	}
+	name := opts.Format
+	if name == "" {
+		name = in.Guessed
+	}
+	f = lookupFormat(name)
+	opts.Format = f.name
+	if p, err = NewParser(opts); err != nil {
+		return nil, nil, nil, nil, nil, err
+	}
+	p.split.LFIsLine = f.lfIsLine
+	p.split.ChunkEndsHostLine = f.chunkEndsHostLine
+	return br, in, f, p, nil, nil
 }
