@@ -78,16 +78,26 @@ func TestCaptureLoopbackKeepsOnlyFilteredPorts(t *testing.T) {
 		conn.Write([]byte(msg))
 		conn.Close()
 	}
-	send(otherPort, "not me")
-	send(mqttPort, "\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00") // a CONNECT
-	// A DNS query to 127.0.0.1:53: no server needed, the datagram still crosses lo.
-	sendDNS(t, 0x12)
-
 	snapshot := func() []record.Frame {
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]record.Frame(nil), frames...)
 	}
+	// The socket may start capturing a moment after Run begins: warm it
+	// up with a marker query (not counted below) until it is seen.
+	warm := time.Now().Add(10 * time.Second)
+	for !capturedDNS(snapshot(), 0x34) {
+		if time.Now().After(warm) {
+			t.Fatal("the capture saw nothing on lo after 10 s")
+		}
+		sendDNS(t, 0x34)
+		time.Sleep(50 * time.Millisecond)
+	}
+	send(otherPort, "not me")
+	send(mqttPort, "\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00") // a CONNECT
+	// A DNS query to 127.0.0.1:53: no server needed, the datagram still crosses lo.
+	sendDNS(t, 0x12)
+
 	var syns, connects, dns, others int
 	count := func(f record.Frame) {
 		p := gopacket.NewPacket(f.Data, layers.LayerTypeEthernet, gopacket.Default)
