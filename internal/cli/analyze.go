@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/atmq/atmq/capture"
 	"github.com/atmq/atmq/correlate"
 	"github.com/atmq/atmq/correlate/report"
 	"github.com/atmq/atmq/decode/at"
@@ -126,37 +125,16 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	copts, err := correlateOptions(o)
+	copts, err := inputOptions(o)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	if err := checkReorderLimit(o.ReorderLimit); err != nil {
-		return withCode(ExitUsage, err)
-	}
-	if o.Dialect != "" && at.LookupDialect(o.Dialect) == nil {
-		return withCode(ExitUsage, fmt.Errorf("--dialect %q: known dialects are %s", o.Dialect, strings.Join(at.Dialects(), ", ")))
-	}
-	if o.SerialFormat != "" && !knownFormat(o.SerialFormat) {
-		return withCode(ExitUsage, fmt.Errorf("--serial-format %q: known formats are %s", o.SerialFormat, strings.Join(at.Formats(), ", ")))
-	}
-	serial, pcap := o.Serial, o.Pcap
-	if o.Dir != "" && serial == "" && pcap == "" && captureFolder(o.Dir) {
+	if o.Dir != "" && o.Serial == "" && o.Pcap == "" && captureFolder(o.Dir) {
 		return runFleet(o, []string{o.Dir}, s) // a ring or a broker's captures, no serial log
 	}
-	if o.Dir != "" {
-		ds, dp, err := capture.FindSessionFiles(o.Dir)
-		if err != nil {
-			return withCode(ExitUsage, err)
-		}
-		if serial == "" {
-			serial = ds
-		}
-		if pcap == "" {
-			pcap = dp
-		}
-	}
-	if serial == "" && pcap == "" {
-		return withCode(ExitUsage, errors.New("nothing to analyze: give DIR, --serial LOG and/or --pcap CAPTURE"))
+	serial, pcap, err := inputFiles(o, "analyze")
+	if err != nil {
+		return withCode(ExitUsage, err)
 	}
 	pcaps := o.Pcaps
 	if len(pcaps) == 0 && pcap != "" {
@@ -215,21 +193,9 @@ func runAnalyze(o analyzeOptions, s Streams) error {
 	}
 	if len(captures) > 0 {
 		log := sess.Log() // the whole log: with a capture nothing is settled
-		keys, err := loadTLSKeylog(o.TLSKeylog)
+		recs, more, err := decodeCaptures(o, copts, log, captures, s.Err)
 		if err != nil {
 			return withCode(ExitUsage, err)
-		}
-		opts := netcap.Options{Ports: mqttPorts(o.Ports, log), ReorderLimit: o.ReorderLimit, TLSKeys: keys}
-		recs, more, err := readCapture(captures, opts, correlate.NewCollector(log, copts), s.Err)
-		if err != nil {
-			return withCode(ExitUsage, err)
-		}
-		if err := captureVerdict(pcap, recs, opts.Ports, log != nil); err != nil {
-			if log == nil {
-				return withCode(ExitUsage, err)
-			}
-			// the log's view stands; the capture's absence is its finding
-			fmt.Fprintf(s.Err, "atmq: %v\n", err)
 		}
 		skipped = append(skipped, more...)
 		for _, r := range recs {
@@ -377,10 +343,10 @@ func mqttPorts(flag []uint16, log *at.Log) []uint16 {
 // readCapture decodes the captures (several are read as one stream in
 // time order) into the collector, which keeps what the analysis can use. A
 // damaged file is reported on stderr and what could be read is used.
-func readCapture(paths []string, opts netcap.Options, keep *correlate.Collector, stderr io.Writer) ([]netcap.Record, []correlate.Skipped, error) {
+func readCapture(paths []string, opts netcap.Options, keep *correlate.Collector, stderr io.Writer) (recs []netcap.Record, frames int, skipped []correlate.Skipped, err error) {
 	src, err := netcap.OpenCaptures(paths)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
 	defer src.Close()
 	prog := progress.Start(stderr, src.Progress)
@@ -391,14 +357,14 @@ func readCapture(paths []string, opts netcap.Options, keep *correlate.Collector,
 	case errors.As(err, &damaged):
 		fmt.Fprintf(stderr, "atmq: %v; analysing the frames before it\n", err)
 	case err != nil:
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
 	label := captureLabel(paths)
 	warnSkipped(stderr, label, stats)
 	if n := keep.Dropped(); n > 0 {
 		fmt.Fprintf(stderr, "atmq: %s: large capture: %d packets of connections that cannot be the device's were left out (their CONNECT, CONNACK, DISCONNECT and TCP/DNS events are kept)\n", label, n)
 	}
-	return keep.Records(), captureSkipped(label, damaged, stats), nil
+	return keep.Records(), stats.Frames, captureSkipped(label, damaged, stats), nil
 }
 
 // captureLabel names the captures in messages.

@@ -16,7 +16,6 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/spf13/cobra"
 
-	"github.com/atmq/atmq/capture"
 	"github.com/atmq/atmq/correlate"
 	"github.com/atmq/atmq/decode/at"
 	"github.com/atmq/atmq/decode/netcap"
@@ -81,6 +80,8 @@ log was damaged (what could be read was written).`,
 	f.StringVar(&o.SerialFormat, "serial-format", "", "serial log format: "+strings.Join(at.Formats(), ", ")+" (detected unless given)")
 	f.StringVar(&o.Date, "date", "", "date (YYYY-MM-DD) for serial logs that stamp only the time of day")
 	f.UintSliceVar(&ports, "port", nil, "TCP port carrying MQTT (repeatable; default 1883)")
+	addReorderLimitFlag(cmd, &o.ReorderLimit)
+	addTLSKeylogFlag(cmd, &o.TLSKeylog)
 	return cmd
 }
 
@@ -90,51 +91,23 @@ func runExport(o exportOptions, s Streams) error {
 		return withCode(ExitUsage, errors.New("--pcapng OUT is required"))
 	}
 	o.Redact = !o.NoRedact
-	copts, err := correlateOptions(o.analyzeOptions)
+	copts, err := inputOptions(o.analyzeOptions)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	if o.Dialect != "" && at.LookupDialect(o.Dialect) == nil {
-		return withCode(ExitUsage, fmt.Errorf("--dialect %q: known dialects are %s", o.Dialect, strings.Join(at.Dialects(), ", ")))
+	serial, pcap, err := inputFiles(o.analyzeOptions, "export")
+	if err != nil {
+		return withCode(ExitUsage, err)
 	}
-	if o.SerialFormat != "" && !knownFormat(o.SerialFormat) {
-		return withCode(ExitUsage, fmt.Errorf("--serial-format %q: known formats are %s", o.SerialFormat, strings.Join(at.Formats(), ", ")))
-	}
-	serial, pcap := o.Serial, o.Pcap
-	if o.Dir != "" {
-		ds, dp, err := capture.FindSessionFiles(o.Dir)
-		if err != nil {
-			return withCode(ExitUsage, err)
-		}
-		if serial == "" {
-			serial = ds
-		}
-		if pcap == "" {
-			pcap = dp
-		}
-	}
-	if serial == "" && pcap == "" {
-		return withCode(ExitUsage, errors.New("nothing to export: give DIR, --serial LOG and/or --pcap CAPTURE"))
-	}
-	var firstFrame time.Time
+	var captures []string
 	if pcap != "" {
-		if firstFrame, err = captureStart([]string{pcap}); err != nil {
-			return withCode(ExitUsage, err)
-		}
+		captures = []string{pcap} // the frames are copied from this one file
 	}
-	var log *at.Log
-	if serial != "" {
-		if log, err = readSerial(serial, o.analyzeOptions, firstFrame, s.Err); err != nil {
-			return withCode(ExitUsage, err)
-		}
+	in, err := decodeInputs(o.analyzeOptions, copts, serial, captures, s.Err)
+	if err != nil {
+		return withCode(ExitUsage, err)
 	}
-	var recs []netcap.Record
-	if pcap != "" {
-		opts := netcap.Options{Ports: mqttPorts(o.Ports, log), ReorderLimit: o.ReorderLimit}
-		if recs, _, err = readCapture([]string{pcap}, opts, correlate.NewCollector(log, copts), s.Err); err != nil {
-			return withCode(ExitUsage, err)
-		}
-	}
+	log, recs, firstFrame := in.log, in.recs, in.firstFrame
 	res := correlate.Analyze(log, recs, copts)
 	var secrets []at.Secret
 	if o.Redact {

@@ -7,11 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/atmq/atmq/capture"
 	"github.com/atmq/atmq/correlate"
 	htmlreport "github.com/atmq/atmq/correlate/report/html"
 	"github.com/atmq/atmq/decode/at"
@@ -34,6 +32,7 @@ type reportOptions struct {
 	Date         string
 	Ports        []uint16
 	ReorderLimit int
+	TLSKeylog    string // NSS key log decrypting TLS sessions
 	// NoRedact keeps secrets in the report; it is meant for sharing, so
 	// they are masked unless asked.
 	NoRedact bool
@@ -88,6 +87,7 @@ partly damaged (the report shows what could be read and lists the damage).`,
 	f.UintSliceVar(&ports, "port", nil, "TCP port carrying MQTT (repeatable; default 1883)")
 	f.BoolVar(&o.NoRedact, "no-redact", false, "keep passwords and other secrets in the report (it masks them by default)")
 	addReorderLimitFlag(cmd, &o.ReorderLimit)
+	addTLSKeylogFlag(cmd, &o.TLSKeylog)
 	return cmd
 }
 
@@ -115,7 +115,7 @@ func writeReport(o reportOptions, s Streams) (*correlate.Result, error) {
 	}
 	ao := analyzeOptions{Dir: o.Dir, Serial: o.Serial, Pcap: o.Pcap, ClientID: o.ClientID, Device: o.Device,
 		ClockOffset: o.ClockOffset, Dialect: o.Dialect, SerialFormat: o.SerialFormat, Date: o.Date,
-		Ports: o.Ports, ReorderLimit: o.ReorderLimit, Redact: !o.NoRedact}
+		Ports: o.Ports, ReorderLimit: o.ReorderLimit, TLSKeylog: o.TLSKeylog, Redact: !o.NoRedact}
 	in, err := loadReportInput(ao, s.Err)
 	if err != nil {
 		return nil, err
@@ -164,34 +164,13 @@ type reportInput struct {
 // loadReportInput resolves and decodes the inputs as runAnalyze does and
 // analyses them; the serial file is left open for the raw lines.
 func loadReportInput(o analyzeOptions, stderr io.Writer) (*reportInput, error) {
-	copts, err := correlateOptions(o)
+	copts, err := inputOptions(o)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkReorderLimit(o.ReorderLimit); err != nil {
+	serial, pcap, err := inputFiles(o, "report")
+	if err != nil {
 		return nil, err
-	}
-	if o.Dialect != "" && at.LookupDialect(o.Dialect) == nil {
-		return nil, fmt.Errorf("--dialect %q: known dialects are %s", o.Dialect, strings.Join(at.Dialects(), ", "))
-	}
-	if o.SerialFormat != "" && !knownFormat(o.SerialFormat) {
-		return nil, fmt.Errorf("--serial-format %q: known formats are %s", o.SerialFormat, strings.Join(at.Formats(), ", "))
-	}
-	serial, pcap := o.Serial, o.Pcap
-	if o.Dir != "" {
-		ds, dp, err := capture.FindSessionFiles(o.Dir)
-		if err != nil {
-			return nil, err
-		}
-		if serial == "" {
-			serial = ds
-		}
-		if pcap == "" {
-			pcap = dp
-		}
-	}
-	if serial == "" && pcap == "" {
-		return nil, errors.New("nothing to report: give DIR, --serial LOG and/or --pcap CAPTURE")
 	}
 	in := &reportInput{Input: htmlreport.Input{Redacted: copts.Redact}}
 	var captures []string
@@ -200,29 +179,15 @@ func loadReportInput(o analyzeOptions, stderr io.Writer) (*reportInput, error) {
 			return nil, err
 		}
 	}
-	var firstFrame time.Time
-	if len(captures) > 0 {
-		if firstFrame, err = captureStart(captures); err != nil {
-			return nil, err
-		}
+	dec, err := decodeInputs(o, copts, serial, captures, stderr)
+	if err != nil {
+		return nil, err
 	}
-	var log *at.Log
-	var skipped []correlate.Skipped
+	log, recs, skipped := dec.log, dec.recs, dec.skipped
 	if serial != "" {
-		if log, err = readSerial(serial, o, firstFrame, stderr); err != nil {
-			return nil, err
-		}
-		skipped = logSkipped(serial, log)
 		in.Sources = append(in.Sources, filepath.Base(serial))
 	}
-	var recs []netcap.Record
-	if len(captures) > 0 {
-		var more []correlate.Skipped
-		opts := netcap.Options{Ports: mqttPorts(o.Ports, log), ReorderLimit: o.ReorderLimit}
-		if recs, more, err = readCapture(captures, opts, correlate.NewCollector(log, copts), stderr); err != nil {
-			return nil, err
-		}
-		skipped = append(skipped, more...)
+	if pcap != "" {
 		in.Sources = append(in.Sources, filepath.Base(pcap))
 	}
 	res := correlate.Analyze(log, recs, copts)

@@ -30,14 +30,13 @@ func serialVerdict(path string, log *at.Log, formatFlag string) error {
 // captureVerdict fails for a capture with nothing the analysis can use: no
 // MQTT packet, no TCP or TLS event on the broker ports and, when there is
 // a serial log to explain, no DNS lookup either.
-func captureVerdict(path string, recs []netcap.Record, ports []uint16, withSerial bool) error {
+func captureVerdict(label string, frames int, recs []netcap.Record, ports []uint16, withSerial bool) error {
 	for _, r := range recs {
 		if usableRecord(r, ports, withSerial) {
 			return nil
 		}
 	}
-	stats, _ := netcap.ReadFile(path, netcap.Options{Ports: ports}, func(netcap.Record) {})
-	return nothingToAnalyse(path, stats.Frames, ports)
+	return nothingToAnalyse(label, frames, ports)
 }
 
 // usableRecord says whether a capture record gives the analysis something:
